@@ -1,0 +1,356 @@
+/**
+ * Avro binary codec of the wire contract (docs/SCHEMAS.md) on top of avsc.
+ *
+ * Union representation, chosen deliberately: `wrapUnions: 'auto'`. Nullable unions
+ * (`["null", T]`) are unambiguous, so avsc reads and writes them as plain `null | value`; the
+ * record unions (the identity-event union and the campaign-event payload) are wrapped by avsc
+ * as `{ "campaign_stream.<Record>": {...} }`. Those wrappers never leave this module: the
+ * branch is chosen from the event's `type` through a fixed table when encoding, and checked
+ * against `type` and stripped when decoding. Decoded records are copied into plain objects
+ * (avsc returns instances of generated record classes).
+ *
+ * Encoded values are raw Avro binary (no container header, no Confluent magic byte / schema
+ * id framing: the Kafka adapter adds that).
+ */
+import avro from 'avsc';
+import type { Type } from 'avsc';
+import type {
+  CampaignEvent, CampaignEventType, EdgeEvidence,
+} from '../../domain/campaign-events.ts';
+import type { IdentityEvent, IdentityEventType } from '../../domain/identity-events.ts';
+import {
+  identityEventToWire, validateIdentityEvent, type IdentityEventWire, type ValidationResult,
+} from '../../domain/validate.ts';
+import {
+  IDENTITY_SCHEMA_VERSION, NAMESPACE, SCHEMA_JSON, type IdentitySchemaVersion,
+} from './schemas.ts';
+
+/** Encoding or decoding failed: malformed bytes, a value the schema cannot hold, an unknown type. */
+export class AvroCodecError extends Error {
+  override readonly name = 'AvroCodecError';
+}
+
+/** Writer schema of encoded data: its JSON (string or parsed), or an avsc Type. */
+export type WriterSchema = string | object | Type;
+
+const FOR_SCHEMA_OPTS = { wrapUnions: 'auto' } as const;
+
+/** Every schema gets its own registry: v1 and v2 define the same names. */
+const typeOf = (schema: string | object): Type =>
+  avro.Type.forSchema((typeof schema === 'string' ? JSON.parse(schema) : schema) as avro.Schema, {
+    ...FOR_SCHEMA_OPTS,
+    registry: {},
+  });
+
+/** avsc Types of every schema (identity events by version; the others are at v1). */
+export const AVRO_TYPES: {
+  readonly identityEvent: Readonly<Record<IdentitySchemaVersion, Type>>;
+  readonly campaignEvent: Type;
+  readonly campaignRow: Type;
+} = {
+  identityEvent: { 1: typeOf(SCHEMA_JSON.identityEvent[1]), 2: typeOf(SCHEMA_JSON.identityEvent[2]) },
+  campaignEvent: typeOf(SCHEMA_JSON.campaignEvent),
+  campaignRow: typeOf(SCHEMA_JSON.campaignRow),
+};
+
+const IDENTITY_READER: Type = AVRO_TYPES.identityEvent[IDENTITY_SCHEMA_VERSION];
+
+// ---------------------------------------------------------------------------------------------
+// Branch tables: event type ↔ union branch (the qualified record name).
+
+const IDENTITY_BRANCH: Readonly<Record<IdentityEventType, string>> = {
+  'identity.observed': `${NAMESPACE}.IdentityObserved`,
+  'identity.merged': `${NAMESPACE}.IdentityMerged`,
+  'identity.unmerged': `${NAMESPACE}.IdentityUnmerged`,
+  'identity.retired': `${NAMESPACE}.IdentityRetired`,
+};
+
+const PAYLOAD_BRANCH: Readonly<Record<CampaignEventType, string>> = {
+  'campaign.formed': `${NAMESPACE}.CampaignFormed`,
+  'campaign.identity.assigned': `${NAMESPACE}.CampaignIdentityAssigned`,
+  'identity.campaign.assigned': `${NAMESPACE}.IdentityCampaignAssigned`,
+  'campaign.merged': `${NAMESPACE}.CampaignMerged`,
+  'campaign.unmerged': `${NAMESPACE}.CampaignUnmerged`,
+  'campaign.identity.removed': `${NAMESPACE}.CampaignIdentityRemoved`,
+  'campaign.profile.updated': `${NAMESPACE}.CampaignProfileUpdated`,
+};
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+const branchFor = <K extends string>(table: Readonly<Record<K, string>>, type: unknown, what: string): string => {
+  if (typeof type !== 'string' || !hasOwn(table, type)) {
+    throw new AvroCodecError(`cannot encode ${what}: unknown type ${JSON.stringify(type)}`);
+  }
+  return table[type as K];
+};
+
+/** The single `[branch, value]` of a wrapped union value. */
+function unwrap(v: unknown, what: string): [string, Record<string, unknown>] {
+  if (typeof v !== 'object' || v === null) throw new AvroCodecError(`${what}: not a wrapped union value`);
+  const keys = Object.keys(v);
+  if (keys.length !== 1) throw new AvroCodecError(`${what}: not a wrapped union value`);
+  return [keys[0], (v as Record<string, unknown>)[keys[0]] as Record<string, unknown>];
+}
+
+/** Deep copy of decoded avsc values (record instances, arrays, primitives) into plain data. */
+function plain(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = plain(v[i]);
+    return out;
+  }
+  if (Buffer.isBuffer(v)) return Buffer.from(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = plain((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** Encode with a readable error (the value's path) when the value does not fit the schema. */
+function encode(type: Type, value: unknown, what: string): Buffer {
+  try {
+    return type.toBuffer(value);
+  } catch (e) {
+    const problems: string[] = [];
+    type.isValid(value, {
+      errorHook: (path: string[], val: unknown, t: Type) => {
+        problems.push(`${path.join('.') || '(root)'}: ${JSON.stringify(val) ?? 'undefined'} is not a valid ${t.branchName ?? t.typeName}`);
+      },
+    });
+    const detail = problems.length > 0 ? problems.join('; ') : (e instanceof Error ? e.message : String(e));
+    throw new AvroCodecError(`cannot encode ${what}: ${detail}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer schemas and resolvers (cached: a handful of registered versions at most).
+
+type Resolver = ReturnType<Type['createResolver']>;
+
+const MAX_CACHED_WRITERS = 64;
+/** Per reader: writer schema JSON → resolver. */
+const resolversByJson = new Map<Type, Map<string, Resolver | null>>();
+/** Per reader: writer Type → resolver. */
+const resolversByType = new Map<Type, WeakMap<Type, Resolver | null>>();
+
+/** `null`: the writer is the reader itself, no resolution needed. */
+function resolverFor(reader: Type, writer: WriterSchema): Resolver | null {
+  if (avro.Type.isType(writer)) {
+    const t = writer as Type;
+    let cache = resolversByType.get(reader);
+    if (cache === undefined) resolversByType.set(reader, (cache = new WeakMap()));
+    let r = cache.get(t);
+    if (r === undefined) {
+      try {
+        r = t.equals(reader) ? null : reader.createResolver(t);
+      } catch (e) {
+        throw new AvroCodecError(`writer schema is not readable by the current schema: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      cache.set(t, r);
+    }
+    return r;
+  }
+  const json = typeof writer === 'string' ? writer : JSON.stringify(writer);
+  let resolverByJson = resolversByJson.get(reader);
+  if (resolverByJson === undefined) resolversByJson.set(reader, (resolverByJson = new Map()));
+  let r = resolverByJson.get(json);
+  if (r === undefined) {
+    let t: Type;
+    try {
+      t = typeOf(json);
+    } catch (e) {
+      throw new AvroCodecError(`invalid writer schema: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    try {
+      r = t.equals(reader) ? null : reader.createResolver(t);
+    } catch (e) {
+      throw new AvroCodecError(`writer schema is not readable by the current schema: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (resolverByJson.size >= MAX_CACHED_WRITERS) resolverByJson.clear();
+    resolverByJson.set(json, r);
+  }
+  return r;
+}
+
+function decodeWith(reader: Type, buf: Buffer, writer: WriterSchema | undefined, what: string): unknown {
+  const resolver = writer === undefined ? null : resolverFor(reader, writer);
+  try {
+    return resolver === null ? reader.fromBuffer(buf) : reader.fromBuffer(buf, resolver);
+  } catch (e) {
+    throw new AvroCodecError(`cannot decode ${what}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity events.
+
+const list = (v: unknown): unknown => (v === undefined || v === null ? [] : v);
+const opt = (v: unknown): unknown => (v === undefined ? null : v);
+
+/** Normalise a wire object into the exact v2 record (lists default to [], scalars to null). */
+function identityRecord(wire: Record<string, unknown>): Record<string, unknown> {
+  const base = { type: wire.type, event_id: wire.event_id, time: wire.time };
+  switch (wire.type) {
+    case 'identity.observed': {
+      const o = (wire.observation ?? {}) as Record<string, unknown>;
+      const ttp = list(o.ttp);
+      return {
+        ...base,
+        identity_uuid: wire.identity_uuid,
+        version: wire.version,
+        observation: {
+          sessions: list(o.sessions),
+          ttp: Array.isArray(ttp)
+            ? ttp.map((t: Record<string, unknown>) => ({
+              decky: t?.decky, phase: opt(t?.phase), tactic: opt(t?.tactic), start: t?.start, end: opt(t?.end),
+            }))
+            : ttp,
+          payload_hashes: list(o.payload_hashes),
+          c2_endpoints: list(o.c2_endpoints),
+          asn: opt(o.asn),
+          tools: list(o.tools),
+          ja3: opt(o.ja3),
+          hassh: opt(o.hassh),
+          kd_simhash: opt(o.kd_simhash),
+        },
+      };
+    }
+    case 'identity.merged':
+      return { ...base, winner_uuid: wire.winner_uuid, loser_uuid: wire.loser_uuid };
+    case 'identity.unmerged':
+      return { ...base, resurrected_uuid: wire.resurrected_uuid, former_winner_uuid: wire.former_winner_uuid };
+    default: // identity.retired (branchFor has rejected anything else)
+      return { ...base, identity_uuid: wire.identity_uuid };
+  }
+}
+
+/**
+ * Wire object (the NDJSON shape; optional observation fields may be missing) → the value to
+ * hand to an avsc Type of the current identity schema (wrapped union branch).
+ */
+export function identityWireToAvro(wire: IdentityEventWire | Record<string, unknown>): Record<string, unknown> {
+  const w = wire as Record<string, unknown>;
+  const branch = branchFor(IDENTITY_BRANCH, w.type, 'identity event');
+  return { [branch]: identityRecord(w) };
+}
+
+/** A value decoded by an identity-event Type (wrapped union) → the plain wire object. */
+export function identityAvroToWire(value: unknown): Record<string, unknown> {
+  const [branch, rec] = unwrap(value, 'identity event');
+  const type = rec?.type;
+  if (typeof type !== 'string' || !hasOwn(IDENTITY_BRANCH, type) || IDENTITY_BRANCH[type as IdentityEventType] !== branch) {
+    throw new AvroCodecError(`identity event: record ${branch} carries type ${JSON.stringify(type)}`);
+  }
+  return plain(rec) as Record<string, unknown>;
+}
+
+/** Encode a wire object with the current identity schema (v2). Throws AvroCodecError. */
+export function encodeIdentityEvent(wire: IdentityEventWire | Record<string, unknown>): Buffer {
+  return encode(IDENTITY_READER, identityWireToAvro(wire), 'identity event');
+}
+
+/** Encode a domain identity event (through `identityEventToWire`). */
+export const encodeDomainIdentityEvent = (event: IdentityEvent): Buffer =>
+  encodeIdentityEvent(identityEventToWire(event));
+
+/**
+ * Decode one identity event into the plain wire object the validator takes. `writerSchema` is
+ * the schema the bytes were written with (from the registry); omitted, the current schema.
+ * An older writer is resolved against the current reader (fields it lacks get their
+ * defaults). Throws AvroCodecError.
+ */
+export function decodeIdentityEvent(buf: Buffer, writerSchema?: WriterSchema): Record<string, unknown> {
+  return identityAvroToWire(decodeWith(IDENTITY_READER, buf, writerSchema, 'identity event'));
+}
+
+/** Decode and validate; never throws (undecodable bytes give the `undecodable` code). */
+export function decodeAndValidateIdentityEvent(buf: Buffer, writerSchema?: WriterSchema): ValidationResult {
+  let wire: Record<string, unknown>;
+  try {
+    wire = decodeIdentityEvent(buf, writerSchema);
+  } catch (e) {
+    return {
+      ok: false, code: 'undecodable', reason: e instanceof Error ? e.message : String(e), event_id: null,
+    };
+  }
+  return validateIdentityEvent(wire);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign events.
+
+/** Domain campaign event → the value to hand to the campaign-event Type. */
+export function campaignEventToAvro(event: CampaignEvent): Record<string, unknown> {
+  const branch = branchFor(PAYLOAD_BRANCH, event.type, 'campaign event');
+  return {
+    event_id: event.event_id,
+    sequence: event.sequence,
+    type: event.type,
+    time: event.time,
+    batch: { from: event.batch.from, to: event.batch.to },
+    payload: { [branch]: event.payload },
+    evidence: event.evidence,
+  };
+}
+
+/** A value decoded by the campaign-event Type → the domain campaign event (plain objects). */
+export function campaignEventFromAvro(value: unknown): CampaignEvent {
+  const v = value as Record<string, unknown>;
+  const type = v.type;
+  if (typeof type !== 'string' || !hasOwn(PAYLOAD_BRANCH, type)) {
+    throw new AvroCodecError(`campaign event: unknown type ${JSON.stringify(type)}`);
+  }
+  const [branch, payload] = unwrap(v.payload, 'campaign event payload');
+  if (PAYLOAD_BRANCH[type as CampaignEventType] !== branch) {
+    throw new AvroCodecError(`campaign event: type ${type} carries a ${branch} payload`);
+  }
+  const batch = v.batch as Record<string, unknown>;
+  return {
+    event_id: v.event_id,
+    sequence: v.sequence,
+    type,
+    time: v.time,
+    batch: { from: batch.from, to: batch.to },
+    payload: plain(payload),
+    evidence: plain(v.evidence) as EdgeEvidence[],
+  } as CampaignEvent;
+}
+
+/** Encode a campaign event (payload branch chosen from `type`). Throws AvroCodecError. */
+export function encodeCampaignEvent(event: CampaignEvent): Buffer {
+  return encode(AVRO_TYPES.campaignEvent, campaignEventToAvro(event), `campaign event ${event.type}`);
+}
+
+/** Decode a campaign event, optionally written with another (compatible) schema. */
+export function decodeCampaignEvent(buf: Buffer, writerSchema?: WriterSchema): CampaignEvent {
+  return campaignEventFromAvro(decodeWith(AVRO_TYPES.campaignEvent, buf, writerSchema, 'campaign event'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaign table rows.
+
+export type CampaignStatus = 'active' | 'merged' | 'empty';
+
+/** A campaign table row as carried by `campaign-row.avsc` (times ISO-8601 UTC). */
+export interface CampaignRowWire {
+  readonly uuid: string;
+  readonly status: CampaignStatus;
+  readonly merged_into: string | null;
+  readonly formed_at: string;
+  readonly first_activity: string | null;
+  readonly last_activity: string | null;
+  readonly identity_count: number;
+  readonly members: readonly string[];
+  readonly merged_members: readonly string[];
+  readonly payload_hashes: readonly string[];
+  readonly c2_endpoints: readonly string[];
+  readonly deckies: readonly string[];
+  readonly asns: readonly number[];
+  readonly confidence: number | null;
+}
+
+export const encodeCampaignRow = (row: CampaignRowWire): Buffer =>
+  encode(AVRO_TYPES.campaignRow, row, 'campaign row');
+
+export const decodeCampaignRow = (buf: Buffer, writerSchema?: WriterSchema): CampaignRowWire =>
+  plain(decodeWith(AVRO_TYPES.campaignRow, buf, writerSchema, 'campaign row')) as CampaignRowWire;

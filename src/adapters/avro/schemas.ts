@@ -1,0 +1,50 @@
+/**
+ * The Avro schema files of `schemas/` (the public wire contract, docs/SCHEMAS.md), loaded once
+ * at import and exposed as compact JSON strings for schema-registry registration.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Avro namespace of every named type. */
+export const NAMESPACE = 'campaign_stream';
+
+/** The directory holding the `.avsc` files. */
+export const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
+
+/** Version of the current identity-event schema (`identity-event.avsc`). */
+export const IDENTITY_SCHEMA_VERSION = 2;
+/** Version of the current campaign-event schema (`campaign-event.avsc`). */
+export const CAMPAIGN_EVENT_SCHEMA_VERSION = 1;
+/** Version of the current campaign-row schema (`campaign-row.avsc`). */
+export const CAMPAIGN_ROW_SCHEMA_VERSION = 1;
+
+export type IdentitySchemaVersion = 1 | 2;
+
+/** Files of every identity-event schema version; the highest is the current one. */
+const IDENTITY_FILES: Readonly<Record<IdentitySchemaVersion, string>> = {
+  1: 'identity-event.v1.avsc',
+  2: 'identity-event.avsc',
+};
+
+/** Read and parse one schema file of `schemas/`. */
+export function loadSchemaFile(file: string): unknown {
+  return JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8'));
+}
+
+const compact = (file: string): string => JSON.stringify(loadSchemaFile(file));
+
+/**
+ * Schema JSON strings, compact (whitespace-free) and self-contained (every named type is
+ * defined inline on first use), ready for `POST /subjects/<topic>-value/versions`.
+ */
+export const SCHEMA_JSON: {
+  readonly identityEvent: Readonly<Record<IdentitySchemaVersion, string>>;
+  readonly campaignEvent: string;
+  readonly campaignRow: string;
+} = {
+  identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]) },
+  campaignEvent: compact('campaign-event.avsc'),
+  campaignRow: compact('campaign-row.avsc'),
+};
+
+/** Confluent TopicNameStrategy: the value subject of a topic. */
+export const valueSubject = (topic: string): string => `${topic}-value`;

@@ -1,0 +1,65 @@
+/**
+ * The engine's public surface, as adapters and the pipeline see it. Implemented by
+ * `CampaignEngine` in `engine.ts`.
+ */
+import type { BatchRange, CampaignEvent } from './campaign-events.ts';
+import type { PositionedEvent } from './identity-events.ts';
+
+/** Why an event was refused. Stateless codes come from `validate.ts`, stateful ones from the engine. */
+export type RejectCode =
+  | 'invalid_json' | 'line_too_long' | 'schema' | 'unknown_type' | 'bad_time' | 'bad_value'
+  | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable';
+
+export interface Rejection {
+  readonly position: string;
+  readonly event_id: string | null;
+  readonly code: RejectCode;
+  readonly reason: string;
+}
+
+export interface BatchStats {
+  /** Events that changed (or could have changed) the projection. */
+  readonly applied: number;
+  /** Repeated `event_id`s: dropped and counted. */
+  readonly duplicates: number;
+  /** `identity.observed` at or below the identity's last accepted version: dropped and counted. */
+  readonly stale: number;
+  /** Stateful rejections (merge cycle, retired identity). */
+  readonly rejected: number;
+  /** Candidate pairs the clusterer actually scored in this batch. */
+  readonly pairs_scored: number;
+}
+
+export interface BatchOutcome {
+  /** Campaign events, sequences already assigned, in causal order. Empty when nothing changed. */
+  readonly events: readonly CampaignEvent[];
+  readonly rejections: readonly Rejection[];
+  readonly stats: BatchStats;
+}
+
+export interface Membership {
+  readonly identity_uuid: string;
+  readonly campaign_uuid: string;
+}
+
+export interface EngineStatus {
+  readonly identities_active: number;
+  readonly campaigns_live: number;
+  readonly campaigns_merged: number;
+  /** Sequence the next appended campaign event will get. */
+  readonly next_sequence: number;
+  readonly largest_campaign: number;
+}
+
+export interface Engine {
+  /**
+   * Apply one batch atomically: either every accepted event of the batch is folded and the
+   * outcome returned, or (on an internal error) it throws and the engine must be discarded and
+   * rebuilt from the log or a snapshot. The batch range labels the emitted events.
+   */
+  applyBatch(events: readonly PositionedEvent[], range: BatchRange): BatchOutcome;
+  membership(): Membership[];
+  status(): EngineStatus;
+  /** A plain-JSON snapshot; `restoreEngine(snapshot)` gives an engine that behaves identically. */
+  snapshot(): unknown;
+}

