@@ -58,9 +58,10 @@ export class Projection {
 
   apply(ev: IdentityEvent): ApplyResult {
     if (this.seen.has(ev.event_id)) return { kind: 'duplicate' };
-    const r = this.applyFresh(ev);
-    if (r.kind !== 'rejected') this.seen.add(ev.event_id);
-    return r;
+    // An event id's outcome is decided once, rejections included: a redelivered event must not
+    // be judged again against a state that has moved on since.
+    this.seen.add(ev.event_id);
+    return this.applyFresh(ev);
   }
 
   private applyFresh(ev: IdentityEvent): ApplyResult {

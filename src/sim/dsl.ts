@@ -58,7 +58,7 @@ function parseWithStack(text: string, file: string, readFile: ReadFixture, stack
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)';
-    throw new FixtureError(file, where, 'valid YAML', e.message.split('\n')[0]);
+    throw new FixtureError(file, where, 'valid YAML', yamlProblem(e.message));
   }
   const root = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   const v = new Validator(file);
@@ -107,6 +107,9 @@ function readText(target: string, readFile: ReadFixture, file: string, path: str
 }
 
 const ROOT = '(document)';
+
+/** The first line of a `yaml` error, without the position it repeats. */
+export const yamlProblem = (message: string): string => message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing (key missing)';

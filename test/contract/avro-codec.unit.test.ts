@@ -1,0 +1,256 @@
+/**
+ * Schema files and codec behaviour beyond the golden files: the evolution rule between the
+ * identity-event versions, union handling, error paths, campaign rows.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import avro from 'avsc';
+import {
+  AVRO_TYPES, AvroCodecError, campaignEventFromAvro, campaignEventToAvro, decodeAndValidateIdentityEvent,
+  decodeCampaignEvent, decodeCampaignRow, decodeIdentityEvent, encodeCampaignEvent, encodeCampaignRow,
+  encodeDomainIdentityEvent, encodeIdentityEvent, identityAvroToWire, identityWireToAvro,
+  type CampaignRowWire,
+} from '../../src/adapters/avro/codec.ts';
+import {
+  IDENTITY_SCHEMA_VERSION, NAMESPACE, SCHEMA_DIR, SCHEMA_JSON, loadSchemaFile, valueSubject,
+} from '../../src/adapters/avro/schemas.ts';
+import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
+import { validateIdentityEvent } from '../../src/domain/validate.ts';
+import { CAMPAIGN_EVENTS, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
+
+type Json = Record<string, unknown>;
+
+/** Every named record of a schema, by full name, with its fields. */
+function records(schema: unknown, ns = '', out = new Map<string, Json[]>()): Map<string, Json[]> {
+  if (Array.isArray(schema)) {
+    for (const s of schema) records(s, ns, out);
+  } else if (schema !== null && typeof schema === 'object') {
+    const s = schema as Json;
+    const space = typeof s.namespace === 'string' ? s.namespace : ns;
+    if (s.type === 'record') {
+      out.set(`${space}.${String(s.name)}`, s.fields as Json[]);
+      for (const f of s.fields as Json[]) records(f.type, space, out);
+    } else if (s.type === 'array') records(s.items, space, out);
+    else if (s.type === 'map') records(s.values, space, out);
+  }
+  return out;
+}
+
+describe('schema files', () => {
+  it('every .avsc file parses with avsc, all names in the campaign_stream namespace', () => {
+    const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
+    assert.deepStrictEqual(files, [
+      'campaign-event.avsc', 'campaign-row.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
+    ]);
+    for (const f of files) {
+      const schema = loadSchemaFile(f);
+      avro.Type.forSchema(schema as avro.Schema, { registry: {} });
+      for (const name of records(schema).keys()) assert.ok(name.startsWith(`${NAMESPACE}.`), `${f}: ${name}`);
+    }
+  });
+
+  it('the identity-event value schema is the union of the four event records, in a fixed order', () => {
+    const schema = loadSchemaFile('identity-event.avsc') as Json[];
+    assert.deepStrictEqual(schema.map((r) => r.name), [
+      'IdentityObserved', 'IdentityMerged', 'IdentityUnmerged', 'IdentityRetired',
+    ]);
+    assert.deepStrictEqual([...records(schema).keys()].sort(), [
+      'campaign_stream.IdentityMerged', 'campaign_stream.IdentityObserved', 'campaign_stream.IdentityRetired',
+      'campaign_stream.IdentityUnmerged', 'campaign_stream.Observation', 'campaign_stream.Session',
+      'campaign_stream.TtpEntry',
+    ]);
+  });
+
+  it('evolution rule v1 → v2: no field removed, renamed or retyped; every added field has a default', () => {
+    const v1 = records(loadSchemaFile('identity-event.v1.avsc'));
+    const v2 = records(loadSchemaFile('identity-event.avsc'));
+    for (const [name, fields1] of v1) {
+      const fields2 = v2.get(name);
+      assert.ok(fields2, `record ${name} must still exist`);
+      const names2 = new Map(fields2.map((f) => [f.name, f]));
+      for (const f1 of fields1) {
+        const f2 = names2.get(f1.name);
+        assert.ok(f2, `${name}.${String(f1.name)} must still exist`);
+        // Allowed widening: T → ["null", T] with a null default (TtpEntry.tactic).
+        const t1 = JSON.stringify(f1.type);
+        const t2 = JSON.stringify(f2.type);
+        if (t1 !== t2 && !(typeof f1.type === 'string' && t2 === JSON.stringify(['null', f1.type]) && f2.default === null)) {
+          // Named nested types are compared record by record through `records`.
+          assert.ok(typeof f1.type === 'object' && typeof f2.type === 'object', `${name}.${String(f1.name)} retyped`);
+        }
+      }
+      const names1 = new Set(fields1.map((f) => f.name));
+      for (const f2 of fields2) {
+        if (!names1.has(f2.name)) assert.ok('default' in f2, `added field ${name}.${String(f2.name)} needs a default`);
+      }
+    }
+    // Union branches are only ever appended.
+    const u1 = (loadSchemaFile('identity-event.v1.avsc') as Json[]).map((r) => r.name);
+    const u2 = (loadSchemaFile('identity-event.avsc') as Json[]).map((r) => r.name);
+    assert.deepStrictEqual(u2.slice(0, u1.length), u1);
+  });
+
+  it('the v2 reader can resolve the v1 writer (avsc createResolver)', () => {
+    assert.doesNotThrow(() => AVRO_TYPES.identityEvent[2].createResolver(AVRO_TYPES.identityEvent[1]));
+    assert.equal(IDENTITY_SCHEMA_VERSION, 2);
+  });
+
+  it('schema JSON strings are compact and round-trip to the files', () => {
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[2]), loadSchemaFile('identity-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[1]), loadSchemaFile('identity-event.v1.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEvent), loadSchemaFile('campaign-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignRow), loadSchemaFile('campaign-row.avsc'));
+    assert.ok(!/\n/.test(SCHEMA_JSON.campaignEvent));
+  });
+
+  it('subjects follow the TopicNameStrategy', () => {
+    assert.equal(valueSubject('campaign.events'), 'campaign.events-value');
+  });
+
+  it('the campaign-event payload union has one record per event type', () => {
+    const schema = loadSchemaFile('campaign-event.avsc') as Json;
+    const payload = (schema.fields as Json[]).find((f) => f.name === 'payload');
+    assert.ok(payload && Array.isArray(payload.type));
+    assert.equal(payload.type.length, Object.keys(CAMPAIGN_EVENTS).length);
+  });
+});
+
+describe('identity-event codec', () => {
+  it('the issue example (ttp by tactic, no end, missing optional fields) encodes, decodes and validates', () => {
+    const wire = {
+      type: 'identity.observed', event_id: 'e1', identity_uuid: 'i1', version: 1, time: '2026-01-01T04:39:41Z',
+      observation: {
+        sessions: [{ start: '2026-01-01T04:39:41Z', end: '2026-01-01T04:39:46Z', decky: 'decky-05' }],
+        ttp: [
+          { decky: 'decky-05', phase: 'exploitation', start: '2026-01-01T04:39:41Z', end: '2026-01-01T04:39:46Z' },
+          { decky: 'decky-05', tactic: 'TA0011', start: '2026-01-01T05:00:00Z' },
+        ],
+        payload_hashes: ['ab12'], c2_endpoints: ['c2.example'], asn: 14061, tools: [],
+        ja3: null, hassh: null, kd_simhash: '0123456789abcdef',
+      },
+      unknown_extra: { ignored: true },
+    };
+    const viaAvro = decodeAndValidateIdentityEvent(encodeIdentityEvent(wire));
+    assert.deepStrictEqual(viaAvro, validateIdentityEvent(wire));
+    assert.ok(viaAvro.ok);
+  });
+
+  it('missing and null lists are written as empty lists, missing scalars as null', () => {
+    const decoded = decodeIdentityEvent(encodeIdentityEvent({
+      type: 'identity.observed', event_id: 'e', time: '2026-01-01T00:00:00Z', identity_uuid: 'i', version: 3,
+      observation: { tools: null },
+    }));
+    assert.deepStrictEqual(decoded.observation, {
+      sessions: [], ttp: [], payload_hashes: [], c2_endpoints: [], asn: null, tools: [], ja3: null, hassh: null,
+      kd_simhash: null,
+    });
+  });
+
+  it('domain events encode through identityEventToWire', () => {
+    const r = validateIdentityEvent(IDENTITY_V2['identity.observed']);
+    assert.ok(r.ok);
+    const back = decodeAndValidateIdentityEvent(encodeDomainIdentityEvent(r.event));
+    assert.deepStrictEqual(back, r);
+  });
+
+  it('wrappers stay inside the codec: wire ↔ avro value', () => {
+    for (const wire of Object.values(IDENTITY_V2)) {
+      const value = identityWireToAvro(wire);
+      assert.deepStrictEqual(Object.keys(value), [`${NAMESPACE}.${({
+        'identity.observed': 'IdentityObserved', 'identity.merged': 'IdentityMerged',
+        'identity.unmerged': 'IdentityUnmerged', 'identity.retired': 'IdentityRetired',
+      } as Record<string, string>)[wire.type as string]}`]);
+      assert.deepStrictEqual(identityAvroToWire(AVRO_TYPES.identityEvent[2].fromBuffer(AVRO_TYPES.identityEvent[2].toBuffer(value))), wire);
+    }
+  });
+
+  it('an unknown type cannot be encoded', () => {
+    assert.throws(() => encodeIdentityEvent({ type: 'identity.bogus', event_id: 'e', time: 't' }), AvroCodecError);
+  });
+
+  it('a value that does not fit the schema gives an error naming the field', () => {
+    assert.throws(
+      () => encodeIdentityEvent({ type: 'identity.merged', event_id: 'e', time: 't', winner_uuid: 'a', loser_uuid: 5 }),
+      (e: unknown) => e instanceof AvroCodecError && /loser_uuid/.test(e.message),
+    );
+  });
+
+  it('a record whose type field disagrees with its branch is refused', () => {
+    const t = AVRO_TYPES.identityEvent[2];
+    const bytes = t.toBuffer({
+      [`${NAMESPACE}.IdentityRetired`]: { type: 'identity.merged', event_id: 'e', time: 't', identity_uuid: 'i' },
+    });
+    assert.throws(() => decodeIdentityEvent(bytes), AvroCodecError);
+    const r = decodeAndValidateIdentityEvent(bytes);
+    assert.equal(!r.ok && r.code, 'undecodable');
+  });
+
+  it('garbage, truncated and over-long buffers are undecodable, never thrown', () => {
+    const good = encodeIdentityEvent(IDENTITY_V2['identity.observed']);
+    for (const buf of [
+      Buffer.alloc(0), Buffer.from([0x7f]), good.subarray(0, good.length - 3),
+      Buffer.concat([good, Buffer.from([0])]), Buffer.from('{"type":"identity.retired"}'),
+    ]) {
+      const r = decodeAndValidateIdentityEvent(buf);
+      assert.equal(r.ok, false);
+      assert.equal(!r.ok && r.code, 'undecodable');
+    }
+  });
+
+  it('an incompatible or invalid writer schema is reported, not thrown', () => {
+    const good = encodeIdentityEvent(IDENTITY_V2['identity.retired']);
+    const r1 = decodeAndValidateIdentityEvent(good, '{"type":"record","name":"X","fields":[]}');
+    assert.equal(!r1.ok && r1.code, 'undecodable');
+    const r2 = decodeAndValidateIdentityEvent(good, 'not json');
+    assert.equal(!r2.ok && r2.code, 'undecodable');
+  });
+});
+
+describe('campaign-event codec', () => {
+  it('the payload branch follows the type, and payload shape mismatches are refused', () => {
+    for (const ev of Object.values(CAMPAIGN_EVENTS)) {
+      const value = campaignEventToAvro(ev);
+      const branches = Object.keys(value.payload as object);
+      assert.equal(branches.length, 1);
+      assert.deepStrictEqual(campaignEventFromAvro(AVRO_TYPES.campaignEvent.fromBuffer(encodeCampaignEvent(ev))), ev);
+    }
+    const wrong = { ...CAMPAIGN_EVENTS['campaign.merged'], type: 'campaign.formed' } as unknown as CampaignEvent;
+    assert.throws(() => encodeCampaignEvent(wrong), AvroCodecError);
+  });
+
+  it('an unknown campaign event type cannot be encoded', () => {
+    const bogus = { ...CAMPAIGN_EVENTS['campaign.merged'], type: 'campaign.bogus' } as unknown as CampaignEvent;
+    assert.throws(() => encodeCampaignEvent(bogus), AvroCodecError);
+  });
+
+  it('a type/payload mismatch in the bytes is refused on decode', () => {
+    const value = campaignEventToAvro(CAMPAIGN_EVENTS['campaign.merged']);
+    const bytes = AVRO_TYPES.campaignEvent.toBuffer({ ...value, type: 'campaign.unmerged' });
+    assert.throws(() => decodeCampaignEvent(bytes), AvroCodecError);
+  });
+
+  it('extra domain fields are not written, and the bytes do not depend on key order', () => {
+    const ev = CAMPAIGN_EVENTS['campaign.merged'];
+    const reordered = {
+      evidence: ev.evidence, payload: { loser_uuid: 'c2', winner_uuid: 'c1', extra: 1 }, batch: ev.batch,
+      time: ev.time, type: ev.type, sequence: ev.sequence, event_id: ev.event_id,
+    } as unknown as CampaignEvent;
+    assert.deepStrictEqual(encodeCampaignEvent(reordered), encodeCampaignEvent(ev));
+  });
+});
+
+describe('campaign-row codec', () => {
+  const row: CampaignRowWire = {
+    uuid: 'c1', status: 'merged', merged_into: 'c0', formed_at: '2026-01-03T10:00:00Z',
+    first_activity: '2026-01-01T04:39:41Z', last_activity: null, identity_count: 3,
+    members: ['i1', 'i2'], merged_members: ['i9'], payload_hashes: ['ab12'], c2_endpoints: [],
+    deckies: ['decky-05'], asns: [14061], confidence: null,
+  };
+  it('round-trips to plain data', () => {
+    assert.deepStrictEqual(decodeCampaignRow(encodeCampaignRow(row)), row);
+  });
+  it('refuses an unknown status', () => {
+    assert.throws(() => encodeCampaignRow({ ...row, status: 'dead' as 'active' }), AvroCodecError);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Golden-file contract of the Avro wire format (test/fixtures/avro, written by generate.ts):
+ * (a) every golden file decodes under the current reader to the expected plain object;
+ * (b) re-encoding with the current writer gives the very same bytes (current versions only);
+ * (c) v1-writer data resolves under the v2 reader.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  AVRO_TYPES, decodeAndValidateIdentityEvent, decodeCampaignEvent, decodeIdentityEvent,
+  encodeCampaignEvent, encodeIdentityEvent,
+} from '../../src/adapters/avro/codec.ts';
+import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
+import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
+import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
+import { validateIdentityEvent } from '../../src/domain/validate.ts';
+import {
+  CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, goldenName,
+} from '../fixtures/avro/samples.ts';
+
+const golden = (name: string): Buffer => readFileSync(new URL(`../fixtures/avro/${name}`, import.meta.url));
+
+/** True when a decoded value contains only plain objects/arrays (no avsc classes or wrappers). */
+const isPlain = (v: unknown): boolean => {
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) return v.every(isPlain);
+  return Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every(isPlain);
+};
+
+describe('identity-event golden files, current version (v2)', () => {
+  for (const type of IDENTITY_EVENT_TYPES) {
+    const name = goldenName('identity-event', 2, type);
+    it(`${name} decodes to the expected plain object`, () => {
+      const decoded = decodeIdentityEvent(golden(name));
+      assert.deepStrictEqual(decoded, IDENTITY_V2[type]);
+      assert.ok(isPlain(decoded), 'decoded value must be plain data');
+    });
+    it(`${name} is byte-identical when re-encoded`, () => {
+      const bytes = golden(name);
+      assert.deepStrictEqual(encodeIdentityEvent(decodeIdentityEvent(bytes)), bytes);
+      assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V2[type]), bytes);
+    });
+    it(`${name} is a valid event`, () => {
+      const r = decodeAndValidateIdentityEvent(golden(name));
+      if (!r.ok) assert.fail(r.reason);
+    });
+  }
+});
+
+describe('identity-event golden files, v1 writer under the v2 reader', () => {
+  for (const type of IDENTITY_EVENT_TYPES) {
+    const name = goldenName('identity-event', 1, type);
+    it(`${name} resolves (writer schema as JSON string) with the v2 defaults`, () => {
+      const decoded = decodeIdentityEvent(golden(name), SCHEMA_JSON.identityEvent[1]);
+      assert.deepStrictEqual(decoded, IDENTITY_V1_AS_V2[type]);
+      assert.ok(isPlain(decoded));
+    });
+    it(`${name} resolves (writer schema as avsc Type and as parsed JSON)`, () => {
+      assert.deepStrictEqual(decodeIdentityEvent(golden(name), AVRO_TYPES.identityEvent[1]), IDENTITY_V1_AS_V2[type]);
+      assert.deepStrictEqual(
+        decodeIdentityEvent(golden(name), JSON.parse(SCHEMA_JSON.identityEvent[1]) as object),
+        IDENTITY_V1_AS_V2[type],
+      );
+    });
+    it(`${name} validates like the equivalent v2 event`, () => {
+      const r = decodeAndValidateIdentityEvent(golden(name), SCHEMA_JSON.identityEvent[1]);
+      if (!r.ok) assert.fail(r.reason);
+      assert.deepStrictEqual(r, validateIdentityEvent(IDENTITY_V1_AS_V2[type]));
+    });
+  }
+
+  it('the v1 observation keeps its tactics: mapped ones become phases, the unmapped one is counted', () => {
+    const r = decodeAndValidateIdentityEvent(
+      golden(goldenName('identity-event', 1, 'identity.observed')), SCHEMA_JSON.identityEvent[1],
+    );
+    assert.ok(r.ok);
+    assert.equal(r.unmappedTactics, 1);
+    assert.ok(r.event.type === 'identity.observed');
+    assert.deepStrictEqual(r.event.observation.ttp.map((t) => t.phase), ['delivery', 'command_and_control']);
+    assert.deepStrictEqual(r.event.observation.tools, []);
+    assert.equal(r.event.observation.ja3, null);
+  });
+
+  it('v1 bytes read without their writer schema are not accepted as v2 (the writer schema is needed)', () => {
+    const bytes = golden(goldenName('identity-event', 1, 'identity.observed'));
+    const r = decodeAndValidateIdentityEvent(bytes);
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.code, 'undecodable');
+  });
+});
+
+describe('campaign-event golden files (v1, current)', () => {
+  for (const type of CAMPAIGN_EVENT_TYPES) {
+    const name = goldenName('campaign-event', 1, type);
+    it(`${name} decodes to the expected domain event`, () => {
+      const decoded = decodeCampaignEvent(golden(name));
+      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS[type]);
+      assert.ok(isPlain(decoded));
+    });
+    it(`${name} is byte-identical when re-encoded`, () => {
+      const bytes = golden(name);
+      assert.deepStrictEqual(encodeCampaignEvent(decodeCampaignEvent(bytes)), bytes);
+      assert.deepStrictEqual(encodeCampaignEvent(CAMPAIGN_EVENTS[type]), bytes);
+    });
+    it(`${name} decodes with its own writer schema given explicitly`, () => {
+      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), CAMPAIGN_EVENTS[type]);
+    });
+  }
+});
