@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then every test file under test/ with Node's built-in runner (via tsx).
+// Services started for integration tests are stopped at the end unless they were already
+// running when the run began (a developer's own services are left alone).
+// Usage: node scripts/run-tests.mjs [--unit] [path-substring...]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+let files = walk(path.join(root, 'test')).map((f) => path.relative(root, f)).sort();
+if (unitOnly) files = files.filter((f) => f.endsWith('.unit.test.ts'));
+if (filters.length) files = files.filter((f) => filters.some((s) => f.includes(s)));
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const services = path.join(root, 'scripts', 'services');
+/** Names of the services `scripts/services status` reports as running. */
+const running = () => {
+  let out;
+  try {
+    out = execFileSync('bash', [services, 'status'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch (e) {
+    out = String(e.stdout ?? '');
+  }
+  return new Set(out.split('\n').map((l) => /^(\w+)\s+running/.exec(l)?.[1]).filter(Boolean));
+};
+const before = unitOnly ? new Set() : running();
+
+console.error('type-checking…');
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root, '--noEmit'], { stdio: 'inherit' });
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=4096`.trim() },
+});
+
+if (!unitOnly && !process.env.KEEP_SERVICES) {
+  for (const name of running()) {
+    if (!before.has(name)) spawnSync('bash', [services, 'stop', name], { cwd: root, stdio: 'ignore' });
+  }
+}
+process.exit(res.status ?? 1);

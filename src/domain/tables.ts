@@ -1,0 +1,333 @@
+/**
+ * The campaign tables: a pure fold of campaign events and of nothing else, so any store can
+ * rebuild them from the log and two stores that hold the same log hold the same tables.
+ *
+ * One row per campaign uuid ever named by an event. `members` are the identities literally
+ * assigned to the campaign; `identity_count` counts the live members of the campaign and of
+ * every campaign merged into it (transitively), so for a live campaign it is its canonical
+ * membership. A row's `updated_at`/`updated_sequence` name the last event that changed any of
+ * its fields: an event that changes nothing (the `identity.campaign.assigned` echo of a
+ * `campaign.identity.assigned`, a repeated profile value) leaves the row as it was, which is
+ * what makes the fold idempotent for those events.
+ *
+ * Pure: no I/O, no clock. The state is mutable for speed (a store folds every batch into it);
+ * only the functions below touch it.
+ */
+import type { CampaignEvent, SetDelta } from './campaign-events.ts';
+import type { Membership } from './engine-api.ts';
+
+export type CampaignStatus = 'active' | 'merged' | 'empty';
+
+export interface CampaignRow {
+  readonly uuid: string;
+  /** `merged` when merged into another campaign; `empty` when live with no live member. */
+  readonly status: CampaignStatus;
+  readonly merged_into: string | null;
+  /** Event time of `campaign.formed`; null for a campaign named by another event first. */
+  readonly formed_at: string | null;
+  readonly formed_sequence: number | null;
+  readonly first_activity: string | null;
+  readonly last_activity: string | null;
+  /** Live members of this campaign and of the campaigns merged into it. */
+  readonly identity_count: number;
+  /** Identities literally assigned to this campaign, sorted. */
+  readonly members: readonly string[];
+  readonly payload_hashes: readonly string[];
+  readonly c2_endpoints: readonly string[];
+  readonly deckies: readonly string[];
+  readonly asns: readonly number[];
+  readonly confidence: number;
+  /** Time of the last event that changed this row. */
+  readonly updated_at: string;
+  readonly updated_sequence: number;
+}
+
+interface RowState {
+  readonly uuid: string;
+  merged_into: string | null;
+  formed_at: string | null;
+  formed_sequence: number | null;
+  first_activity: string | null;
+  last_activity: string | null;
+  identity_count: number;
+  readonly members: Set<string>;
+  readonly payload_hashes: Set<string>;
+  readonly c2_endpoints: Set<string>;
+  readonly deckies: Set<string>;
+  readonly asns: Set<number>;
+  confidence: number;
+  updated_at: string;
+  updated_sequence: number;
+}
+
+/** The fold state. Treat as opaque: read it through the functions of this module. */
+export interface CampaignTables {
+  readonly rows: ReadonlyMap<string, Readonly<RowState>>;
+  /** Identity → the campaign it is literally assigned to. */
+  readonly identities: ReadonlyMap<string, string>;
+  /** Sequence of the last folded event; 0 for empty tables. */
+  readonly sequence: number;
+}
+
+interface MutableTables {
+  readonly rows: Map<string, RowState>;
+  readonly identities: Map<string, string>;
+  sequence: number;
+}
+
+export function emptyTables(): CampaignTables {
+  const t: MutableTables = { rows: new Map(), identities: new Map(), sequence: 0 };
+  return t;
+}
+
+/**
+ * Tables from stored rows (a store's restart). The identity index is derived from `members`;
+ * an identity listed by two rows means the rows were not produced by this fold.
+ */
+export function tablesFromRows(rows: Iterable<CampaignRow>, sequence: number): CampaignTables {
+  const t: MutableTables = { rows: new Map(), identities: new Map(), sequence };
+  for (const r of rows) {
+    t.rows.set(r.uuid, {
+      uuid: r.uuid,
+      merged_into: r.merged_into,
+      formed_at: r.formed_at,
+      formed_sequence: r.formed_sequence,
+      first_activity: r.first_activity,
+      last_activity: r.last_activity,
+      identity_count: r.identity_count,
+      members: new Set(r.members),
+      payload_hashes: new Set(r.payload_hashes),
+      c2_endpoints: new Set(r.c2_endpoints),
+      deckies: new Set(r.deckies),
+      asns: new Set(r.asns),
+      confidence: r.confidence,
+      updated_at: r.updated_at,
+      updated_sequence: r.updated_sequence,
+    });
+    for (const id of r.members) {
+      const other = t.identities.get(id);
+      if (other !== undefined) {
+        throw new Error(`inconsistent tables: identity ${id} is a member of ${other} and ${r.uuid}`);
+      }
+      t.identities.set(id, r.uuid);
+    }
+  }
+  return t;
+}
+
+/**
+ * Fold events into the tables; returns the uuids of the rows that changed, sorted. Events at
+ * or below the tables' sequence are skipped, so a sink that receives a batch twice (an
+ * at-least-once relay, a restart between append and table write) does not apply it twice.
+ */
+export function foldEvents(tables: CampaignTables, events: Iterable<CampaignEvent>): string[] {
+  const t = tables as MutableTables;
+  const changed = new Set<string>();
+  for (const ev of events) {
+    if (ev.sequence <= t.sequence) continue;
+    applyEvent(t, ev, changed);
+    t.sequence = ev.sequence;
+  }
+  return [...changed].sort();
+}
+
+function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): void {
+  const touch = (row: RowState): void => {
+    row.updated_at = ev.time;
+    row.updated_sequence = ev.sequence;
+    changed.add(row.uuid);
+  };
+  const ensure = (uuid: string): RowState => {
+    let row = t.rows.get(uuid);
+    if (row === undefined) {
+      row = {
+        uuid, merged_into: null, formed_at: null, formed_sequence: null,
+        first_activity: null, last_activity: null, identity_count: 0,
+        members: new Set(), payload_hashes: new Set(), c2_endpoints: new Set(), deckies: new Set(),
+        asns: new Set(), confidence: 0, updated_at: ev.time, updated_sequence: ev.sequence,
+      };
+      t.rows.set(uuid, row);
+      touch(row);
+    }
+    return row;
+  };
+  // A count change reaches every campaign this one is (transitively) merged into. The walk
+  // stops at a campaign already seen, so a merge cycle (an engine bug) cannot hang the fold.
+  const adjustCount = (uuid: string, delta: number): void => {
+    if (delta === 0) return;
+    const seen = new Set<string>();
+    let cur: string | null = uuid;
+    while (cur !== null && !seen.has(cur)) {
+      seen.add(cur);
+      const row = t.rows.get(cur);
+      if (row === undefined) return;
+      row.identity_count += delta;
+      touch(row);
+      cur = row.merged_into;
+    }
+  };
+  const moveIdentity = (identity: string, target: string): void => {
+    const prior = t.identities.get(identity);
+    if (prior === target) return;
+    if (prior !== undefined) {
+      t.rows.get(prior)?.members.delete(identity);
+      adjustCount(prior, -1);
+    }
+    ensure(target).members.add(identity);
+    t.identities.set(identity, target);
+    adjustCount(target, 1);
+  };
+
+  switch (ev.type) {
+    case 'campaign.formed': {
+      const row = ensure(ev.payload.campaign_uuid);
+      if (row.formed_sequence === null) {
+        row.formed_at = ev.time;
+        row.formed_sequence = ev.sequence;
+        touch(row);
+      }
+      for (const id of ev.payload.identity_uuids) moveIdentity(id, row.uuid);
+      return;
+    }
+    case 'campaign.identity.assigned':
+    case 'identity.campaign.assigned':
+      // The prior campaign is taken from the index, not from `prior_campaign_uuid`: the
+      // payload names the canonical campaign the identity left, which may differ from the
+      // campaign it was literally assigned to (a campaign merged into that one).
+      moveIdentity(ev.payload.identity_uuid, ev.payload.campaign_uuid);
+      return;
+    case 'campaign.merged': {
+      const { winner_uuid, loser_uuid } = ev.payload;
+      if (winner_uuid === loser_uuid) return;
+      const loser = ensure(loser_uuid);
+      ensure(winner_uuid);
+      if (loser.merged_into === winner_uuid) return;
+      if (loser.merged_into !== null) adjustCount(loser.merged_into, -loser.identity_count);
+      loser.merged_into = winner_uuid;
+      touch(loser);
+      adjustCount(winner_uuid, loser.identity_count);
+      return;
+    }
+    case 'campaign.unmerged': {
+      const row = t.rows.get(ev.payload.resurrected_uuid);
+      if (row === undefined || row.merged_into === null) return;
+      const former = row.merged_into;
+      row.merged_into = null;
+      touch(row);
+      adjustCount(former, -row.identity_count);
+      return;
+    }
+    case 'campaign.identity.removed': {
+      const { identity_uuid } = ev.payload;
+      const prior = t.identities.get(identity_uuid);
+      if (prior === undefined) return;
+      t.identities.delete(identity_uuid);
+      t.rows.get(prior)?.members.delete(identity_uuid);
+      adjustCount(prior, -1);
+      return;
+    }
+    case 'campaign.profile.updated': {
+      const p = ev.payload;
+      const row = ensure(p.campaign_uuid);
+      let any = false;
+      if (row.first_activity !== p.first_activity) { row.first_activity = p.first_activity; any = true; }
+      if (row.last_activity !== p.last_activity) { row.last_activity = p.last_activity; any = true; }
+      if (row.confidence !== p.confidence) { row.confidence = p.confidence; any = true; }
+      any = applyDelta(row.payload_hashes, p.payload_hashes) || any;
+      any = applyDelta(row.c2_endpoints, p.c2_endpoints) || any;
+      any = applyDelta(row.deckies, p.deckies) || any;
+      any = applyDelta(row.asns, p.asns) || any;
+      if (any) touch(row);
+      return;
+    }
+    default: {
+      // A log written by a newer version may carry types this fold does not know: they are
+      // skipped (the sequence still advances), never guessed at.
+      const unknown: never = ev;
+      void unknown;
+    }
+  }
+}
+
+/** Removals first, then additions; true when the set changed. */
+function applyDelta<T>(set: Set<T>, delta: SetDelta<T>): boolean {
+  let changed = false;
+  for (const v of delta.removed) changed = set.delete(v) || changed;
+  for (const v of delta.added) {
+    if (!set.has(v)) {
+      set.add(v);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/**
+ * The live campaign a campaign resolves to, following `merged_into`. Cycle-safe: on a cycle
+ * (never produced by a correct engine) the smallest uuid of the cycle is returned, so the
+ * answer does not depend on where the walk started.
+ */
+export function canonicalOf(tables: CampaignTables, campaign: string): string {
+  const path: string[] = [];
+  const index = new Map<string, number>();
+  let cur: string | null = campaign;
+  while (cur !== null) {
+    const at = index.get(cur);
+    if (at !== undefined) return path.slice(at).sort()[0];
+    index.set(cur, path.length);
+    path.push(cur);
+    cur = tables.rows.get(cur)?.merged_into ?? null;
+  }
+  return path[path.length - 1];
+}
+
+/** The campaign an identity is literally assigned to, or undefined when it is not active. */
+export const campaignOfIdentity = (tables: CampaignTables, identity: string): string | undefined =>
+  tables.identities.get(identity);
+
+const sortedStrings = (s: ReadonlySet<string>): string[] => [...s].sort();
+const sortedNumbers = (s: ReadonlySet<number>): number[] => [...s].sort((a, b) => a - b);
+
+function materialize(r: Readonly<RowState>): CampaignRow {
+  return {
+    uuid: r.uuid,
+    status: r.merged_into !== null ? 'merged' : r.identity_count > 0 ? 'active' : 'empty',
+    merged_into: r.merged_into,
+    formed_at: r.formed_at,
+    formed_sequence: r.formed_sequence,
+    first_activity: r.first_activity,
+    last_activity: r.last_activity,
+    identity_count: r.identity_count,
+    members: sortedStrings(r.members),
+    payload_hashes: sortedStrings(r.payload_hashes),
+    c2_endpoints: sortedStrings(r.c2_endpoints),
+    deckies: sortedStrings(r.deckies),
+    asns: sortedNumbers(r.asns),
+    confidence: r.confidence,
+    updated_at: r.updated_at,
+    updated_sequence: r.updated_sequence,
+  };
+}
+
+export function rowOf(tables: CampaignTables, uuid: string): CampaignRow | undefined {
+  const r = tables.rows.get(uuid);
+  return r === undefined ? undefined : materialize(r);
+}
+
+export const rowsOf = (tables: CampaignTables, uuids: Iterable<string>): CampaignRow[] =>
+  [...uuids].flatMap((u) => {
+    const r = rowOf(tables, u);
+    return r === undefined ? [] : [r];
+  });
+
+/** Every row, sorted by uuid. */
+export const allRows = (tables: CampaignTables): CampaignRow[] =>
+  [...tables.rows.keys()].sort().map((u) => materialize(tables.rows.get(u)!));
+
+/** Every active identity with its canonical live campaign, sorted by identity uuid. */
+export function membershipOf(tables: CampaignTables): Membership[] {
+  return [...tables.identities.keys()].sort().map((identity_uuid) => ({
+    identity_uuid,
+    campaign_uuid: canonicalOf(tables, tables.identities.get(identity_uuid)!),
+  }));
+}
