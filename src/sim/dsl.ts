@@ -7,8 +7,9 @@
  *   include_fixtures: [a.yaml, …], extra_noise_scanners: n   (names resolved beside this file)
  *
  * YAML is read with YAML 1.1 rules, as the reference (PyYAML) reads it. Unknown keys are
- * ignored, as the reference ignores them. Anything else that the reference would choke on, or
- * silently misread, is a `FixtureError` naming the file, the path inside it and what was
+ * ignored (REFERENCE §6 lists no error for them); an explicit `null` means "use the default",
+ * except for `asn`, `ja3` and `hassh`, where null is a value. Anything the reference would choke
+ * on, or silently misread, is a `FixtureError` naming the file, the path inside it and what was
  * expected.
  */
 import { readFileSync } from 'node:fs';
@@ -19,8 +20,11 @@ import { DEFAULT_COMMANDS } from './corpus-types.ts';
 import type { ActorSpec, AttackerRow, CampaignSpec, CorpusSpec, Credential, PhaseSpec } from './corpus-types.ts';
 import { expandCorpus } from './expander.ts';
 
+/** A fixture or bounds file the simulator refuses: never retriable, fix the file. */
 export class FixtureError extends Error {
   override readonly name = 'FixtureError';
+  readonly code = 'invalid_fixture';
+  readonly retriable = false;
   constructor(
     readonly file: string,
     /** Path inside the document, e.g. `campaign.phases[2].name`; `(document)` for the root. */

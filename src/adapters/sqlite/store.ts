@@ -1,0 +1,70 @@
+/**
+ * Opens the store's SQLite file and hands out its adapters, which share one connection.
+ *
+ * WAL lets the read commands (`events`, `tables`, `membership`) run while a `run` writes.
+ * synchronous=FULL makes a committed batch survive power loss, not just a killed process;
+ * its cost is one fsync per batch, which the batch size amortises.
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { StoreError } from '../../ports/errors.ts';
+import { toStoreError } from './errors.ts';
+import { SqliteEventLog } from './event-log.ts';
+import { ensureLayout } from './schema.ts';
+import { SqliteSnapshots } from './snapshot-store.ts';
+import { SqliteTables } from './table-store.ts';
+
+export interface SqliteStore {
+  readonly file: string;
+  readonly log: SqliteEventLog;
+  readonly tables: SqliteTables;
+  readonly snapshots: SqliteSnapshots;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** Read commands open read-only and never create a store. */
+  readonly readonly?: boolean;
+}
+
+/** How long a writer waits for another connection's lock before failing with store_busy. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+export function openSqliteStore(file: string, options: OpenOptions = {}): SqliteStore {
+  const readonly = options.readonly ?? false;
+  if (readonly && !existsSync(file)) {
+    throw new StoreError('store_missing', `no store at ${file}`);
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly });
+  } catch (e) {
+    throw toStoreError(e, `opening ${file}`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    ensureLayout(db, !readonly);
+  } catch (e) {
+    db.close();
+    throw toStoreError(e, `opening ${file}`);
+  }
+  let closed = false;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    db.close();
+  };
+  const tables = new SqliteTables(db);
+  return {
+    file,
+    log: new SqliteEventLog(db, tables, close),
+    tables,
+    snapshots: new SqliteSnapshots(db),
+    close,
+  };
+}

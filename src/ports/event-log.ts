@@ -1,0 +1,83 @@
+/**
+ * The campaign event log: append-only, gap-free sequences from 1, and with every batch the
+ * input it consumed. Appending a batch is atomic: its events, its record (range, input
+ * segments, rejects mark) and, for adapters that keep the tables in the same database, the
+ * table rows it changed become visible together or not at all. That is what lets a restart
+ * resume after the last committed batch with nothing applied twice and nothing lost.
+ *
+ * Adapters: SQLite (`src/adapters/sqlite/`); the contract every adapter must pass is
+ * `test/runtime/event-log-contract.ts`.
+ */
+import type { BatchRange, CampaignEvent } from '../domain/campaign-events.ts';
+import type { CampaignRow } from '../domain/tables.ts';
+import type { InputPosition } from './identity-source.ts';
+
+/** The contiguous part of one source a batch consumed. */
+export interface BatchSegment {
+  readonly source: string;
+  /** Where the source was read from (a path), to find it again when rebuilding state. */
+  readonly locator: string;
+  readonly start: InputPosition;
+  readonly end: InputPosition;
+  /** `IdentitySource.fingerprint(end)`: proves later that the consumed part is unchanged. */
+  readonly fingerprint: string;
+}
+
+/**
+ * One committed batch. Recorded so that a restart without a snapshot can re-read exactly the
+ * same input records in the same batches and re-derive the very same engine state.
+ */
+export interface BatchRecord {
+  /** From 1, gap-free. */
+  readonly index: number;
+  /** The range the batch's events carry. */
+  readonly range: BatchRange;
+  /** What the batch consumed, in reading order (a batch may span files). */
+  readonly segments: readonly BatchSegment[];
+  /** Records consumed, valid and rejected. */
+  readonly input_count: number;
+  /** Sequence of the batch's first event (the log's head + 1 before the batch). */
+  readonly first_sequence: number;
+  readonly event_count: number;
+  /** Opaque mark of the rejects output after this batch's rejects (RejectSink.write). */
+  readonly rejects_mark: string;
+}
+
+/** The latest consumed position of one source. */
+export interface InputCheckpoint {
+  readonly source: string;
+  readonly locator: string;
+  readonly position: InputPosition;
+  readonly fingerprint: string;
+  readonly batch_index: number;
+}
+
+export interface BatchCommit {
+  readonly batch: BatchRecord;
+  /** Sequences `batch.first_sequence …` without gaps; `batch.event_count` of them. */
+  readonly events: readonly CampaignEvent[];
+  /**
+   * The table rows the batch changed. An adapter that keeps the tables in the same database
+   * writes them in the same transaction; one that cannot rejects the commit ('unsupported').
+   */
+  readonly tables?: readonly CampaignRow[];
+}
+
+export interface EventLog {
+  /**
+   * Append one batch atomically. Refuses ('sequence_conflict', 'batch_conflict',
+   * 'duplicate_event') a batch that does not continue the log exactly: a second writer or a
+   * replayed batch must fail, not interleave.
+   */
+  append(commit: BatchCommit): Promise<void>;
+  /** Up to `limit` events from `fromSequence` inclusive, in sequence order. */
+  read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]>;
+  /** Sequence of the last event; 0 when empty. */
+  head(): Promise<number>;
+  lastBatch(): Promise<BatchRecord | null>;
+  /** Up to `limit` batch records from index `fromIndex` inclusive. */
+  batches(fromIndex: number, limit: number): Promise<readonly BatchRecord[]>;
+  /** The latest checkpoint of every source ever consumed, by source name. */
+  checkpoints(): Promise<readonly InputCheckpoint[]>;
+  close(): Promise<void>;
+}
