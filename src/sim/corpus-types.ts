@@ -54,6 +54,11 @@ export interface ActorSpec {
   readonly jitter_seconds: number;
   /** null = absent (every non-paused day). */
   readonly active_days: readonly number[] | null;
+  /**
+   * campaign-stream extension (the reference ignores it): the actor's keystroke digraph
+   * SimHash, 16 hex digits, carried by every session. Consumes no random draw.
+   */
+  readonly keystroke: string | null;
 }
 
 export interface PhaseSpec {
@@ -69,6 +74,12 @@ export interface PhaseSpec {
   readonly count: number;
   /** `previous_success` or anything else (uniform over the pool); kept verbatim. */
   readonly decky_selector: string | null;
+  /**
+   * campaign-stream extension: target the foothold (latest exploitation or persistence decky)
+   * of this other actor, as `previous_success` does for the phase's own actor. Consumes the
+   * same draw as `previous_success`, so the random stream is unchanged.
+   */
+  readonly decky_of: string | null;
   readonly dwell_seconds: number;
 }
 
@@ -96,6 +107,8 @@ export interface SimSession {
   readonly credentials: readonly Credential[];
   readonly c2_callback: string | null;
   readonly payload_hash: string | null;
+  /** keystroke SimHash (hex-16) of the session, from the actor's `keystroke` extension */
+  readonly keystroke: string | null;
 }
 
 export interface RowTruth {

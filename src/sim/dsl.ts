@@ -234,7 +234,9 @@ class Validator {
     }
     const jitter_seconds = this.optionalInt(a.jitter_seconds, `${path}.jitter_seconds`, 60, 0);
     const active_days = a.active_days === undefined || a.active_days === null ? null : this.intList(a.active_days, `${path}.active_days`, Number.MIN_SAFE_INTEGER);
-    return { id, asn, ip_pool, rotation_count, rotation_asns, ja3, hassh, hours_active_utc, jitter_seconds, active_days };
+    const keystroke = this.nullableString(a.keystroke, `${path}.keystroke`);
+    if (keystroke !== null && !/^[0-9a-fA-F]{16}$/.test(keystroke)) this.fail(`${path}.keystroke`, 'a 64-bit SimHash as 16 hex digits', keystroke);
+    return { id, asn, ip_pool, rotation_count, rotation_asns, ja3, hassh, hours_active_utc, jitter_seconds, active_days, keystroke: keystroke?.toLowerCase() ?? null };
   }
 
   phase(x: unknown, path: string, actors: readonly ActorSpec[]): PhaseSpec {
@@ -265,13 +267,21 @@ class Validator {
       this.mapping(p.target_selector, `${path}.target_selector`, 'a mapping or null');
     const count = this.optionalInt(sel.count, `${path}.target_selector.count`, 1, 0);
     const decky_selector = sel.decky === undefined || sel.decky === null ? null : this.string(sel.decky, `${path}.target_selector.decky`, 'a string (`previous_success` or anything for random)');
+    let decky_of: string | null = null;
+    if (sel.decky_of !== undefined && sel.decky_of !== null) {
+      const declared = actors.map((a) => a.id);
+      if (typeof sel.decky_of !== 'string' || !declared.includes(sel.decky_of)) {
+        this.fail(`${path}.target_selector.decky_of`, `one of the declared actors (${declared.join(', ')})`, sel.decky_of);
+      }
+      decky_of = sel.decky_of;
+    }
     let dwell_seconds = 5;
     if (p.dwell_seconds !== undefined && p.dwell_seconds !== null) {
       const d = p.dwell_seconds;
       if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) this.fail(`${path}.dwell_seconds`, 'a non-negative number of seconds', d);
       dwell_seconds = d;
     }
-    return { name, actor, commands, credentials, c2_callback, payload_seed, count, decky_selector, dwell_seconds };
+    return { name, actor, commands, credentials, c2_callback, payload_seed, count, decky_selector, decky_of, dwell_seconds };
   }
 
   credential(x: unknown, path: string): Credential {

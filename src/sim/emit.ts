@@ -48,7 +48,7 @@ export function emitIdentityEvents(rows: readonly AttackerRow[], identities: Ide
           tools: [],
           ja3: row.ja3,
           hassh: row.hassh,
-          kd_simhash: null,
+          kd_simhash: s.keystroke === null ? null : BigInt('0x' + s.keystroke),
         },
       });
     }

@@ -102,15 +102,18 @@ function expandCampaign(rng: PythonRandom, campaign: CampaignSpec): RowBuilder[]
       const offset = rng.randint(0, HOUR);
       const start = SIM_EPOCH + day * DAY + hour * HOUR + (jitter + offset);
       const id = randomId(rng, 'sess');
-      const choices = phase.decky_selector === 'previous_success'
-        ? [previousSuccess.get(actor.id) ?? FALLBACK_DECKY]
-        : DECKY_POOL;
+      const choices = phase.decky_of !== null
+        ? [previousSuccess.get(phase.decky_of) ?? FALLBACK_DECKY]
+        : phase.decky_selector === 'previous_success'
+          ? [previousSuccess.get(actor.id) ?? FALLBACK_DECKY]
+          : DECKY_POOL;
       const decky = rng.choice(choices);
       if (FOOTHOLD_PHASES.has(phase.name)) previousSuccess.set(actor.id, decky);
       const row = rows[k % rows.length];
       row.sessions.push({
         id, start, duration: phase.dwell_seconds, end: start + phase.dwell_seconds, decky, phase: phase.name,
         commands: phase.commands, credentials: phase.credentials, c2_callback: phase.c2_callback, payload_hash: payload,
+        keystroke: actor.keystroke,
       });
       touch(row, start);
     }
@@ -152,7 +155,7 @@ function noiseScanner(rng: PythonRandom, i: number): RowBuilder {
     id, ip, asn, ja3: null, hassh: null,
     truth: { campaign: label, actor: label, identity: label },
     first_seen: SIM_EPOCH, last_seen: SIM_EPOCH,
-    sessions: [{ id: sessionId, start, duration: 1.0, end: start + 1.0, decky, phase: 'delivery', commands: [], credentials: [], c2_callback: null, payload_hash: null }],
+    sessions: [{ id: sessionId, start, duration: 1.0, end: start + 1.0, decky, phase: 'delivery', commands: [], credentials: [], c2_callback: null, payload_hash: null, keystroke: null }],
   };
   touch(row, start);
   return row;

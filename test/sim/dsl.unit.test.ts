@@ -149,11 +149,11 @@ describe('expansion semantics', () => {
     assert.deepEqual(c.pause_windows, []);
     assert.deepEqual(c.actors[0], {
       id: 'a', asn: 0, ip_pool: 'sticky', rotation_count: 1, rotation_asns: [], ja3: null, hassh: null,
-      hours_active_utc: Array.from({ length: 24 }, (_, h) => h), jitter_seconds: 60, active_days: null,
+      hours_active_utc: Array.from({ length: 24 }, (_, h) => h), jitter_seconds: 60, active_days: null, keystroke: null,
     });
     assert.deepEqual({ ...c.phases[0], commands: [...c.phases[0].commands] }, {
       name: 'discovery', actor: 'a', commands: DEFAULT_COMMANDS.discovery, credentials: [], c2_callback: null,
-      payload_seed: null, count: 1, decky_selector: null, dwell_seconds: 5,
+      payload_seed: null, count: 1, decky_selector: null, decky_of: null, dwell_seconds: 5,
     });
     const rows = expandCorpus(spec, 3);
     // The non-observable phase emits nothing and draws nothing.

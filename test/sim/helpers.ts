@@ -23,7 +23,7 @@ export const sessionCount = (rows: readonly AttackerRow[]): number => rows.reduc
 export function row(id: string, over: Partial<Omit<AttackerRow, 'sessions'>> & { sessions?: Partial<SimSession>[] } = {}): AttackerRow {
   const sessions = (over.sessions ?? []).map((s, i): SimSession => ({
     id: `${id}-s${i}`, start: SIM_EPOCH, duration: 1, end: (s.start ?? SIM_EPOCH) + 1, decky: 'decky-01', phase: 'delivery',
-    commands: [], credentials: [], c2_callback: null, payload_hash: null, ...s,
+    commands: [], credentials: [], c2_callback: null, payload_hash: null, keystroke: null, ...s,
   }));
   return {
     id, ip: '192.0.2.1', asn: null, ja3: null, hassh: null,

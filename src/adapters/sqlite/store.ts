@@ -25,9 +25,11 @@ export interface SqliteStore {
 export interface OpenOptions {
   /** Read commands open read-only and never create a store. */
   readonly readonly?: boolean;
+  /** How long a writer waits for another connection's lock before failing with store_busy. */
+  readonly busyTimeoutMs?: number;
 }
 
-/** How long a writer waits for another connection's lock before failing with store_busy. */
+/** Long enough to outlast a concurrent reader's checkpoint, short enough to report a second writer. */
 const BUSY_TIMEOUT_MS = 5_000;
 
 export function openSqliteStore(file: string, options: OpenOptions = {}): SqliteStore {
@@ -42,7 +44,7 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
     throw toStoreError(e, `opening ${file}`);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     if (!readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

@@ -1,0 +1,260 @@
+/** The campaign tables as a pure fold of campaign events. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { CampaignEvent, CampaignEventType, PayloadByType } from '../../src/domain/campaign-events.ts';
+import {
+  allRows, canonicalOf, emptyTables, foldEvents, membershipOf, rowOf, tablesFromRows, type CampaignTables,
+} from '../../src/domain/tables.ts';
+
+type Draft = { [T in CampaignEventType]: { type: T; payload: PayloadByType[T] } }[CampaignEventType];
+
+/** Envelopes for drafts: sequences from `first`, one second apart. */
+function log(drafts: readonly Draft[], first = 1): CampaignEvent[] {
+  return drafts.map((d, k) => ({
+    event_id: `e${first + k}`,
+    sequence: first + k,
+    type: d.type,
+    time: new Date(Date.UTC(2026, 0, 1) + (first + k) * 1000).toISOString().replace('.000Z', 'Z'),
+    batch: { from: 'f:0', to: 'f:1' },
+    payload: d.payload,
+    evidence: [],
+  }) as CampaignEvent);
+}
+
+const formed = (campaign_uuid: string, ...identity_uuids: string[]): Draft =>
+  ({ type: 'campaign.formed', payload: { campaign_uuid, identity_uuids } });
+const assigned = (identity_uuid: string, campaign_uuid: string, prior: string | null = null): Draft =>
+  ({ type: 'campaign.identity.assigned', payload: { campaign_uuid, identity_uuid, prior_campaign_uuid: prior } });
+const echo = (identity_uuid: string, campaign_uuid: string, prior: string | null = null): Draft =>
+  ({ type: 'identity.campaign.assigned', payload: { identity_uuid, campaign_uuid, prior_campaign_uuid: prior } });
+const merged = (winner_uuid: string, loser_uuid: string): Draft =>
+  ({ type: 'campaign.merged', payload: { winner_uuid, loser_uuid } });
+const unmerged = (resurrected_uuid: string, former_winner_uuid: string): Draft =>
+  ({ type: 'campaign.unmerged', payload: { resurrected_uuid, former_winner_uuid } });
+const removed = (campaign_uuid: string, identity_uuid: string): Draft =>
+  ({ type: 'campaign.identity.removed', payload: { campaign_uuid, identity_uuid, reason: 'retired' } });
+const profile = (campaign_uuid: string, p: Partial<PayloadByType['campaign.profile.updated']> = {}): Draft => ({
+  type: 'campaign.profile.updated',
+  payload: {
+    campaign_uuid, first_activity: null, last_activity: null, confidence: 0,
+    payload_hashes: { added: [], removed: [] }, c2_endpoints: { added: [], removed: [] },
+    deckies: { added: [], removed: [] }, asns: { added: [], removed: [] }, ...p,
+  },
+});
+
+const fold = (drafts: readonly Draft[]): { t: CampaignTables; changed: string[] } => {
+  const t = emptyTables();
+  const changed = foldEvents(t, log(drafts));
+  return { t, changed };
+};
+
+describe('tables fold: event semantics', () => {
+  it('campaign.formed creates an active row with its sorted members and formation time', () => {
+    const { t, changed } = fold([formed('c1', 'i2', 'i1')]);
+    const r = rowOf(t, 'c1')!;
+    assert.deepEqual(changed, ['c1']);
+    assert.equal(r.status, 'active');
+    assert.deepEqual(r.members, ['i1', 'i2']);
+    assert.equal(r.identity_count, 2);
+    assert.equal(r.formed_sequence, 1);
+    assert.equal(r.formed_at, '2026-01-01T00:00:01Z');
+    assert.equal(r.updated_sequence, 1);
+  });
+
+  it('campaign.identity.assigned moves the identity out of its prior literal campaign', () => {
+    const { t } = fold([formed('c1', 'i1', 'i2'), formed('c2', 'i3'), assigned('i2', 'c2', 'c1')]);
+    assert.deepEqual(rowOf(t, 'c1')!.members, ['i1']);
+    assert.deepEqual(rowOf(t, 'c2')!.members, ['i2', 'i3']);
+    assert.equal(rowOf(t, 'c1')!.identity_count, 1);
+    assert.equal(rowOf(t, 'c2')!.updated_sequence, 3);
+  });
+
+  it('identity.campaign.assigned repeating an assignment changes nothing', () => {
+    const a = fold([formed('c1', 'i1'), formed('c2', 'i2'), assigned('i1', 'c2', 'c1')]).t;
+    const b = fold([formed('c1', 'i1'), formed('c2', 'i2'), assigned('i1', 'c2', 'c1'), echo('i1', 'c2', 'c1')]);
+    assert.deepEqual(allRows(b.t), allRows(a));
+    assert.equal(b.t.sequence, 4);
+  });
+
+  it('identity.campaign.assigned alone moves the identity like its campaign-keyed twin', () => {
+    const { t } = fold([formed('c1', 'i1'), formed('c2', 'i2'), echo('i1', 'c2')]);
+    assert.deepEqual(rowOf(t, 'c2')!.members, ['i1', 'i2']);
+    assert.equal(rowOf(t, 'c1')!.status, 'empty');
+  });
+
+  it('campaign.merged marks the loser merged and counts its members for the winner chain', () => {
+    const { t } = fold([formed('c1', 'i1'), formed('c2', 'i2', 'i3'), formed('c3', 'i4'), merged('c1', 'c2'), merged('c3', 'c1')]);
+    assert.equal(rowOf(t, 'c2')!.status, 'merged');
+    assert.equal(rowOf(t, 'c2')!.merged_into, 'c1');
+    assert.equal(rowOf(t, 'c1')!.identity_count, 3);
+    assert.equal(rowOf(t, 'c3')!.identity_count, 4);
+    assert.equal(canonicalOf(t, 'c2'), 'c3');
+    assert.deepEqual(membershipOf(t).map((m) => m.campaign_uuid), ['c3', 'c3', 'c3', 'c3']);
+  });
+
+  it('an assignment into a merged-in campaign raises every count up its chain', () => {
+    const { t } = fold([formed('c1', 'i1'), formed('c2', 'i2'), merged('c1', 'c2'), assigned('i9', 'c2')]);
+    assert.equal(rowOf(t, 'c2')!.identity_count, 2);
+    assert.equal(rowOf(t, 'c1')!.identity_count, 3);
+    assert.equal(rowOf(t, 'c1')!.updated_sequence, 4);
+  });
+
+  it('campaign.unmerged clears the pointer and gives the members back', () => {
+    const { t } = fold([formed('c1', 'i1'), formed('c2', 'i2'), merged('c1', 'c2'), unmerged('c2', 'c1')]);
+    assert.equal(rowOf(t, 'c2')!.status, 'active');
+    assert.equal(rowOf(t, 'c2')!.merged_into, null);
+    assert.equal(rowOf(t, 'c1')!.identity_count, 1);
+    assert.equal(canonicalOf(t, 'c2'), 'c2');
+  });
+
+  it('campaign.identity.removed drops the identity; a campaign left with none is empty but stays', () => {
+    const { t } = fold([formed('c1', 'i1'), removed('c1', 'i1')]);
+    const r = rowOf(t, 'c1')!;
+    assert.equal(r.status, 'empty');
+    assert.equal(r.identity_count, 0);
+    assert.deepEqual(r.members, []);
+    assert.deepEqual(membershipOf(t), []);
+  });
+
+  it('campaign.profile.updated sets scalars and applies set deltas, keeping sets sorted', () => {
+    const { t } = fold([
+      formed('c1', 'i1'),
+      profile('c1', {
+        first_activity: '2026-01-01T00:00:00Z', last_activity: '2026-01-02T00:00:00Z', confidence: 0.5,
+        payload_hashes: { added: ['h2', 'h1'], removed: [] }, asns: { added: [65000, 100], removed: [] },
+        deckies: { added: ['d1'], removed: [] },
+      }),
+      profile('c1', {
+        first_activity: '2026-01-01T00:00:00Z', last_activity: '2026-01-03T00:00:00Z', confidence: 0.75,
+        payload_hashes: { added: ['h3'], removed: ['h1'] }, c2_endpoints: { added: ['10.0.0.1:443'], removed: [] },
+        deckies: { added: [], removed: ['d1'] },
+      }),
+    ]);
+    const r = rowOf(t, 'c1')!;
+    assert.deepEqual(r.payload_hashes, ['h2', 'h3']);
+    assert.deepEqual(r.asns, [100, 65000]);
+    assert.deepEqual(r.c2_endpoints, ['10.0.0.1:443']);
+    assert.deepEqual(r.deckies, []);
+    assert.equal(r.last_activity, '2026-01-03T00:00:00Z');
+    assert.equal(r.confidence, 0.75);
+    assert.equal(r.updated_sequence, 3);
+  });
+
+  it('a profile update that changes nothing leaves updated_sequence alone', () => {
+    const { t } = fold([formed('c1', 'i1'), profile('c1'), profile('c1')]);
+    assert.equal(rowOf(t, 'c1')!.updated_sequence, 1);
+  });
+
+  it('canonicalOf survives a merge cycle and names the cycle by its smallest uuid', () => {
+    const { t } = fold([formed('c1', 'i1'), formed('c2', 'i2'), merged('c1', 'c2'), merged('c2', 'c1')]);
+    assert.equal(canonicalOf(t, 'c1'), 'c1');
+    assert.equal(canonicalOf(t, 'c2'), 'c1');
+  });
+
+  it('events at or below the tables sequence are skipped', () => {
+    const events = log([formed('c1', 'i1'), formed('c2', 'i2')]);
+    const t = emptyTables();
+    foldEvents(t, events);
+    assert.deepEqual(foldEvents(t, events), []);
+    assert.equal(rowOf(t, 'c1')!.identity_count, 1);
+  });
+
+  it('tablesFromRows refuses rows that list one identity twice', () => {
+    const rows = allRows(fold([formed('c1', 'i1')]).t);
+    assert.throws(() => tablesFromRows([...rows, { ...rows[0], uuid: 'c9' }], 1), /inconsistent tables/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Properties over arbitrary logs (not only the ones a correct engine writes).
+
+const C = ['c0', 'c1', 'c2', 'c3', 'c4'];
+const I = ['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7'];
+const c = fc.constantFrom(...C);
+const i = fc.constantFrom(...I);
+const values = fc.subarray(['a', 'b', 'c', 'd']);
+const delta = fc.record({ added: values, removed: values });
+const draft: fc.Arbitrary<Draft> = fc.oneof(
+  fc.tuple(c, fc.subarray(I, { minLength: 1 })).map(([k, ids]) => formed(k, ...ids)),
+  fc.tuple(i, c, fc.option(c)).map(([id, k, p]) => assigned(id, k, p)),
+  fc.tuple(i, c, fc.option(c)).map(([id, k, p]) => echo(id, k, p)),
+  fc.tuple(c, c).map(([w, l]) => merged(w, l)),
+  fc.tuple(c, c).map(([r, w]) => unmerged(r, w)),
+  fc.tuple(c, i).map(([k, id]) => removed(k, id)),
+  fc.tuple(c, fc.option(fc.constantFrom('2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z')), fc.double({ min: 0, max: 1, noNaN: true }), delta, delta)
+    .map(([k, first, conf, ph, dk]) => profile(k, {
+      first_activity: first, last_activity: first, confidence: conf, payload_hashes: ph, deckies: dk,
+      asns: { added: ph.added.map((s) => s.charCodeAt(0)), removed: ph.removed.map((s) => s.charCodeAt(0)) },
+    })),
+);
+
+/** Split points → chunks of the log. */
+const chunked = <T>(xs: readonly T[], cuts: readonly number[]): T[][] => {
+  const at = [...new Set(cuts.map((k) => k % (xs.length + 1)))].sort((a, b) => a - b);
+  const out: T[][] = [];
+  let prev = 0;
+  for (const k of [...at, xs.length]) {
+    out.push(xs.slice(prev, k));
+    prev = k;
+  }
+  return out;
+};
+
+describe('tables fold: properties', () => {
+  it('folding the log in one go equals folding it in arbitrary chunks (rows, membership, changed set)', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), (drafts, cuts) => {
+      const events = log(drafts);
+      const whole = emptyTables();
+      const changedWhole = foldEvents(whole, events);
+      const parts = emptyTables();
+      const changedParts = new Set<string>();
+      for (const chunk of chunked(events, cuts)) for (const u of foldEvents(parts, chunk)) changedParts.add(u);
+      assert.deepEqual(allRows(parts), allRows(whole));
+      assert.deepEqual(membershipOf(parts), membershipOf(whole));
+      assert.equal(parts.sequence, whole.sequence);
+      assert.deepEqual([...changedParts].sort(), changedWhole);
+    }), { numRuns: 300 });
+  });
+
+  it('restarting from stored rows and folding the rest equals folding everything', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.nat(), (drafts, cut) => {
+      const events = log(drafts);
+      const k = cut % (events.length + 1);
+      const whole = emptyTables();
+      foldEvents(whole, events);
+      const first = emptyTables();
+      foldEvents(first, events.slice(0, k));
+      const restarted = tablesFromRows(allRows(first), first.sequence);
+      foldEvents(restarted, events.slice(k));
+      assert.deepEqual(allRows(restarted), allRows(whole));
+    }), { numRuns: 300 });
+  });
+
+  it('without merge cycles, identity_count is the members of the campaign and of all merged into it', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), (drafts) => {
+      const t = emptyTables();
+      foldEvents(t, log(drafts));
+      const rows = allRows(t);
+      const byUuid = new Map(rows.map((r) => [r.uuid, r]));
+      const cyclic = rows.some((r) => {
+        const seen = new Set<string>();
+        for (let u: string | null = r.uuid; u !== null; u = byUuid.get(u)?.merged_into ?? null) {
+          if (seen.has(u)) return true;
+          seen.add(u);
+        }
+        return false;
+      });
+      fc.pre(!cyclic);
+      const total = (u: string): number =>
+        byUuid.get(u)!.members.length + rows.filter((r) => r.merged_into === u).reduce((s, r) => s + total(r.uuid), 0);
+      for (const r of rows) {
+        assert.equal(r.identity_count, total(r.uuid), `count of ${r.uuid}`);
+        assert.equal(r.status, r.merged_into !== null ? 'merged' : r.identity_count > 0 ? 'active' : 'empty');
+      }
+      const active = membershipOf(t);
+      assert.deepEqual(active.map((m) => m.identity_uuid), [...t.identities.keys()].sort());
+      for (const m of active) assert.equal(byUuid.get(m.campaign_uuid)!.merged_into, null);
+    }), { numRuns: 300 });
+  });
+});
