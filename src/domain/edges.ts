@@ -6,7 +6,7 @@
  */
 import type { Features } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
-import type { ScoringProfile } from './profile.ts';
+import type { HandoffRule, ScoringProfile } from './profile.ts';
 import { hammingHalves } from './simhash.ts';
 
 export interface EdgeScore {
@@ -18,8 +18,13 @@ export interface EdgeScore {
   readonly weight: number;
 }
 
-/** Directed out→in: any decky where `out` ends in an OUT phase and `inn` starts with an IN phase within [0, window]. */
-function directedHandoff(out: Features, inn: Features, window: number): boolean {
+/**
+ * Directed out→in: any decky where `out` ends in an OUT phase and `inn` starts with an IN phase
+ * within [0, window]. Under the `foothold` rule the incoming identity must also be a foothold
+ * consumer: one that never gained access by itself (docs/CLUSTERING.md).
+ */
+function directedHandoff(out: Features, inn: Features, window: number, rule: HandoffRule): boolean {
+  if (rule === 'foothold' && inn.selfAccess) return false;
   const small = out.last.size <= inn.first.size;
   const [probe, other] = small ? [out.last, inn.first] : [inn.first, out.last];
   for (const decky of probe.keys()) {
@@ -33,8 +38,8 @@ function directedHandoff(out: Features, inn: Features, window: number): boolean 
   return false;
 }
 
-export function handoffScore(a: Features, b: Features, window: number): number {
-  return directedHandoff(a, b, window) || directedHandoff(b, a, window) ? 1 : 0;
+export function handoffScore(a: Features, b: Features, window: number, rule: HandoffRule = 'reference'): number {
+  return directedHandoff(a, b, window, rule) || directedHandoff(b, a, window, rule) ? 1 : 0;
 }
 
 function intersectionSize<T>(a: readonly T[], b: readonly T[]): number {
@@ -93,15 +98,6 @@ export function keystrokeScore(a: Features, b: Features, maxHamming: number): nu
 }
 
 /**
- * Corroborated handoff (docs/CLUSTERING.md): a handoff counts only when the two identities
- * also share something no unrelated operator on the same fleet would: infrastructure, a
- * keystroke rhythm, or overlapping activity on the handoff… see the doc for the evidence.
- */
-function corroborated(_a: Features, _b: Features, score: Omit<EdgeScore, 'weight' | 'handoff'>): boolean {
-  return score.shared_infra > 0 || score.keystroke > 0 || score.temporal > 0;
-}
-
-/**
  * combined = wH·H + wS·S + wT·T + wC·C + wK·K, summed left to right in that order so results
  * near the threshold are bit-identical to the reference (0.4 + 0.6 is exactly 1.0).
  */
@@ -112,8 +108,7 @@ export function scorePair(a: Features, b: Features, p: ScoringProfile): EdgeScor
   const temporal = w.temporal !== 0 ? temporalScore(x, y) : 0;
   const cohort = w.cohort !== 0 ? cohortScore(x, y) : 0;
   const keystroke = w.keystroke !== 0 ? keystrokeScore(x, y, p.keystrokeMaxHamming) : 0;
-  let handoff = w.handoff !== 0 ? handoffScore(x, y, p.handoffWindowSeconds) : 0;
-  if (handoff && p.handoffRule === 'corroborated' && !corroborated(x, y, { shared_infra, temporal, cohort, keystroke })) handoff = 0;
+  const handoff = w.handoff !== 0 ? handoffScore(x, y, p.handoffWindowSeconds, p.handoffRule) : 0;
   const weight = w.handoff * handoff + w.shared_infra * shared_infra + w.temporal * temporal + w.cohort * cohort + w.keystroke * keystroke;
   return { handoff, shared_infra, temporal, cohort, keystroke, weight };
 }

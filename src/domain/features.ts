@@ -7,7 +7,7 @@
  * features, and therefore the edges, never depend on arrival order.
  */
 import type { EpochSeconds, Observation } from './identity-events.ts';
-import type { Phase } from './phases.ts';
+import { INITIAL_ACCESS, type Phase } from './phases.ts';
 import { addBitCounts, halves, majorityFromCounts } from './simhash.ts';
 
 export interface PhaseMark {
@@ -31,6 +31,8 @@ export interface Evidence {
   kdN: number;
   firstActivity: number;
   lastActivity: number;
+  /** any ttp entry in an initial-access phase (delivery, exploitation) */
+  selfAccess: boolean;
 }
 
 export interface Features {
@@ -53,12 +55,15 @@ export interface Features {
   readonly kdLo: number;
   readonly firstActivity: EpochSeconds | null;
   readonly lastActivity: EpochSeconds | null;
+  /** The identity gained access by itself somewhere (a delivery or exploitation phase). */
+  readonly selfAccess: boolean;
 }
 
 export function emptyEvidence(): Evidence {
   return {
     asns: null, tools: null, payloads: null, c2: null, deckies: null, first: null, last: null,
     windows: null, kdCounts: null, kdN: 0, firstActivity: Infinity, lastActivity: -Infinity,
+    selfAccess: false,
   };
 }
 
@@ -96,6 +101,7 @@ export function addObservation(ev: Evidence, obs: Observation): void {
     (ev.deckies ??= new Set()).add(t.decky);
     keepFirst((ev.first ??= new Map()), t.decky, { phase: t.phase, t: t.start });
     keepLast((ev.last ??= new Map()), t.decky, { phase: t.phase, t: t.end });
+    if (INITIAL_ACCESS.has(t.phase)) ev.selfAccess = true;
     if (t.start < ev.firstActivity) ev.firstActivity = t.start;
     if (t.end > ev.lastActivity) ev.lastActivity = t.end;
   }
@@ -135,7 +141,9 @@ export function buildFeatures(uuid: string, parts: readonly Evidence[]): Feature
   let kdN = 0;
   let firstActivity = Infinity;
   let lastActivity = -Infinity;
+  let selfAccess = false;
   for (const ev of parts) {
+    if (ev.selfAccess) selfAccess = true;
     if (ev.asns) for (const v of ev.asns) asns.add(v);
     if (ev.tools) for (const v of ev.tools) tools.add(v);
     if (ev.payloads) for (const v of ev.payloads) payloads.add(v);
@@ -181,6 +189,7 @@ export function buildFeatures(uuid: string, parts: readonly Evidence[]): Feature
     kdLo,
     firstActivity: firstActivity === Infinity ? null : firstActivity,
     lastActivity: lastActivity === -Infinity ? null : lastActivity,
+    selfAccess,
   };
 }
 
@@ -201,7 +210,7 @@ function sameMarks(a: ReadonlyMap<string, PhaseMark>, b: ReadonlyMap<string, Pha
 
 /** True when two feature records would score identically against every other node. */
 export function sameFeatures(a: Features, b: Features): boolean {
-  return a.kd === b.kd && a.windowTotal === b.windowTotal && a.firstActivity === b.firstActivity &&
+  return a.kd === b.kd && a.selfAccess === b.selfAccess && a.windowTotal === b.windowTotal && a.firstActivity === b.firstActivity &&
     a.lastActivity === b.lastActivity && sameList(a.asns, b.asns) && sameList(a.tools, b.tools) &&
     sameList(a.payloads, b.payloads) && sameList(a.c2, b.c2) && sameList(a.deckies, b.deckies) &&
     sameList(Array.from(a.windows), Array.from(b.windows)) && sameMarks(a.first, b.first) && sameMarks(a.last, b.last);

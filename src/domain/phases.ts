@@ -23,6 +23,12 @@ export const NON_OBSERVABLE: ReadonlySet<Phase> = new Set<Phase>([
 export const HANDOFF_OUT: ReadonlySet<Phase> = new Set<Phase>(['command_and_control', 'persistence']);
 export const HANDOFF_IN: ReadonlySet<Phase> = new Set<Phase>(['discovery', 'lateral_movement']);
 
+/**
+ * Phases in which an operator gains access by itself. An identity with any of them is not a
+ * foothold consumer, which the default handoff rule requires of the incoming side.
+ */
+export const INITIAL_ACCESS: ReadonlySet<Phase> = new Set<Phase>(['delivery', 'exploitation']);
+
 /** ATT&CK tactic id → UKC phase, the complete table of REFERENCE §1.5. */
 export const TACTIC_TO_PHASE: Readonly<Record<string, Phase>> = {
   TA0043: 'reconnaissance',

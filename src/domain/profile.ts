@@ -13,10 +13,14 @@ export interface FamilyWeights {
 
 /**
  * How a phase handoff counts.
- * - `reference`: REFERENCE §3.1, a handoff on any shared decky is worth the full handoff weight.
- * - `corroborated`: see docs/CLUSTERING.md; the rule campaign-stream ships by default.
+ * - `reference`: REFERENCE §3.1: an OUT phase ending on a decky and an IN phase starting there
+ *   within the window is a handoff, whoever the two identities are.
+ * - `foothold`: the same, and the incoming identity must be a foothold consumer, one that never
+ *   gained access by itself (no delivery or exploitation phase anywhere). A self-sufficient
+ *   operator that happens to run discovery on a decky someone else holds is not a handoff;
+ *   that coincidence is what fused unrelated campaigns on small fleets (docs/CLUSTERING.md).
  */
-export type HandoffRule = 'reference' | 'corroborated';
+export type HandoffRule = 'reference' | 'foothold';
 
 export interface ScoringProfile {
   readonly name: string;
@@ -40,9 +44,11 @@ export const REFERENCE_PROFILE: ScoringProfile = Object.freeze({
   handoffRule: 'reference',
 });
 
-export const DEFAULT_PROFILE: ScoringProfile = REFERENCE_PROFILE;
+/** campaign-stream's default: the reference weights with the `foothold` handoff rule. */
+export const DEFAULT_PROFILE: ScoringProfile = Object.freeze({ ...REFERENCE_PROFILE, name: 'default', handoffRule: 'foothold' });
 
 export const PROFILES: Readonly<Record<string, ScoringProfile>> = Object.freeze({
+  default: DEFAULT_PROFILE,
   reference: REFERENCE_PROFILE,
 });
 

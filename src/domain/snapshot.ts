@@ -15,7 +15,7 @@ export const SNAPSHOT_VERSION = 1;
 interface EvidenceJson {
   asns?: number[]; tools?: string[]; payloads?: string[]; c2?: string[]; deckies?: string[];
   first?: Array<[string, PhaseMark]>; last?: Array<[string, PhaseMark]>; windows?: number[];
-  kdCounts?: number[]; kdN?: number; firstActivity?: number; lastActivity?: number;
+  kdCounts?: number[]; kdN?: number; firstActivity?: number; lastActivity?: number; selfAccess?: boolean;
 }
 
 interface IdentityJson {
@@ -47,6 +47,7 @@ function evidenceToJson(e: Evidence): EvidenceJson {
     windows: e.windows ?? undefined, kdCounts: e.kdCounts ?? undefined, kdN: e.kdN || undefined,
     firstActivity: Number.isFinite(e.firstActivity) ? e.firstActivity : undefined,
     lastActivity: Number.isFinite(e.lastActivity) ? e.lastActivity : undefined,
+    selfAccess: e.selfAccess || undefined,
   };
 }
 
@@ -57,6 +58,7 @@ function evidenceFromJson(j: EvidenceJson): Evidence {
     first: j.first ? new Map(j.first) : null, last: j.last ? new Map(j.last) : null,
     windows: j.windows ?? null, kdCounts: j.kdCounts ?? null, kdN: j.kdN ?? 0,
     firstActivity: j.firstActivity ?? Infinity, lastActivity: j.lastActivity ?? -Infinity,
+    selfAccess: j.selfAccess ?? false,
   };
 }
 

@@ -166,3 +166,27 @@ describe('edge families (REFERENCE §3.7)', () => {
     assert.ok(Math.abs(s1.weight - s0.weight) < 1e-12);
   });
 });
+
+describe('the foothold handoff rule (default profile)', () => {
+  const DEFAULT = { ...P, handoffRule: 'foothold' as const };
+  const broker = feat('broker', { ttp: [ttp('d7', 'exploitation', T0 - 600, T0 - 590), ttp('d7', 'command_and_control', T0, T0 + 60)] });
+  it('keeps a handoff to an identity that never gained access by itself', () => {
+    const postex = feat('postex', { ttp: [ttp('d7', 'discovery', T0 + 3600), ttp('d2', 'lateral_movement', T0 + 4000)] });
+    assert.equal(handoffScore(broker, postex, W, 'foothold'), 1);
+    assert.ok(isEdge(scorePair(broker, postex, DEFAULT), DEFAULT));
+  });
+  it('ignores a "handoff" to a self-sufficient operator that delivers or exploits on its own', () => {
+    const other = feat('other', { ttp: [ttp('d3', 'delivery', T0 - 7200), ttp('d7', 'discovery', T0 + 3600)] });
+    assert.equal(handoffScore(broker, other, W, 'reference'), 1);
+    assert.equal(handoffScore(broker, other, W, 'foothold'), 0);
+    assert.ok(!isEdge(scorePair(broker, other, DEFAULT), DEFAULT));
+  });
+  it('judges the incoming side only: the outgoing operator is expected to have broken in', () => {
+    const postex = feat('postex', { ttp: [ttp('d7', 'discovery', T0 + 3600)] });
+    assert.equal(handoffScore(postex, broker, W, 'foothold'), 1);
+  });
+  it('counts initial access anywhere, even after the handoff', () => {
+    const later = feat('later', { ttp: [ttp('d7', 'lateral_movement', T0 + 3600), ttp('d9', 'exploitation', T0 + 86_400 * 5)] });
+    assert.equal(handoffScore(broker, later, W, 'foothold'), 0);
+  });
+});

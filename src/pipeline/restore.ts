@@ -1,0 +1,159 @@
+/**
+ * What a run does before it reads new input: bring the tables up to the log, and bring an
+ * engine to the state it had after the last committed batch.
+ *
+ * The engine comes from the newest usable snapshot plus the batches after it, or, without
+ * one, from every batch since the first: each batch's recorded segments are read again,
+ * decoded, and applied with the recorded range, exactly as the first time. The events this
+ * produces must equal the logged ones byte for byte; a difference means the input or the
+ * engine changed, and the run stops (`replay_divergence`) instead of appending to a log it
+ * can no longer reproduce. A snapshot that cannot be used is ignored, never trusted: it only
+ * ever saves time.
+ */
+import type { Engine } from '../domain/engine-api.ts';
+import { emptyTables, foldEvents, rowsOf, tablesFromRows, type CampaignTables } from '../domain/tables.ts';
+import { StoreError } from '../ports/errors.ts';
+import type { BatchRecord, BatchSegment, EventLog, InputCheckpoint } from '../ports/event-log.ts';
+import type { IdentitySource } from '../ports/identity-source.ts';
+import type { SnapshotStore } from '../ports/snapshot-store.ts';
+import type { TableReader, TableSink } from '../ports/table-sink.ts';
+import { decodeRecord } from './decode.ts';
+import type { EngineFactory } from './engine-factory.ts';
+import { PipelineError } from './errors.ts';
+import { verifyCheckpoint } from './input-plan.ts';
+import { batchRecords, eventPages } from './log-reader.ts';
+import { SegmentReader } from './segment-reader.ts';
+
+export interface RestoreDeps {
+  readonly log: EventLog;
+  readonly tables: TableReader & TableSink;
+  readonly snapshots: SnapshotStore;
+  readonly engines: EngineFactory;
+  /** Opens a source the store recorded, by name and last known locator. */
+  readonly openSource: (name: string, locator: string) => Promise<IdentitySource>;
+  readonly onProgress?: (p: { readonly batches: number; readonly total: number }) => void;
+}
+
+export interface RuntimeState {
+  readonly engine: Engine;
+  readonly tables: CampaignTables;
+  readonly lastBatch: BatchRecord | null;
+  readonly head: number;
+  /** The batch the restored snapshot was taken after, or null. */
+  readonly snapshotBatch: number | null;
+  readonly rederivedBatches: number;
+  readonly warnings: readonly string[];
+}
+
+const lastSequenceOf = (b: BatchRecord): number => b.first_sequence + b.event_count - 1;
+
+export async function restoreRuntime(deps: RestoreDeps): Promise<RuntimeState> {
+  const { log } = deps;
+  const lastBatch = await log.lastBatch();
+  const head = await log.head();
+  const tables = await catchUpTables(deps, head);
+  const warnings: string[] = [];
+
+  const { engine, after } = await engineFromSnapshot(deps, lastBatch, warnings);
+  const rederivedBatches = await rederive(deps, engine, after, lastBatch?.index ?? 0);
+
+  const next = engine.status().next_sequence;
+  if (next !== head + 1) {
+    throw new PipelineError('state_mismatch', `the restored engine would continue at sequence ${next}, the log's head is ${head}`);
+  }
+  return { engine, tables, lastBatch, head, snapshotBatch: after === 0 ? null : after, rederivedBatches, warnings };
+}
+
+/** Stored tables, folded forward to the log's head if they lag (a sink that missed batches). */
+async function catchUpTables(deps: RestoreDeps, head: number): Promise<CampaignTables> {
+  const sequence = await deps.tables.sequence();
+  if (sequence > head) {
+    throw new StoreError('store_corrupt', `the tables reflect sequence ${sequence}, beyond the log's head ${head}`);
+  }
+  const tables = sequence === 0 ? emptyTables() : tablesFromRows(await deps.tables.rows(), sequence);
+  if (sequence < head) {
+    const changed = new Set<string>();
+    for await (const page of eventPages(deps.log, sequence + 1, head)) for (const u of foldEvents(tables, page)) changed.add(u);
+    await deps.tables.write(rowsOf(tables, changed), head);
+  }
+  return tables;
+}
+
+async function engineFromSnapshot(
+  deps: RestoreDeps, lastBatch: BatchRecord | null, warnings: string[],
+): Promise<{ engine: Engine; after: number }> {
+  const snap = await deps.snapshots.latest();
+  if (snap === null || lastBatch === null) return { engine: deps.engines.create(), after: 0 };
+  const [batch] = await deps.log.batches(snap.batch_index, 1);
+  if (batch === undefined || batch.index !== snap.batch_index || lastSequenceOf(batch) !== snap.sequence) {
+    warnings.push(`ignored the snapshot of batch ${snap.batch_index}: it does not match the log`);
+    return { engine: deps.engines.create(), after: 0 };
+  }
+  try {
+    return { engine: deps.engines.restore(JSON.parse(snap.state)), after: snap.batch_index };
+  } catch (e) {
+    warnings.push(`ignored the snapshot of batch ${snap.batch_index}: ${(e as Error).message}`);
+    return { engine: deps.engines.create(), after: 0 };
+  }
+}
+
+/** Re-applies batches `after + 1 … last` from their recorded input. Returns how many. */
+async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: number): Promise<number> {
+  if (last <= after) return 0;
+  const checkpoints = new Map<string, InputCheckpoint>((await deps.log.checkpoints()).map((c) => [c.source, c]));
+  const opened = new Map<string, IdentitySource>();
+  const sourceFor = async (segment: BatchSegment): Promise<IdentitySource> => {
+    let s = opened.get(segment.source);
+    if (s === undefined) {
+      const cp = checkpoints.get(segment.source);
+      s = await deps.openSource(segment.source, cp?.locator ?? segment.locator);
+      if (cp !== undefined) await verifyCheckpoint(s, cp);
+      opened.set(segment.source, s);
+    }
+    return s;
+  };
+  const reader = new SegmentReader(sourceFor);
+  const total = last - after;
+  let done = 0;
+  try {
+    for await (const batch of batchRecords(deps.log, after + 1)) {
+      const events = [];
+      let count = 0;
+      for (const segment of batch.segments) {
+        for await (const record of reader.read(segment)) {
+          count++;
+          const d = decodeRecord(record);
+          if (d.ok) events.push(d.event);
+        }
+      }
+      if (count !== batch.input_count) {
+        throw new PipelineError('replay_divergence', `batch ${batch.index}: its input now holds ${count} records, ${batch.input_count} were committed`);
+      }
+      if (events.length > 0) {
+        const outcome = engine.applyBatch(events, batch.range);
+        await expectLogged(deps.log, batch, outcome.events.map((e) => JSON.stringify(e)));
+      } else if (batch.event_count !== 0) {
+        throw new PipelineError('replay_divergence', `batch ${batch.index}: no valid input now, ${batch.event_count} events were logged`);
+      }
+      deps.onProgress?.({ batches: ++done, total });
+    }
+  } finally {
+    await reader.close();
+  }
+  return done;
+}
+
+async function expectLogged(log: EventLog, batch: BatchRecord, derived: readonly string[]): Promise<void> {
+  const logged = batch.event_count === 0 ? [] : (await log.read(batch.first_sequence, batch.event_count)).map((e) => JSON.stringify(e));
+  const n = Math.max(logged.length, derived.length);
+  for (let k = 0; k < n; k++) {
+    if (logged[k] !== derived[k]) {
+      throw new PipelineError(
+        'replay_divergence',
+        `batch ${batch.index}: re-deriving the engine from the recorded input gives other events than the log holds ` +
+        `(first difference at sequence ${batch.first_sequence + k}; ${derived.length} derived, ${logged.length} logged). ` +
+        'The input or the engine changed since the log was written.',
+      );
+    }
+  }
+}
