@@ -11,6 +11,7 @@
  * ever saves time.
  */
 import type { Engine } from '../domain/engine-api.ts';
+import type { PositionedEvent } from '../domain/identity-events.ts';
 import { emptyTables, foldEvents, rowsOf, tablesFromRows, type CampaignTables } from '../domain/tables.ts';
 import { StoreError } from '../ports/errors.ts';
 import type { BatchRecord, BatchSegment, EventLog, InputCheckpoint } from '../ports/event-log.ts';
@@ -117,7 +118,7 @@ async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: 
   let done = 0;
   try {
     for await (const batch of batchRecords(deps.log, after + 1)) {
-      const events = [];
+      const events: PositionedEvent[] = [];
       let count = 0;
       for (const segment of batch.segments) {
         for await (const record of reader.read(segment)) {

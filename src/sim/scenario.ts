@@ -56,7 +56,11 @@ export function simulateFixture(path: string, seed: number | bigint): SimulatedF
   return { fixture, seed, rows, emitted: emitIdentityEvents(rows, identities), identities: identities.members.size };
 }
 
-export function scoreFixture(path: string, seed: number | bigint, clusterIdentities: IdentityClusterer): FixtureScore {
+/**
+ * @param expectedPath the bounds to check; by default the fixture's own `.expected.yaml` when
+ *        it exists, else no bounds
+ */
+export function scoreFixture(path: string, seed: number | bigint, clusterIdentities: IdentityClusterer, expectedPath?: string): FixtureScore {
   const sim = simulateFixture(path, seed);
   const campaignOf = clusterIdentities([...sim.emitted.events]);
   const prediction = new Map<string, string>();
@@ -70,8 +74,8 @@ export function scoreFixture(path: string, seed: number | bigint, clusterIdentit
     truth.set(rowId, labels.truth_campaign);
   }
   const metrics = clusterMetrics(truth, prediction);
-  const expected = expectedPathFor(sim.fixture);
-  const bounds = existsSync(expected) ? loadBounds(expected) : null;
+  const expected = expectedPath ?? expectedPathFor(sim.fixture);
+  const bounds = expectedPath !== undefined || existsSync(expected) ? loadBounds(expected) : null;
   return {
     fixture: sim.fixture,
     seed,

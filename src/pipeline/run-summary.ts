@@ -1,0 +1,60 @@
+/** The counters of one `run`, as printed by the CLI (`--json` field names are a contract). */
+import type { EngineStatus } from '../domain/engine-api.ts';
+import type { CommittedBatch } from './batch-committer.ts';
+
+export interface RunSummary {
+  /** Input records read by this run (valid and rejected; not the re-read for re-derivation). */
+  events_read: number;
+  events_applied: number;
+  duplicates: number;
+  stale: number;
+  /** Refused records: stateless (validation) and engine-level. */
+  rejected: number;
+  unmapped_tactics: number;
+  pairs_scored: number;
+  /** Batches committed by this run. */
+  batches: number;
+  events_appended: number;
+  identities_active: number;
+  campaigns_live: number;
+  campaigns_merged: number;
+  largest_campaign: number;
+  /** Sequence of the last event in the log. */
+  head_sequence: number;
+  /** The last batch committed before this run started (0 for a new store). */
+  resumed_after_batch: number;
+  /** The batch whose snapshot the engine was restored from, or null. */
+  snapshot_batch: number | null;
+  /** Batches re-derived from their recorded input to rebuild the engine. */
+  rederived_batches: number;
+}
+
+export function emptySummary(): RunSummary {
+  return {
+    events_read: 0, events_applied: 0, duplicates: 0, stale: 0, rejected: 0, unmapped_tactics: 0, pairs_scored: 0,
+    batches: 0, events_appended: 0, identities_active: 0, campaigns_live: 0, campaigns_merged: 0, largest_campaign: 0,
+    head_sequence: 0, resumed_after_batch: 0, snapshot_batch: null, rederived_batches: 0,
+  };
+}
+
+export function countBatch(s: RunSummary, b: CommittedBatch): void {
+  s.batches++;
+  s.events_read += b.input.input_count;
+  s.rejected += b.rejected;
+  s.unmapped_tactics += b.input.unmappedTactics;
+  s.events_appended += b.events.length;
+  if (b.stats !== null) {
+    s.events_applied += b.stats.applied;
+    s.duplicates += b.stats.duplicates;
+    s.stale += b.stats.stale;
+    s.pairs_scored += b.stats.pairs_scored;
+  }
+}
+
+export function countStatus(s: RunSummary, status: EngineStatus): void {
+  s.identities_active = status.identities_active;
+  s.campaigns_live = status.campaigns_live;
+  s.campaigns_merged = status.campaigns_merged;
+  s.largest_campaign = status.largest_campaign;
+  s.head_sequence = status.next_sequence - 1;
+}
