@@ -1,0 +1,177 @@
+/**
+ * The event log in PostgreSQL. `append` is one transaction that first locks the single
+ * `log_head` row (SELECT ... FOR UPDATE): a second writer blocks there until the first commits,
+ * then reads the new head and fails the continuity check with sequence_conflict instead of
+ * interleaving. The primary key on `sequence` and the unique `event_id` back that up at the
+ * constraint level (a writer that bypassed the head row still cannot fork the log). Batch
+ * record, events, input checkpoints, table rows, the head and the NOTIFY commit together.
+ */
+import type { Pool, PoolClient } from 'pg';
+import type { CampaignEvent } from '../../domain/campaign-events.ts';
+import { StoreError } from '../../ports/errors.ts';
+import type {
+  BatchCommit, BatchRecord, BatchSegment, EventLog, InputCheckpoint,
+} from '../../ports/event-log.ts';
+import { guarded } from './errors.ts';
+import type { TableNames } from './schema.ts';
+import type { PostgresTables } from './table-store.ts';
+import { inTransaction } from './transaction.ts';
+
+interface BatchRow {
+  batch_index: number;
+  range_from: string;
+  range_to: string;
+  segments: BatchSegment[];
+  input_count: number;
+  first_sequence: number;
+  event_count: number;
+  rejects_mark: string;
+}
+
+interface CheckpointRow {
+  source: string;
+  locator: string;
+  byte_offset: number;
+  record_index: number;
+  ordinal: number;
+  fingerprint: string;
+  batch_index: number;
+}
+
+const BATCH_COLUMNS = 'batch_index, range_from, range_to, segments, input_count, first_sequence, event_count, rejects_mark';
+
+const toBatchRecord = (r: BatchRow): BatchRecord => ({
+  index: r.batch_index,
+  range: { from: r.range_from, to: r.range_to },
+  segments: r.segments,
+  input_count: r.input_count,
+  first_sequence: r.first_sequence,
+  event_count: r.event_count,
+  rejects_mark: r.rejects_mark,
+});
+
+export class PostgresEventLog implements EventLog {
+  constructor(
+    private readonly pool: Pool,
+    private readonly t: TableNames,
+    private readonly tables: PostgresTables,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  async append(commit: BatchCommit): Promise<void> {
+    checkShape(commit);
+    await inTransaction(this.pool, `appending batch ${commit.batch.index}`, (c) => this.appendIn(c, commit));
+  }
+
+  private async appendIn(c: PoolClient, { batch, events, tables }: BatchCommit): Promise<void> {
+    const t = this.t;
+    const head = (await c.query<{ sequence: number; batch_index: number }>(
+      `SELECT sequence, batch_index FROM ${t.head} FOR UPDATE`)).rows[0];
+    if (head === undefined) throw new StoreError('store_corrupt', `schema ${t.schema}: the log_head row is missing`);
+    if (batch.index !== head.batch_index + 1) {
+      throw new StoreError('batch_conflict', `batch ${batch.index} does not follow the last committed batch ${head.batch_index}`);
+    }
+    if (batch.first_sequence !== head.sequence + 1) {
+      throw new StoreError('sequence_conflict', `batch ${batch.index} starts at sequence ${batch.first_sequence}, the log's head is ${head.sequence}`);
+    }
+    await c.query(
+      `INSERT INTO ${t.batches} (${BATCH_COLUMNS}) VALUES ($1, $2, $3, $4::json, $5, $6, $7, $8)`,
+      [batch.index, batch.range.from, batch.range.to, JSON.stringify(batch.segments), batch.input_count,
+        batch.first_sequence, batch.event_count, batch.rejects_mark]);
+    if (events.length > 0) {
+      // One statement for the whole batch: arrays in, rows out. A repeated event id (in the log or
+      // within the batch) fails the unique constraint → duplicate_event, and the batch rolls back.
+      await c.query(
+        `INSERT INTO ${t.events} (sequence, event_id, type, batch_index, body)
+         SELECT s, id, ty, $4, b::json FROM unnest($1::bigint[], $2::text[], $3::text[], $5::text[]) AS x (s, id, ty, b)`,
+        [events.map((e) => e.sequence), events.map((e) => e.event_id), events.map((e) => e.type), batch.index,
+          events.map((e) => JSON.stringify(e))]);
+    }
+    if (batch.segments.length > 0) {
+      await c.query(
+        `INSERT INTO ${t.checkpoints} (source, locator, byte_offset, record_index, ordinal, fingerprint, batch_index)
+         SELECT source, locator, byte_offset, record_index, ordinal, fingerprint, $2
+         FROM json_to_recordset($1::json) AS x (source text, locator text, byte_offset bigint, record_index bigint, ordinal bigint, fingerprint text)
+         ON CONFLICT (source) DO UPDATE SET locator = excluded.locator, byte_offset = excluded.byte_offset,
+           record_index = excluded.record_index, ordinal = excluded.ordinal, fingerprint = excluded.fingerprint,
+           batch_index = excluded.batch_index`,
+        [checkpointsParameter(batch.segments), batch.index]);
+    }
+    const newHead = batch.first_sequence + batch.event_count - 1;
+    if (tables !== undefined) await this.tables.writeInTransaction(c, tables, newHead);
+    await c.query(`UPDATE ${t.head} SET sequence = $1, batch_index = $2`, [newHead, batch.index]);
+    // Delivered to LISTENers only if and when this transaction commits.
+    await c.query('SELECT pg_notify($1, $2)', [t.channel, String(newHead)]);
+  }
+
+  async read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]> {
+    if (limit <= 0) return [];
+    return guarded('reading the event log', async () => {
+      const r = await this.pool.query<{ body: string }>(
+        `SELECT body::text AS body FROM ${this.t.events} WHERE sequence >= $1 ORDER BY sequence LIMIT $2`,
+        [fromSequence, limit]);
+      return r.rows.map((row) => JSON.parse(row.body) as CampaignEvent);
+    });
+  }
+
+  async head(): Promise<number> {
+    return guarded('reading the log head', async () =>
+      (await this.pool.query<{ sequence: number }>(`SELECT sequence FROM ${this.t.head}`)).rows[0].sequence);
+  }
+
+  async lastBatch(): Promise<BatchRecord | null> {
+    return guarded('reading the last batch', async () => {
+      const r = await this.pool.query<BatchRow>(
+        `SELECT ${BATCH_COLUMNS} FROM ${this.t.batches} ORDER BY batch_index DESC LIMIT 1`);
+      return r.rows.length === 0 ? null : toBatchRecord(r.rows[0]);
+    });
+  }
+
+  async batches(fromIndex: number, limit: number): Promise<readonly BatchRecord[]> {
+    if (limit <= 0) return [];
+    return guarded('reading batch records', async () =>
+      (await this.pool.query<BatchRow>(
+        `SELECT ${BATCH_COLUMNS} FROM ${this.t.batches} WHERE batch_index >= $1 ORDER BY batch_index LIMIT $2`,
+        [fromIndex, limit])).rows.map(toBatchRecord));
+  }
+
+  async checkpoints(): Promise<readonly InputCheckpoint[]> {
+    return guarded('reading input checkpoints', async () =>
+      (await this.pool.query<CheckpointRow>(
+        // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
+        `SELECT * FROM ${this.t.checkpoints} ORDER BY source COLLATE "C"`)).rows.map((r) => ({
+        source: r.source,
+        locator: r.locator,
+        position: { offset: r.byte_offset, index: r.record_index, ordinal: r.ordinal },
+        fingerprint: r.fingerprint,
+        batch_index: r.batch_index,
+      })));
+  }
+
+  /** The pool is shared with the tables and snapshots: the store decides what closing means. */
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+}
+
+/** One row per source, its last segment in the batch winning (as sequential upserts would). */
+function checkpointsParameter(segments: readonly BatchSegment[]): string {
+  const last = new Map<string, BatchSegment>();
+  for (const s of segments) last.set(s.source, s);
+  return JSON.stringify([...last.values()].map((s) => ({
+    source: s.source, locator: s.locator, byte_offset: s.end.offset, record_index: s.end.index,
+    ordinal: s.end.ordinal, fingerprint: s.fingerprint,
+  })));
+}
+
+/** A commit whose own parts disagree is a caller bug: refused before touching the database. */
+function checkShape({ batch, events }: BatchCommit): void {
+  if (events.length !== batch.event_count) {
+    throw new StoreError('sequence_conflict', `batch ${batch.index} declares ${batch.event_count} events but carries ${events.length}`);
+  }
+  for (let i = 0; i < events.length; i++) {
+    if (events[i].sequence !== batch.first_sequence + i) {
+      throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
+    }
+  }
+}
