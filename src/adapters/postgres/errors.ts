@@ -40,7 +40,6 @@ const UNIQUE_CONFLICTS: Record<string, StoreErrorCode> = {
   [CONSTRAINTS.eventSequence]: 'sequence_conflict',
   [CONSTRAINTS.eventId]: 'duplicate_event',
   [CONSTRAINTS.batchIndex]: 'batch_conflict',
-  [CONSTRAINTS.batchFirstSequence]: 'sequence_conflict',
 };
 
 export interface Classified {

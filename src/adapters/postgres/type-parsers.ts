@@ -20,7 +20,8 @@ export function int8ToNumber(text: string): number {
 
 export function storeTypes(): pg.CustomTypesConfig {
   const types = new pg.TypeOverrides();
-  const int8Array = types.getTypeParser(INT8_ARRAY, 'text') as (text: string) => (string | null)[];
+  // The default _int8 parser splits the array literal and yields strings; only the elements change.
+  const int8Array = types.getTypeParser(INT8_ARRAY, 'text') as unknown as (text: string) => (string | null)[];
   types.setTypeParser(INT8, int8ToNumber);
   types.setTypeParser(INT8_ARRAY, (text: string) => int8Array(text).map((v) => (v === null ? null : int8ToNumber(v))));
   return types;

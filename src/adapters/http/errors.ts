@@ -1,0 +1,47 @@
+/**
+ * Errors the HTTP layer answers with. Each has a status and a stable `error` code (clients
+ * branch on the code, never on the text); parameter errors name the parameter. The body keeps
+ * the reference's `detail` key, so a client written for it still finds its message.
+ */
+
+export type HttpErrorCode =
+  | 'invalid_parameter'
+  | 'not_found'
+  | 'unauthorized'
+  | 'method_not_allowed'
+  | 'misdirected_request'
+  | 'too_many_streams'
+  | 'unavailable'
+  | 'internal';
+
+export interface ErrorBody {
+  readonly error: HttpErrorCode;
+  readonly detail: string;
+  readonly parameter?: string;
+}
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: HttpErrorCode,
+    message: string,
+    readonly parameter?: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+
+  body(): ErrorBody {
+    return this.parameter === undefined
+      ? { error: this.code, detail: this.message }
+      : { error: this.code, detail: this.message, parameter: this.parameter };
+  }
+}
+
+export const badParameter = (parameter: string, message: string): HttpError =>
+  new HttpError(400, 'invalid_parameter', message, parameter);
+
+export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
+
+export const isHttpError = (e: unknown): e is HttpError => e instanceof HttpError;

@@ -1,0 +1,18 @@
+/**
+ * The command registry: the order here is the order of `campaigns --help`. Adding a command
+ * is one module in this folder and one line below.
+ */
+import type { Command } from '../command.ts';
+import { eventsCommand } from './events.ts';
+import { membershipCommand } from './membership.ts';
+import { replayCommand } from './replay.ts';
+import { runCommand } from './run.ts';
+import { tablesCommand } from './tables.ts';
+
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  membershipCommand,
+  eventsCommand,
+  tablesCommand,
+  replayCommand,
+];
