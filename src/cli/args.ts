@@ -39,11 +39,18 @@ export class UsageError extends Error {
 export type ParseResult<O extends OptionSpecs> = { readonly help: true } | { readonly help: false; readonly options: ParsedOptions<O> };
 
 export function parseArgs<O extends OptionSpecs>(specs: O, argv: readonly string[]): ParseResult<O> {
+  // Asking for help is never an error, whatever else is on the line.
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   const values: Record<string, unknown> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { help: true };
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument '${arg}'`);
+    if (!arg.startsWith('--') || arg === '--') {
+      // Commands that take operands (`score <fixture.yaml>`) declare them as the `_` option.
+      const operands = specs['_'];
+      if (operands?.type !== 'strings' || arg === '--' || arg.startsWith('-')) throw new UsageError(`unexpected argument '${arg}'`);
+      ((values['_'] as string[] | undefined) ?? (values['_'] = [] as string[]) as string[]).push(arg);
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
@@ -77,7 +84,7 @@ export function parseArgs<O extends OptionSpecs>(specs: O, argv: readonly string
     if (spec.type === 'boolean') values[name] = false;
     else if (spec.type === 'integer' && spec.default !== undefined) values[name] = spec.default;
     else if ((spec.type === 'string' || spec.type === 'strings') && spec.required) {
-      throw new UsageError(`--${name} is required`);
+      throw new UsageError(name === '_' ? `missing ${spec.placeholder}` : `--${name} is required`);
     }
   }
   return { help: false, options: values as ParsedOptions<O> };
@@ -93,7 +100,7 @@ function integer(name: string, raw: string, min = Number.MIN_SAFE_INTEGER): numb
 /** The options part of a command's help. */
 export function describeOptions(specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
-    const flag = s.type === 'boolean' ? `--${name}` : s.type === 'strings' ? `--${name} <${s.placeholder}…>` : `--${name} <${s.placeholder}>`;
+    const flag = name === '_' && s.type === 'strings' ? `<${s.placeholder}>` : s.type === 'boolean' ? `--${name}` : s.type === 'strings' ? `--${name} <${s.placeholder}…>` : `--${name} <${s.placeholder}>`;
     const notes = [
       (s.type === 'string' || s.type === 'strings') && s.required ? 'required' : '',
       s.type === 'integer' && s.default !== undefined ? `default ${s.default}` : '',

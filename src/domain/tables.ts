@@ -151,19 +151,44 @@ function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): 
     }
     return row;
   };
-  // A count change reaches every campaign this one is (transitively) merged into. The walk
-  // stops at a campaign already seen, so a merge cycle (an engine bug) cannot hang the fold.
+  // identity_count(R) counts the members of every campaign whose merged_into chain reaches R
+  // (R included), each chain walked until it meets a campaign already seen. That definition
+  // holds even around a merge cycle (an engine bug), so the fold never loops and its counts
+  // never depend on the order that led to the state.
+  const chain = (uuid: string): string[] => {
+    const seen = new Set<string>();
+    for (let cur: string | null = uuid; cur !== null && !seen.has(cur); cur = t.rows.get(cur)?.merged_into ?? null) {
+      if (!t.rows.has(cur)) break;
+      seen.add(cur);
+    }
+    return [...seen];
+  };
   const adjustCount = (uuid: string, delta: number): void => {
     if (delta === 0) return;
-    const seen = new Set<string>();
-    let cur: string | null = uuid;
-    while (cur !== null && !seen.has(cur)) {
-      seen.add(cur);
-      const row = t.rows.get(cur);
-      if (row === undefined) return;
+    for (const u of chain(uuid)) {
+      const row = t.rows.get(u)!;
       row.identity_count += delta;
       touch(row);
-      cur = row.merged_into;
+    }
+  };
+  const onCycle = (uuid: string): boolean => {
+    const next = t.rows.get(uuid)?.merged_into ?? null;
+    return next !== null && chain(next).includes(uuid);
+  };
+  // Moving a pointer shifts a whole subtree's count along two chains; that bookkeeping is only
+  // exact without cycles, so a pointer move that touches one recounts every row instead.
+  const recountAll = (): void => {
+    const counts = new Map<string, number>();
+    for (const row of t.rows.values()) {
+      if (row.members.size === 0) continue;
+      for (const u of chain(row.uuid)) counts.set(u, (counts.get(u) ?? 0) + row.members.size);
+    }
+    for (const row of t.rows.values()) {
+      const n = counts.get(row.uuid) ?? 0;
+      if (row.identity_count !== n) {
+        row.identity_count = n;
+        touch(row);
+      }
     }
   };
   const moveIdentity = (identity: string, target: string): void => {
@@ -202,19 +227,23 @@ function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): 
       const loser = ensure(loser_uuid);
       ensure(winner_uuid);
       if (loser.merged_into === winner_uuid) return;
-      if (loser.merged_into !== null) adjustCount(loser.merged_into, -loser.identity_count);
+      const cyclic = onCycle(loser_uuid) || chain(winner_uuid).includes(loser_uuid);
+      if (!cyclic && loser.merged_into !== null) adjustCount(loser.merged_into, -loser.identity_count);
       loser.merged_into = winner_uuid;
       touch(loser);
-      adjustCount(winner_uuid, loser.identity_count);
+      if (cyclic) recountAll();
+      else adjustCount(winner_uuid, loser.identity_count);
       return;
     }
     case 'campaign.unmerged': {
       const row = t.rows.get(ev.payload.resurrected_uuid);
       if (row === undefined || row.merged_into === null) return;
       const former = row.merged_into;
+      const cyclic = onCycle(row.uuid);
       row.merged_into = null;
       touch(row);
-      adjustCount(former, -row.identity_count);
+      if (cyclic) recountAll();
+      else adjustCount(former, -row.identity_count);
       return;
     }
     case 'campaign.identity.removed': {

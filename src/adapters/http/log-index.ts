@@ -107,7 +107,14 @@ export class LogIndex {
     this.counts.set(ev.type, (this.counts.get(ev.type) ?? 0) + 1);
     // The echo repeats `campaign.identity.assigned` (or the formation) keyed by identity: it
     // adds nothing to a history and would double every assignment in it.
-    if (ev.type === 'identity.campaign.assigned') return;
+    if (ev.type === 'identity.campaign.assigned') {
+      // Only a log written by another producer could name an identity here first.
+      if (!this.facts.has(ev.payload.identity_uuid)) {
+        this.touchIdentity(ev.payload.identity_uuid, ev);
+        this.joined(ev.payload.identity_uuid, ev);
+      }
+      return;
+    }
     this.entries.set(ev.sequence, {
       sequence: ev.sequence, event_id: ev.event_id, type: ev.type, time: ev.time, batch: ev.batch,
       payload: ev.payload, evidence_count: ev.evidence.length,

@@ -68,11 +68,13 @@ export class PostgresEventLog implements EventLog {
     const head = (await c.query<{ sequence: number; batch_index: number }>(
       `SELECT sequence, batch_index FROM ${t.head} FOR UPDATE`)).rows[0];
     if (head === undefined) throw new StoreError('store_corrupt', `schema ${t.schema}: the log_head row is missing`);
-    if (batch.index !== head.batch_index + 1) {
-      throw new StoreError('batch_conflict', `batch ${batch.index} does not follow the last committed batch ${head.batch_index}`);
-    }
+    // Sequence first: a writer that lost a race gets sequence_conflict (its batch index is stale
+    // too); batch_conflict is left for a batch whose events fit but whose index does not.
     if (batch.first_sequence !== head.sequence + 1) {
       throw new StoreError('sequence_conflict', `batch ${batch.index} starts at sequence ${batch.first_sequence}, the log's head is ${head.sequence}`);
+    }
+    if (batch.index !== head.batch_index + 1) {
+      throw new StoreError('batch_conflict', `batch ${batch.index} does not follow the last committed batch ${head.batch_index}`);
     }
     await c.query(
       `INSERT INTO ${t.batches} (${BATCH_COLUMNS}) VALUES ($1, $2, $3, $4::json, $5, $6, $7, $8)`,

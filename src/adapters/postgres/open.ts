@@ -38,7 +38,7 @@ export interface PostgresStore {
   readonly log: PostgresEventLog;
   readonly tables: PostgresTables;
   readonly snapshots: PostgresSnapshots;
-  /** Calls `onHead` with the log head after each committed append (see head-listener.ts). */
+  /** Calls `onHead` with the log head after each committed append (see head-listener.ts); `close()` ends it too. */
   subscribe(onHead: (head: number) => void, onError?: (e: StoreError) => void): Promise<HeadSubscription>;
   close(): Promise<void>;
 }
@@ -92,9 +92,25 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw toStoreError(e, `opening the store in schema ${t.schema} at ${masked}`);
   }
 
+  // Listeners hold their own connections: closing the store closes them too.
+  const listeners = new Set<HeadSubscription>();
+  const subscribe = async (onHead: (head: number) => void, onError?: (e: StoreError) => void): Promise<HeadSubscription> => {
+    const sub = await listenForHead(config, t.channel, onHead, onError);
+    const tracked: HeadSubscription = {
+      close: async () => {
+        listeners.delete(tracked);
+        await sub.close();
+      },
+    };
+    listeners.add(tracked);
+    return tracked;
+  };
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
-    closing ??= pool.end().catch((e: unknown) => { throw toStoreError(e, `closing ${masked}`); });
+    closing ??= (async () => {
+      await Promise.all([...listeners].map((l) => l.close()));
+      await pool.end();
+    })().catch((e: unknown) => { throw toStoreError(e, `closing ${masked}`); });
     return closing;
   };
   const tables = new PostgresTables(pool, t);
@@ -104,7 +120,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     log: new PostgresEventLog(pool, t, tables, close),
     tables,
     snapshots: new PostgresSnapshots(pool, t),
-    subscribe: (onHead, onError) => listenForHead(config, t.channel, onHead, onError),
+    subscribe,
     close,
   };
 }

@@ -15,6 +15,11 @@ export async function inTransaction<T>(pool: Pool, doing: string, fn: (client: P
     throw toStoreError(e, doing);
   }
   let broken: Error | undefined;
+  // A checked-out client whose socket dies emits 'error' besides failing the running query. The
+  // pool listens only on idle clients, so without this listener that event would crash the
+  // process; the query's own rejection carries the failure to the caller.
+  const onSocketError = (e: Error): void => { broken = e; };
+  client.on('error', onSocketError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -28,6 +33,7 @@ export async function inTransaction<T>(pool: Pool, doing: string, fn: (client: P
     }
     throw toStoreError(e, doing);
   } finally {
+    client.off('error', onSocketError);
     client.release(broken);
   }
 }

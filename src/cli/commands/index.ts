@@ -3,10 +3,13 @@
  * is one module in this folder and one line below.
  */
 import type { Command } from '../command.ts';
+import { demoCommand } from './demo.ts';
 import { eventsCommand } from './events.ts';
 import { membershipCommand } from './membership.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
+import { scoreCommand } from './score.ts';
+import { simulateCommand } from './simulate.ts';
 import { tablesCommand } from './tables.ts';
 
 export const COMMANDS: readonly Command[] = [
@@ -15,4 +18,7 @@ export const COMMANDS: readonly Command[] = [
   eventsCommand,
   tablesCommand,
   replayCommand,
+  simulateCommand,
+  scoreCommand,
+  demoCommand,
 ];

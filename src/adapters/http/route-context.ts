@@ -1,0 +1,41 @@
+/** What a route handler gets and gives back. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventLog } from '../../ports/event-log.ts';
+import type { LogFollower } from './log-follower.ts';
+import type { Params } from './router.ts';
+
+export interface Limits {
+  /** Largest `limit` a paged route accepts. */
+  readonly maxPageSize: number;
+  /** Open event streams at once; the next one gets 429. */
+  readonly maxStreams: number;
+  readonly keepaliveMs: number;
+  /** Bytes a slow stream client may leave unread before it is dropped. */
+  readonly maxStreamBufferBytes: number;
+  /** Events a reconnecting stream may be replayed; further behind, it gets a fresh snapshot. */
+  readonly maxReplayEvents: number;
+}
+
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly params: Params;
+  readonly follower: LogFollower;
+  readonly log: EventLog;
+  readonly limits: Limits;
+}
+
+export type Reply =
+  | { readonly kind: 'json'; readonly body: unknown; readonly status?: number }
+  | { readonly kind: 'body'; readonly body: string | Buffer; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> }
+  /** The handler wrote the response itself (a stream). */
+  | { readonly kind: 'handled' };
+
+export interface Route {
+  /** Static assets of the page carry no data and are served without a token. */
+  readonly public?: boolean;
+  handle(ctx: RouteContext): Reply | Promise<Reply>;
+}
+
+export const json = (body: unknown, status = 200): Reply => ({ kind: 'json', body, status });

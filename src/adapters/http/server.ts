@@ -1,0 +1,195 @@
+/**
+ * The read-only query server: the campaign API under `/api/v1`, its event stream, `/metrics`
+ * and the explorer page, over the EventLog port (and optionally the TableReader), so it serves
+ * any store adapter. node:http and a tiny router: the surface is a dozen GET routes.
+ *
+ * Request order: method (GET/HEAD only) → Host check → route → token → parameters → handler.
+ * Every failure is a JSON `{error, detail, parameter?}` with a 4xx; an unexpected one is a 500
+ * without internals in the body.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventLog } from '../../ports/event-log.ts';
+import type { TableReader } from '../../ports/table-sink.ts';
+import { bearerGuard } from './auth.ts';
+import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
+import { HttpError, isHttpError } from './errors.ts';
+import { StreamRegistry, streamRoute } from './event-stream.ts';
+import { explorerRoutes } from './explorer-assets.ts';
+import { identityRoute } from './identity-routes.ts';
+import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
+import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
+import { Router } from './router.ts';
+import { registerStoreMetrics } from './store-metrics.ts';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8787;
+
+export const DEFAULT_LIMITS: Limits = {
+  maxPageSize: 1_000,
+  maxStreams: 32,
+  keepaliveMs: 15_000,
+  maxStreamBufferBytes: 4 * 1024 * 1024,
+  maxReplayEvents: 100_000,
+};
+
+export interface HttpServerOptions {
+  readonly log: EventLog;
+  /** Optional: read only to report how far the tables lag the log. */
+  readonly tables?: TableReader;
+  readonly host?: string;
+  readonly port?: number;
+  /** Bearer token required on every API route and /metrics; null or absent: no auth. */
+  readonly token?: string | null;
+  readonly limits?: Partial<Limits>;
+  readonly pollMs?: number;
+  /** A registry shared with the pipeline when both run in one process. */
+  readonly registry?: MetricsRegistry;
+  /**
+   * Host header names accepted. Default: when bound to loopback, only loopback names, so a web
+   * page on another origin cannot reach the API through DNS rebinding; otherwise any.
+   */
+  readonly allowedHosts?: readonly string[] | 'any';
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly follower: LogFollower;
+  readonly registry: MetricsRegistry;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Host header → host name without the port (`[::1]:80` → `[::1]`). */
+const hostName = (h: string): string => (h.startsWith('[') ? h.slice(0, h.indexOf(']') + 1) : h.replace(/:\d*$/, '')).toLowerCase();
+
+const COMMON_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+} as const;
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const onError = options.onError ?? ((e: unknown) => console.error('campaigns serve:', e));
+  const registry = options.registry ?? new MetricsRegistry();
+  const follower = new LogFollower({ log: options.log, tables: options.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError });
+  await follower.start();
+  registerStoreMetrics(registry, follower);
+
+  const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
+  const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
+  openStreams.set({}, 0);
+  const streams = new StreamRegistry();
+  const metricsRoute: Route = { handle: () => ({ kind: 'body', body: registry.render(), contentType: PROMETHEUS_CONTENT_TYPE }) };
+
+  const router = new Router<Route>()
+    .add('/api/v1/campaigns', listRoute)
+    .add('/api/v1/campaigns/events', streamRoute(streams, (n) => openStreams.set({}, n)))
+    .add('/api/v1/campaigns/:uuid', detailRoute)
+    .add('/api/v1/campaigns/:uuid/identities', identitiesRoute)
+    .add('/api/v1/campaigns/:uuid/evidence', evidenceRoute)
+    .add('/api/v1/identities/:uuid', identityRoute)
+    .add('/metrics', metricsRoute);
+  for (const [path, route] of explorerRoutes()) router.add(path, route);
+
+  const authorize = bearerGuard(options.token ?? null);
+  const allowed = options.allowedHosts ?? (LOOPBACK.has(host) ? LOOPBACK_HOSTS : 'any');
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, seen: { route: string }): Promise<void> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'method_not_allowed', 'the API is read-only: GET and HEAD only', undefined, { Allow: 'GET, HEAD' });
+    }
+    if (allowed !== 'any' && req.headers.host !== undefined && !allowed.includes(hostName(req.headers.host))) {
+      throw new HttpError(421, 'misdirected_request', 'this server answers loopback host names only', 'Host');
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new HttpError(400, 'invalid_parameter', 'malformed request target', 'path');
+    }
+    const match = router.match(url.pathname);
+    if (match === null) throw new HttpError(404, 'not_found', 'No such route');
+    seen.route = match.route;
+    if (!match.handler.public) authorize(req);
+    const ctx: RouteContext = { req, res, url, params: match.params, follower, log: options.log, limits };
+    send(req, res, await match.handler.handle(ctx));
+  };
+
+  const server: Server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(COMMON_HEADERS)) res.setHeader(k, v);
+    // Counted by route pattern, never by raw path: ids in paths would make label values unbounded.
+    const seen = { route: 'unmatched' };
+    handle(req, res, seen).then(
+      () => requests.inc({ route: seen.route, status: String(res.statusCode) }),
+      (e: unknown) => {
+        if (!isHttpError(e)) onError(e);
+        const err = isHttpError(e) ? e : new HttpError(500, 'internal', 'internal error');
+        if (!res.headersSent) {
+          send(req, res, { kind: 'json', status: err.status, body: err.body() }, err.headers);
+        } else res.destroy();
+        requests.inc({ route: seen.route, status: String(err.status) });
+      },
+    );
+  });
+  // Slow-loris bounds: a client must send its request line and headers promptly.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host: address.address,
+    port: address.port,
+    follower,
+    registry,
+    async close() {
+      streams.endAll('Stream interrupted');
+      await follower.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // A request still in flight gets a moment to finish; then its connection goes too.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+    },
+  };
+}
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  if (reply.kind === 'handled') return;
+  let status = 200;
+  let body: string | Buffer;
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (reply.kind === 'json') {
+    status = reply.status ?? 200;
+    body = JSON.stringify(reply.body);
+    headers['Content-Type'] = 'application/json; charset=utf-8';
+    headers['Cache-Control'] = 'no-store';
+  } else {
+    body = reply.body;
+    headers['Content-Type'] = reply.contentType;
+    headers['Cache-Control'] = 'no-store';
+    Object.assign(headers, reply.headers);
+  }
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,172 @@
+/**
+ * The identity topic's consumer group, behind a small interface (kafkajs stays in this folder).
+ *
+ * - Every partition goes to one member (single-owner-assigner.ts); the others are standbys.
+ * - The handler gets one fetched partition batch at a time (`partitionsConsumedConcurrently`
+ *   is 1: one engine, one store) and kafkajs fetches that partition's next batch only after
+ *   the handler's promise settles: awaiting the whole pipeline inside it is the backpressure.
+ * - Nothing is committed automatically: `control.commit(next)` is called by the pipeline only
+ *   after the batch's results are durable, and the offsets it commits are informational (lag
+ *   tools, a fresh store's start); the store's own checkpoint is where a new owner seeks to.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { fromKafkaJs, type KafkaAdapterError } from './errors.ts';
+import { toFetched, type FetchedMessage } from './messages.ts';
+import { singleOwnerAssigner } from './single-owner-assigner.ts';
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset this fetch started at: the position the batch continues from. */
+  readonly fetchedOffset: number;
+  readonly messages: readonly FetchedMessage[];
+  readonly highWatermark: number;
+  /** Offset of the last record in the fetch (filtered control records included). */
+  readonly lastOffset: number;
+}
+
+export interface BatchControl {
+  /** Keeps the membership alive during long work; throws when the group is rebalancing. */
+  heartbeat(): Promise<void>;
+  /** False once `stop()` was called: finish or abandon, but start nothing new. */
+  isRunning(): boolean;
+  /** True when a seek made the rest of this batch obsolete. */
+  isStale(): boolean;
+  /** Everything before `nextOffset` is done: fetch on from there, and commit it to the group. */
+  commit(nextOffset: number): Promise<void>;
+}
+
+export interface GroupHandlers {
+  /** The partitions this member now owns (empty: a standby). Called before any batch of the new assignment. */
+  onAssignment(partitions: readonly number[]): void;
+  onBatch(batch: PartitionBatch, control: BatchControl): Promise<void>;
+  /** The consumer failed; kafkajs restarts it when `willRestart`. */
+  onCrash?(error: KafkaAdapterError, willRestart: boolean): void;
+  /** Connection state changes (for health). */
+  onConnection?(connected: boolean): void;
+}
+
+export interface GroupConsumerOptions {
+  readonly groupId: string;
+  readonly topic: string;
+  /** Broker minimum is 6 s by default; a standby takes over this long after an owner dies. */
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** How long a fetch waits for data; also bounds how long `stop()` waits for an idle fetch. */
+  readonly maxWaitTimeMs?: number;
+  readonly maxBytesPerPartition?: number;
+  /** Errors kafkajs must not restart the consumer for (the pipeline decided to stop). */
+  readonly isFatal?: (e: Error) => boolean;
+  /** Identifies this member in the assigner's tie-break and in logs. */
+  readonly instanceId?: string;
+}
+
+const fetchedOffsetOf = (batch: EachBatchPayload['batch']): number =>
+  Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
+
+export class GroupConsumer {
+  private consumer: Consumer | null = null;
+  private partitions: readonly number[] = [];
+  private running = false;
+  readonly since = Date.now();
+  readonly instanceId: string;
+
+  constructor(private readonly kafka: Kafka, private readonly options: GroupConsumerOptions) {
+    this.instanceId = options.instanceId ?? randomUUID().slice(0, 8);
+  }
+
+  assigned(): readonly number[] {
+    return this.partitions;
+  }
+
+  async start(handlers: GroupHandlers): Promise<void> {
+    const o = this.options;
+    const consumer = this.kafka.consumer({
+      groupId: o.groupId,
+      partitionAssigners: [singleOwnerAssigner(() => ({ since: this.since, owns: this.partitions.length > 0 }))],
+      sessionTimeout: o.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: o.heartbeatIntervalMs ?? 1_000,
+      maxWaitTimeInMs: o.maxWaitTimeMs ?? 500,
+      ...(o.maxBytesPerPartition !== undefined ? { maxBytesPerPartition: o.maxBytesPerPartition } : {}),
+      allowAutoTopicCreation: false,
+      retry: {
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        retries: 8,
+        restartOnFailure: async (e: Error) => !(o.isFatal?.(e) ?? false),
+      },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.partitions = [...(payload.memberAssignment[o.topic] ?? [])].sort((a, b) => a - b);
+      handlers.onAssignment(this.partitions);
+    });
+    consumer.on(consumer.events.CONNECT, () => handlers.onConnection?.(true));
+    consumer.on(consumer.events.DISCONNECT, () => handlers.onConnection?.(false));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      handlers.onConnection?.(false);
+      handlers.onCrash?.(fromKafkaJs(payload.error, `consumer of ${o.topic} in group ${o.groupId}`), payload.restart);
+    });
+    this.running = true;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.onBatch(payload, handlers),
+      });
+    } catch (e) {
+      this.running = false;
+      await consumer.disconnect().catch(() => {});
+      throw fromKafkaJs(e, `joining group ${o.groupId} on ${o.topic}`);
+    }
+  }
+
+  private async onBatch(p: EachBatchPayload, handlers: GroupHandlers): Promise<void> {
+    const { batch } = p;
+    const control: BatchControl = {
+      heartbeat: () => p.heartbeat(),
+      isRunning: () => this.running && p.isRunning(),
+      isStale: () => p.isStale(),
+      commit: async (nextOffset: number) => {
+        p.resolveOffset(String(nextOffset - 1));
+        try {
+          await p.commitOffsetsIfNecessary({
+            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(nextOffset) }] }],
+          });
+        } catch {
+          // Informational only (the store holds the real position): a commit lost to a
+          // rebalance is made good by the next one, or by the new owner's seek.
+        }
+      },
+    };
+    await handlers.onBatch({
+      topic: batch.topic,
+      partition: batch.partition,
+      fetchedOffset: fetchedOffsetOf(batch),
+      messages: batch.messages.map(toFetched),
+      highWatermark: Number(batch.highWatermark),
+      lastOffset: Number(batch.lastOffset()),
+    }, control);
+  }
+
+  /**
+   * The next fetch of `partition` starts at `offset`. (kafkajs' special "earliest" offset is
+   * not usable here: without auto-commit it turns into offset 0; callers pass the low watermark.)
+   */
+  seek(partition: number, offset: number): void {
+    this.consumer?.seek({ topic: this.options.topic, partition, offset: String(offset) });
+  }
+
+  /** Waits for the batch in progress, then leaves the group (a standby takes over at once). */
+  async stop(): Promise<void> {
+    this.running = false;
+    const consumer = this.consumer;
+    this.consumer = null;
+    this.partitions = [];
+    if (consumer !== null) await consumer.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * kafkajs logs through this creator: one line per entry on stderr, and only at WARN and ERROR
+ * (kafkajs INFO narrates every join and fetch; at that volume a real warning gets lost).
+ * stdout stays free for a command's own output.
+ */
+import { logLevel, type logCreator, type LogEntry } from 'kafkajs';
+
+export interface LineSink {
+  write(line: string): unknown;
+}
+
+const LEVEL_NAME: Record<number, string> = {
+  [logLevel.ERROR]: 'ERROR',
+  [logLevel.WARN]: 'WARN',
+  [logLevel.INFO]: 'INFO',
+  [logLevel.DEBUG]: 'DEBUG',
+};
+
+/** Fields kafkajs adds to every entry that say nothing the message does not. */
+const NOISE = new Set(['timestamp', 'logger', 'message', 'level', 'stack']);
+
+export function stderrLogCreator(sink: LineSink = process.stderr): logCreator {
+  return () => ({ namespace, level, log }: LogEntry) => {
+    const extras = Object.entries(log)
+      .filter(([k, v]) => !NOISE.has(k) && v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    sink.write(`${new Date().toISOString()} kafkajs ${LEVEL_NAME[level] ?? level} [${namespace}] ${log.message}${extras ? ' ' + extras : ''}\n`);
+  };
+}
+
+export { logLevel };

@@ -1,0 +1,130 @@
+/**
+ * `campaigns serve`: the read-only query server (HTTP API, event stream, /metrics, explorer
+ * page) over a store: a store directory (SQLite) or a PostgreSQL URL. Runs until SIGINT or
+ * SIGTERM. It opens the store read-only, so it can run beside `campaigns run`.
+ */
+import { readFileSync } from 'node:fs';
+import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
+import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
+import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
+import type { EventLog } from '../../ports/event-log.ts';
+import type { TableReader } from '../../ports/table-sink.ts';
+import { UsageError } from '../args.ts';
+import { defineCommand } from '../command.ts';
+import { emit, type CliIo } from '../io.ts';
+import { openStoreForReading } from '../store-dir.ts';
+
+export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
+
+const options = {
+  store: { type: 'string', required: true, placeholder: 'dir|url', description: 'store directory, or a postgres:// URL' },
+  port: { type: 'integer', min: 0, default: DEFAULT_PORT, placeholder: 'N', description: 'TCP port (0: any free port)' },
+  host: { type: 'string', placeholder: 'H', description: `address to bind (default ${DEFAULT_HOST}; loopback only unless set)` },
+  'token-file': {
+    type: 'string', placeholder: 'file',
+    description: `file holding the bearer token clients must send (else $${TOKEN_ENV}; neither: no auth)`,
+  },
+  'poll-ms': { type: 'integer', min: 10, default: DEFAULT_POLL_MS, placeholder: 'N', description: 'how often to poll the log head, ms' },
+  'max-streams': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxStreams, placeholder: 'N', description: 'open event streams at once' },
+  'max-page-size': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxPageSize, placeholder: 'N', description: 'largest limit= a list accepts' },
+} as const;
+
+export interface ServeSettings {
+  readonly store: string;
+  readonly port: number;
+  readonly host?: string;
+  readonly token: string | null;
+  readonly pollMs: number;
+  readonly maxStreams: number;
+  readonly maxPageSize: number;
+}
+
+interface OpenedStore {
+  readonly log: EventLog;
+  readonly tables: TableReader;
+  readonly label: string;
+  /** PostgreSQL tells readers when the head moves; SQLite has no such hook (polling only). */
+  watch?(onHead: () => void): Promise<{ close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+async function openStore(spec: string): Promise<OpenedStore> {
+  if (isPostgresUrl(spec)) {
+    const pg = await openPostgresStore(spec, { readonly: true, applicationName: 'campaigns serve' });
+    return {
+      log: pg.log, tables: pg.tables, label: maskPassword(spec),
+      watch: (onHead) => pg.subscribe(() => onHead()),
+      close: () => pg.close(),
+    };
+  }
+  const s = openStoreForReading(spec);
+  return { log: s.log, tables: s.tables, label: spec, close: async () => s.close() };
+}
+
+function readToken(file: string | undefined): string | null {
+  const raw = file !== undefined ? readFileSync(file, 'utf8') : process.env[TOKEN_ENV];
+  if (raw === undefined) return null;
+  const token = raw.trim();
+  if (token.length === 0) throw new UsageError(file !== undefined ? `token file ${file} is empty` : `$${TOKEN_ENV} is empty`);
+  return token;
+}
+
+/** Serves until `stop` aborts; resolves to the exit code. Separate from the command for tests. */
+export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSignal, onListening?: (s: RunningServer) => void): Promise<number> {
+  const store = await openStore(settings.store);
+  let server: RunningServer | null = null;
+  let watcher: { close(): Promise<void> } | null = null;
+  try {
+    server = await startHttpServer({
+      log: store.log,
+      tables: store.tables,
+      host: settings.host,
+      port: settings.port,
+      token: settings.token,
+      pollMs: settings.pollMs,
+      limits: { maxStreams: settings.maxStreams, maxPageSize: settings.maxPageSize },
+      onError: (e) => void emit(io.stderr, `campaigns serve: ${e instanceof Error ? e.message : String(e)}\n`),
+    });
+    const running = server;
+    // A notification only says "read now": if the listener dies, polling still catches up.
+    watcher = (await store.watch?.(() => void running.follower.poll()).catch(() => null)) ?? null;
+    const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
+    await emit(io.stderr,
+      `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}) on ${running.url}/\n` +
+      (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : ''));
+    onListening?.(running);
+    if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+    return 0;
+  } finally {
+    await watcher?.close();
+    await server?.close();
+    await store.close();
+  }
+}
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'serve the HTTP API, event stream, metrics and explorer page',
+  usage: '--store <dir|url> [--port N] [--host H] [--token-file F]',
+  description:
+    'Serves the campaigns of a store, read-only: the JSON API under /api/v1, a Server-Sent Events\n' +
+    'stream of campaign events, Prometheus metrics at /metrics and the campaign explorer page at /.\n' +
+    `Binds ${DEFAULT_HOST} unless --host says otherwise. With --token-file or $${TOKEN_ENV}, every API\n` +
+    'request needs "Authorization: Bearer <token>". See docs/API.md.',
+  options,
+  async run(opts, { io }) {
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      return await serve({
+        store: opts.store, port: opts.port, host: opts.host, token: readToken(opts['token-file']),
+        pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'],
+      }, io, stop.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+});

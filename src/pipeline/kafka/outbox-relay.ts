@@ -1,0 +1,142 @@
+/**
+ * The outbox relay: publishes the event log, in sequence order, and records how far it got.
+ *
+ *   cursor ─► read (cursor, cursor+N] from the log ─► publish events + changed rows ─► move cursor
+ *
+ * The log is durable before anything is published, and the cursor moves only after the bus
+ * acknowledged, so a crash anywhere re-publishes at most one run: at-least-once, with the
+ * events' own deterministic ids for subscribers to drop repeats. An outage of the bus waits
+ * with backoff; nothing is ever skipped.
+ */
+import { withBackoff } from '../../adapters/kafka/backoff.ts';
+import type { EventLog } from '../../ports/event-log.ts';
+import type { OutboxCursor, PublishedRow, Publisher } from '../../ports/publisher.ts';
+
+export interface RelayDeps {
+  readonly log: EventLog;
+  readonly cursor: OutboxCursor;
+  readonly publisher: Publisher;
+  /** Rows changed after a sequence (see published-rows.ts), read between batch commits. */
+  readonly rowsChangedAfter: (after: number) => Promise<readonly PublishedRow[]>;
+  readonly onRetry?: (e: unknown) => void;
+  readonly onPublished?: (sequence: number) => void;
+}
+
+export interface RelayOptions {
+  /** Events per publish: bounds one message batch and one read of the log. */
+  readonly maxEvents?: number;
+  /** Poll period when nobody calls `notify` (e.g. another process appends). */
+  readonly idleMs?: number;
+}
+
+export class OutboxRelay {
+  private publishedSeq = 0;
+  private headSeq = 0;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly abort = new AbortController();
+  private readonly maxEvents: number;
+  private readonly idleMs: number;
+  private failure: unknown = null;
+
+  constructor(private readonly deps: RelayDeps, options: RelayOptions = {}) {
+    this.maxEvents = options.maxEvents ?? 2_000;
+    this.idleMs = options.idleMs ?? 1_000;
+  }
+
+  get published(): number {
+    return this.publishedSeq;
+  }
+
+  /** Events appended but not yet published, as far as the relay knows. */
+  lag(): number {
+    return Math.max(0, this.headSeq - this.publishedSeq);
+  }
+
+  /** A non-retriable publish failure that stopped the relay, if any. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** The log grew (to `head`, when known). */
+  notify(head?: number): void {
+    if (head !== undefined && head > this.headSeq) this.headSeq = head;
+    this.wake?.();
+  }
+
+  /** Resolves once everything appended so far is published, or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    this.headSeq = Math.max(this.headSeq, await this.deps.log.head());
+    while (this.running && this.publishedSeq < this.headSeq && Date.now() < deadline) {
+      this.wake?.();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return this.publishedSeq >= this.headSeq;
+  }
+
+  /** Publishes what is pending for up to `drainMs`, then stops. */
+  async stop(drainMs = 0): Promise<void> {
+    if (!this.running) return;
+    if (drainMs > 0 && this.failure === null) await this.drained(drainMs).catch(() => false);
+    this.running = false;
+    this.abort.abort();
+    this.wake?.();
+    await this.loop?.catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    const { log, cursor, publisher } = this.deps;
+    const signal = this.abort.signal;
+    const patiently = <T>(fn: () => Promise<T>): Promise<T> =>
+      withBackoff(fn, { signal, onRetry: (e) => this.deps.onRetry?.(e), maxMs: 10_000 });
+    try {
+      this.publishedSeq = await patiently(() => cursor.published());
+      while (this.running) {
+        this.headSeq = Math.max(this.headSeq, await patiently(() => log.head()));
+        if (this.publishedSeq >= this.headSeq) {
+          await this.sleep();
+          continue;
+        }
+        const after = this.publishedSeq;
+        const events = await patiently(() => log.read(after + 1, this.maxEvents));
+        if (events.length === 0) {
+          await this.sleep();
+          continue;
+        }
+        const rows = await this.deps.rowsChangedAfter(after);
+        await patiently(() => publisher.publish(events, rows));
+        const last = events[events.length - 1].sequence;
+        await patiently(() => cursor.markPublished(last));
+        this.publishedSeq = last;
+        this.deps.onPublished?.(last);
+      }
+    } catch (e) {
+      if (this.running) {
+        // Not retriable (an encoding bug, a refused topic): stop publishing rather than skip.
+        this.failure = e;
+        this.running = false;
+      }
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, this.idleMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

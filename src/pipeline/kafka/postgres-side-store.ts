@@ -1,0 +1,73 @@
+/**
+ * The Kafka side store of a PostgreSQL store: two tables in the store's schema, plus the
+ * writer lock. A PostgreSQL store has no lock of its own (several processes may open it); the
+ * active pipeline member takes a session advisory lock, so a member that lost its partitions
+ * but has not noticed yet (a zombie after a long pause) cannot keep writing beside the new
+ * owner. The lock dies with the connection, so a killed owner leaves nothing behind.
+ */
+import pg from 'pg';
+import { splitSchema } from '../../adapters/postgres/open.ts';
+import { toStoreError } from '../../adapters/postgres/errors.ts';
+import { DEFAULT_SCHEMA, checkSchemaName } from '../../adapters/postgres/schema.ts';
+import { StoreError } from '../../ports/errors.ts';
+import type { OutboxCursor } from '../../ports/publisher.ts';
+import type { KafkaSideStore, QuarantineEntry } from './side-store.ts';
+
+export async function openPostgresSideStore(url: string): Promise<KafkaSideStore> {
+  const { connectionString, schema: fromUrl } = splitSchema(url);
+  const schema = fromUrl ?? DEFAULT_SCHEMA;
+  checkSchemaName(schema);
+  const s = pg.escapeIdentifier(schema);
+  const cursorTable = `${s}.kafka_outbox_cursor`;
+  const quarantineTable = `${s}.kafka_quarantine`;
+  const client = new pg.Client({ connectionString, application_name: 'campaign-stream kafka' });
+  try {
+    await client.connect();
+    const { rows: [lock] } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`campaign-stream writer ${schema}`]);
+    if (!lock.ok) throw new StoreError('store_busy', `another pipeline member is writing to schema ${schema}`, true);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${cursorTable} (name text PRIMARY KEY, sequence bigint NOT NULL)`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quarantineTable} (source text NOT NULL, "offset" bigint NOT NULL, reason text NOT NULL, PRIMARY KEY (source, "offset"))`);
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e instanceof StoreError ? e : toStoreError(e, `opening the Kafka side tables in schema ${schema}`);
+  }
+  client.on('error', () => {}); // a dropped connection surfaces on the next query
+  const q = async <R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[] = []): Promise<R[]> => {
+    try {
+      return (await client.query<R>(text, values)).rows;
+    } catch (e) {
+      throw toStoreError(e, doing);
+    }
+  };
+  return {
+    cursor(name: string): OutboxCursor {
+      return {
+        async published() {
+          const rows = await q<{ sequence: string }>('reading the outbox cursor', `SELECT sequence FROM ${cursorTable} WHERE name = $1`, [name]);
+          return rows.length === 0 ? 0 : Number(rows[0].sequence);
+        },
+        async markPublished(sequence: number) {
+          await q('moving the outbox cursor',
+            `INSERT INTO ${cursorTable} (name, sequence) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET sequence = greatest(${cursorTable}.sequence, excluded.sequence)`, [name, sequence]);
+        },
+      };
+    },
+    quarantine: {
+      async all() {
+        const rows = await q<{ source: string; offset: string; reason: string }>('reading the quarantine',
+          `SELECT source, "offset", reason FROM ${quarantineTable} ORDER BY source, "offset"`);
+        return rows.map((r): QuarantineEntry => ({ source: r.source, offset: Number(r.offset), reason: r.reason }));
+      },
+      async add(e) {
+        await q('quarantining a message',
+          `INSERT INTO ${quarantineTable} (source, "offset", reason) VALUES ($1, $2, $3) ON CONFLICT (source, "offset") DO UPDATE SET reason = excluded.reason`,
+          [e.source, e.offset, e.reason]);
+      },
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The store as the Kafka pipeline uses it: the runtime's ports (event log, tables, snapshots)
+ * plus the Kafka side store, opened together and closed together. A pipeline member opens it
+ * only while it owns the identity topic; a standby holds nothing open, so the writer lock of a
+ * SQLite store (or the advisory lock of a PostgreSQL one) passes to whoever owns the topic.
+ */
+import type { EventLog } from '../../ports/event-log.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
+import type { TableReader, TableSink } from '../../ports/table-sink.ts';
+import type { KafkaSideStore } from './side-store.ts';
+
+export interface PipelineStore {
+  /** For messages: the directory, or the URL with its password masked. */
+  readonly describe: string;
+  readonly log: EventLog;
+  readonly tables: TableReader & TableSink;
+  readonly snapshots: SnapshotStore;
+  readonly side: KafkaSideStore;
+  close(): Promise<void>;
+}
+
+/** Opens the store for writing; throws StoreError `store_busy` (retriable) while another writer holds it. */
+export type StoreOpener = () => Promise<PipelineStore>;

@@ -1,0 +1,150 @@
+/**
+ * Builds a running Kafka pipeline from its configuration: clients, topics, schemas, the
+ * consumer group member, the pipeline itself and its health endpoint. The CLI (`campaigns
+ * pipeline`) turns flags and environment into a `KafkaPipelineConfig`; tests call this directly.
+ */
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { withBackoff } from '../../adapters/kafka/backoff.ts';
+import { KafkaCampaignPublisher } from '../../adapters/kafka/campaign-publisher.ts';
+import { fromKafkaJs } from '../../adapters/kafka/errors.ts';
+import { GroupConsumer } from '../../adapters/kafka/group-consumer.ts';
+import { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
+import { KafkaSender } from '../../adapters/kafka/producer.ts';
+import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
+import { ensureTopics, topicSpecs, type TopicNames, type TopicReport } from '../../adapters/kafka/topics.ts';
+import { TopicReader } from '../../adapters/kafka/topic-reader.ts';
+import type { EngineFactory } from '../engine-factory.ts';
+import { startHealthServer, type HealthServer } from './health-server.ts';
+import { KafkaPipeline } from './kafka-pipeline.ts';
+import type { RelayOptions } from './outbox-relay.ts';
+import type { StoreOpener } from './store.ts';
+
+export interface KafkaPipelineConfig {
+  readonly brokers: readonly string[];
+  /** Confluent-compatible registry URL; null: NDJSON input only, JSON output. */
+  readonly registryUrl: string | null;
+  readonly clientId: string;
+  readonly topics: TopicNames;
+  /** Partitions of the topics this program creates. */
+  readonly partitions: number;
+  /** Create missing topics (and report differences on existing ones). */
+  readonly createTopics: boolean;
+  readonly group: string;
+  readonly sessionTimeoutMs: number;
+  readonly maxWaitTimeMs?: number;
+  readonly batchSize: number;
+  readonly snapshotEveryRecords: number;
+  readonly readyMaxLag: number;
+  /** `ce_source` of published events. */
+  readonly ceSource: string;
+  readonly openStore: StoreOpener;
+  readonly engines: EngineFactory;
+  /** null: no health endpoint; 0: any free port. */
+  readonly healthPort: number | null;
+  readonly healthHost?: string;
+  readonly relay?: RelayOptions;
+  readonly drainMs?: number;
+  readonly notice: (line: string) => void;
+  readonly logLevel?: 'warn' | 'error';
+}
+
+export interface RunningKafkaPipeline {
+  readonly pipeline: KafkaPipeline;
+  readonly healthPort: number | null;
+  readonly topicReport: TopicReport;
+  /** SIGTERM semantics: finish or abandon the batch, commit, leave the group, publish, close. */
+  stop(): Promise<void>;
+  /** Resolves after `stop()`; rejects when the pipeline failed on its own. */
+  readonly done: Promise<void>;
+}
+
+export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<RunningKafkaPipeline> {
+  const kafka = createKafka({ brokers: c.brokers, clientId: c.clientId, logLevel: c.logLevel ?? 'warn' });
+  const registry = c.registryUrl === null ? null : new ConfluentRegistryClient(c.registryUrl, { clientId: c.clientId });
+  const startup = new AbortController();
+  const patiently = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withBackoff(fn, { signal: startup.signal, maxMs: 5_000, attempts: 12, onRetry: (e) => c.notice(`${what}: ${(e as Error).message}; retrying`) });
+
+  let topicReport: TopicReport = { created: [], mismatches: [] };
+  if (c.createTopics) {
+    const admin = kafka.admin();
+    try {
+      await patiently('connecting to Kafka', async () => {
+        try {
+          await admin.connect();
+        } catch (e) {
+          throw fromKafkaJs(e, `connecting to ${c.brokers.join(',')}`);
+        }
+      });
+      topicReport = await patiently('checking topics', () => ensureTopics(admin, topicSpecs(c.topics, c.partitions)));
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    for (const t of topicReport.created) c.notice(`created topic ${t}`);
+    for (const m of topicReport.mismatches) c.notice(`topic settings differ: ${m}`);
+  }
+
+  const sender = KafkaSender.create(kafka);
+  const reader = new TopicReader(kafka, c.topics.identity, { groupPrefix: `${c.group}-reader` });
+  const publisher = await patiently('registering output schemas', () => KafkaCampaignPublisher.create(sender, {
+    topics: c.topics, source: c.ceSource, registry,
+  }));
+  const consumer = new GroupConsumer(kafka, {
+    groupId: c.group,
+    topic: c.topics.identity,
+    sessionTimeoutMs: c.sessionTimeoutMs,
+    ...(c.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: c.maxWaitTimeMs } : {}),
+    isFatal: () => pipeline.health.role === 'failed' || pipeline.health.role === 'stopping',
+  });
+  const pipeline: KafkaPipeline = new KafkaPipeline(
+    { consumer, reader, decoder: new IdentityPayloadDecoder(registry), sender, publisher, openStore: c.openStore, engines: c.engines, notice: c.notice },
+    {
+      topic: c.topics.identity,
+      group: c.group,
+      deadLetterTopic: c.topics.deadLetter,
+      outboxName: c.topics.events,
+      batchSize: c.batchSize,
+      snapshotEveryRecords: c.snapshotEveryRecords,
+      readyMaxLag: c.readyMaxLag,
+      ...(c.relay !== undefined ? { relay: c.relay } : {}),
+      ...(c.drainMs !== undefined ? { drainMs: c.drainMs } : {}),
+    },
+  );
+  pipeline.health.topicMismatches = topicReport.mismatches;
+
+  let health: HealthServer | null = null;
+  const closeClients = async (): Promise<void> => {
+    await health?.close();
+    health = null;
+    await publisher.close();
+    await sender.close();
+    await reader.close();
+  };
+  try {
+    if (c.healthPort !== null) health = await startHealthServer(() => pipeline.health.report(), c.healthPort, c.healthHost);
+    await pipeline.start();
+  } catch (e) {
+    await pipeline.stop().catch(() => {});
+    await closeClients();
+    throw e;
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      startup.abort();
+      await pipeline.stop();
+      await closeClients();
+    })();
+    return stopping;
+  };
+  const done = pipeline.done.then(
+    () => stop(),
+    async (e: unknown) => {
+      await closeClients();
+      throw e;
+    },
+  );
+  done.catch(() => {});
+  return { pipeline, healthPort: health === null ? null : (health as HealthServer).port, topicReport, stop, done };
+}

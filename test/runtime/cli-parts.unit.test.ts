@@ -1,0 +1,63 @@
+/** Flag parsing and the progress bar, without a process. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs, UsageError } from '../../src/cli/args.ts';
+import { progressBar } from '../../src/cli/progress-bar.ts';
+
+const specs = {
+  input: { type: 'strings', required: true, placeholder: 'file', description: 'in' },
+  store: { type: 'string', required: true, placeholder: 'dir', description: 'store' },
+  'batch-size': { type: 'integer', min: 1, default: 1000, placeholder: 'N', description: 'n' },
+  json: { type: 'boolean', description: 'json' },
+} as const;
+
+describe('parseArgs', () => {
+  it('reads lists, inline values, booleans and defaults', () => {
+    const r = parseArgs(specs, ['--input', 'a.ndjson', 'b.avro', '--store=s', '--json']);
+    assert.deepEqual(r, { help: false, options: { input: ['a.ndjson', 'b.avro'], store: 's', json: true, 'batch-size': 1000 } });
+  });
+
+  it('a repeated list flag accumulates', () => {
+    const r = parseArgs(specs, ['--input', 'a', '--store', 's', '--input', 'b']);
+    assert.ok(!r.help && r.options.input.join() === 'a,b');
+  });
+
+  it('--help wins over anything else', () => {
+    assert.deepEqual(parseArgs(specs, ['--bogus', '--help']), { help: true });
+  });
+
+  it('refuses what it does not understand', () => {
+    for (const argv of [['--json=yes'], ['--batch-size', '1.5'], ['--batch-size', '-3'], ['-x']]) {
+      assert.throws(() => parseArgs(specs, ['--input', 'a', '--store', 's', ...argv]), UsageError, argv.join(' '));
+    }
+  });
+});
+
+describe('progress bar', () => {
+  const sink = (isTTY: boolean) => {
+    const out: string[] = [];
+    return { out, stream: { isTTY, columns: 60, write: (s: string) => (out.push(s), true), once: () => undefined } };
+  };
+
+  it('draws on a terminal, throttled, and clears its line when finished', () => {
+    const { out, stream } = sink(true);
+    let now = 0;
+    const bar = progressBar(stream, { now: () => now }, 'run');
+    bar.update(1, 10, 'x');
+    bar.update(2, 10, 'x'); // within the redraw interval: skipped
+    now = 500;
+    bar.update(5, 10, 'x');
+    bar.finish();
+    assert.equal(out.length, 3);
+    assert.match(out[1], /^\rrun \[#{12}\.{12}\]  50\.0% x/);
+    assert.equal(out[2], '\r\x1b[K');
+  });
+
+  it('writes nothing when stderr is not a terminal', () => {
+    const { out, stream } = sink(false);
+    const bar = progressBar(stream, { now: () => 0 }, 'run');
+    bar.update(5, 10, 'x');
+    bar.finish();
+    assert.deepEqual(out, []);
+  });
+});
