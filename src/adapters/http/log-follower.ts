@@ -116,8 +116,11 @@ export class LogFollower {
       await this.readBatches();
       this.lastError = null;
     } catch (e) {
+      // Reported when the failure starts or changes, not on every poll: a store that stays
+      // unreachable would otherwise print four lines a second.
+      const repeat = this.lastError !== null && String(this.lastError) === String(e);
       this.lastError = e;
-      this.options.onError?.(e);
+      if (!repeat) this.options.onError?.(e);
     }
   }
 

@@ -4,7 +4,10 @@
  * (never changed: the topics may be shared, and changing retention or compaction under
  * subscribers is an operator's decision).
  */
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// kafkajs is CommonJS and Node's named-export detection misses this enum: take it off the default export.
+const { ConfigResourceTypes } = kafkajs;
 import { fromKafkaJs } from './errors.ts';
 
 export interface TopicSpec {

@@ -9,6 +9,7 @@ import { membershipCommand } from './membership.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
+import { serveCommand } from './serve.ts';
 import { simulateCommand } from './simulate.ts';
 import { tablesCommand } from './tables.ts';
 
@@ -20,5 +21,6 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   simulateCommand,
   scoreCommand,
+  serveCommand,
   demoCommand,
 ];
