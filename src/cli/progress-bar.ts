@@ -28,7 +28,7 @@ export function progressBar(stream: OutStream, clock: Clock, label: string): Pro
       const ratio = total > 0 ? Math.min(1, done / total) : 0;
       const filled = Math.round(ratio * BAR_WIDTH);
       const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${(ratio * 100).toFixed(1).padStart(5)}% ${detail}`;
-      const width = stream.columns ?? 80;
+      const width = stream.columns || 80; // a pty without a size reports 0
       stream.write(`\r${line.slice(0, Math.max(10, width - 1))}\x1b[K`);
       drawn = true;
     },

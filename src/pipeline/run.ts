@@ -72,6 +72,8 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
   const byName = new Map(deps.inputs.map((s) => [s.name, s]));
 
   await deps.rejects.rollback((await deps.log.lastBatch())?.rejects_mark ?? '0');
+  // Checked before the (possibly long) engine restore: a changed input fails fast.
+  const plan = await planInput(deps.inputs, await deps.log.checkpoints());
   const state = await restoreRuntime({
     ...deps,
     openSource: (name, locator) => {
@@ -80,7 +82,6 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     },
     onProgress: (p) => onProgress({ phase: 'restore', ...p }),
   });
-  const plan = await planInput(deps.inputs, await deps.log.checkpoints());
 
   const summary = emptySummary();
   summary.resumed_after_batch = state.lastBatch?.index ?? 0;
@@ -91,6 +92,7 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     { engine: state.engine, tables: state.tables, log: deps.log, rejects: deps.rejects, snapshots: deps.snapshots, sources: byName },
     {
       lastIndex: state.lastBatch?.index ?? 0,
+      head: state.head,
       snapshotIndex: state.snapshotBatch ?? 0,
       snapshotEveryRecords: options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
     },

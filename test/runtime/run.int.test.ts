@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openRecordedFile } from '../../src/adapters/file/open-source.ts';
@@ -68,6 +68,21 @@ describe('restart', () => {
     assert.equal(r.summary.snapshot_batch, null);
     assert.equal(r.summary.rederived_batches, 11);
     await assertSameAsReference(store);
+  });
+
+  it('an Avro input whose batches end inside blocks restarts (re-deriving from mid-block positions) like an uninterrupted run', async () => {
+    const lines = identityLines({ seed: 14, events: 1500 });
+    mkdirSync(path.join(dir, 'restart-avro'));
+    const avro = await writeContainer(path.join(dir, 'restart-avro', 'events.avro'), currentValues(lines), { blockSize: 4096 });
+    const whole = fresh();
+    await ingest(whole, [avro], { batchSize: 70 });
+    const store = fresh();
+    await assert.rejects(ingest(store, [avro], { batchSize: 70, failAtBatch: 9 }), InjectedCrash);
+    const r = await ingest(store, [avro], { batchSize: 70 });
+    assert.equal(r.summary.rederived_batches, 8);
+    const [a, b] = [await dump(whole), await dump(store)];
+    assert.match(a.events, /events\.avro:\d+#\d+/, 'expected batch boundaries inside Avro blocks');
+    assert.deepEqual(b, a);
   });
 
   it('a rerun with the same files appends nothing and changes no output', async () => {

@@ -270,10 +270,18 @@ describe('PostgreSQL store: layout and tables', () => {
     await assert.rejects(openPostgresStore(url, { schema }), isCode('store_version'));
   });
 
-  it('refuses a schema that holds other tables', async () => {
+  it('refuses a schema whose tables carry the layout\'s names without its version', async () => {
     const schema = freshSchema();
-    await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.unrelated (x int)`);
+    await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.campaigns (x int)`);
     await assert.rejects(openPostgresStore(url, { schema }), isCode('store_corrupt'));
+  });
+
+  it('creates the store beside other tables already in the schema', async () => {
+    const schema = freshSchema();
+    await admin.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.kafka_outbox_cursor (name text PRIMARY KEY)`);
+    const s = await open(schema);
+    await s.log.append(commitOf(1, 1, 1));
+    assert.equal(await s.log.head(), 1);
   });
 
   it('processes opening the same new store at once all get the one layout', async () => {

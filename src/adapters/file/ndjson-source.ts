@@ -51,9 +51,15 @@ export class NdjsonFileSource implements IdentitySource {
         end: { offset: end, index: 0, ordinal: ordinal + 1 },
         payload,
       });
-      const tooLong = (): RawPayload => ({
+      const tooLong: RawPayload = {
         kind: 'invalid', code: 'line_too_long', reason: `line is longer than ${this.maxLineBytes} bytes`,
-      });
+      };
+      /** The finished line's payload, or null for a blank line. */
+      const finish = (): RawPayload | null => {
+        if (oversized) return tooLong;
+        const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, partsLen);
+        return blank(buf, 0, buf.length) ? null : { kind: 'text', text: buf.toString('utf8') };
+      };
 
       for (;;) {
         const { bytesRead } = await fh.read(chunk, 0, CHUNK, filePos);
@@ -73,8 +79,8 @@ export class NdjsonFileSource implements IdentitySource {
           }
           if (stop === bytesRead) break; // the line continues in the next chunk
           const end = filePos + nl + 1;
-          const out = this.finishLine(parts, partsLen, oversized);
-          if (out !== null) yield record(end, oversized ? tooLong() : out);
+          const out = finish();
+          if (out !== null) yield record(end, out);
           ordinal++;
           lineStart = end;
           parts = [];
@@ -86,19 +92,11 @@ export class NdjsonFileSource implements IdentitySource {
       }
       // A last line without a terminator is still a line.
       if (partsLen > 0) {
-        const out = this.finishLine(parts, partsLen, oversized);
-        if (out !== null) yield record(filePos, oversized ? tooLong() : out);
+        const out = finish();
+        if (out !== null) yield record(filePos, out);
       }
     } finally {
       await fh.close();
     }
-  }
-
-  /** The line's payload, or null for a blank line. */
-  private finishLine(parts: Buffer[], len: number, oversized: boolean): RawPayload | null {
-    if (oversized) return { kind: 'invalid', code: 'line_too_long', reason: '' };
-    const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, len);
-    if (blank(buf, 0, buf.length)) return null;
-    return { kind: 'text', text: buf.toString('utf8') };
   }
 }

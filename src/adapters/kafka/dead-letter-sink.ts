@@ -71,6 +71,7 @@ export class KafkaDeadLetterSink implements RejectSink {
     const s = this.staged.get(r.position);
     if (s === undefined) throw new Error(`dead-letter sink: no staged message at ${r.position}`);
     const m = s.record.message;
+    const eventId = r.event_id ?? s.record.eventId ?? null;
     const original: Record<string, string | Buffer> = {};
     for (const [k, v] of Object.entries(m.headers)) {
       if (v === undefined || k.startsWith('dlq.')) continue;
@@ -88,7 +89,7 @@ export class KafkaDeadLetterSink implements RejectSink {
         [DLQ_HEADERS.offset]: String(m.offset),
         [DLQ_HEADERS.timestamp]: m.timestamp,
         [DLQ_HEADERS.position]: r.position,
-        ...(r.event_id !== null ? { [DLQ_HEADERS.eventId]: r.event_id } : {}),
+        ...(eventId !== null ? { [DLQ_HEADERS.eventId]: eventId } : {}),
       },
     };
   }

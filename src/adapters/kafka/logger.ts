@@ -19,8 +19,16 @@ const LEVEL_NAME: Record<number, string> = {
 /** Fields kafkajs adds to every entry that say nothing the message does not. */
 const NOISE = new Set(['timestamp', 'logger', 'message', 'level', 'stack']);
 
+/**
+ * Protocol answers kafkajs logs as ERROR although they are part of normal operation and it
+ * retries them itself: every rebalance answers heartbeats with REBALANCE_IN_PROGRESS, and a
+ * broker that just started is still loading its coordinators.
+ */
+const ROUTINE = /group is rebalancing|coordinator is loading|not the correct coordinator|There is no leader for this topic-partition/i;
+
 export function stderrLogCreator(sink: LineSink = process.stderr): logCreator {
   return () => ({ namespace, level, log }: LogEntry) => {
+    if (namespace === 'Connection' && typeof log.error === 'string' && ROUTINE.test(log.error)) return;
     const extras = Object.entries(log)
       .filter(([k, v]) => !NOISE.has(k) && v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)

@@ -51,6 +51,23 @@ export interface StagedRecord {
   readonly record: SourceRecord;
   readonly message: FetchedMessage;
   readonly deadLetterCode?: DeadLetterCode;
+  /** The event id of a quarantined message (its record is invalid, so no reject names it). */
+  readonly eventId?: string;
+}
+
+/** The event id inside a payload, if it has one. */
+function eventIdOf(d: DecodedPayload): string | undefined {
+  let v: unknown;
+  if (d.payload.kind === 'object') v = d.payload.value;
+  else if (d.payload.kind === 'text') {
+    try {
+      v = JSON.parse(d.payload.text);
+    } catch {
+      return undefined;
+    }
+  }
+  const id = typeof v === 'object' && v !== null ? (v as { event_id?: unknown }).event_id : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 
 export interface PartitionSourceDeps {
@@ -85,13 +102,16 @@ export class KafkaPartitionSource implements IdentitySource {
     for (const m of messages) {
       if (m.offset < prev) continue;
       const poison = this.deps.quarantine.reasonFor(this.name, m.offset);
+      const decoded = this.deps.decoder.decode(m.value);
       const d: DecodedPayload = poison !== undefined
         ? { payload: { kind: 'invalid', code: 'undecodable', reason: `poison: ${poison}` }, deadLetterCode: 'poison' }
-        : this.deps.decoder.decode(m.value);
+        : decoded;
+      const eventId = poison !== undefined ? eventIdOf(decoded) : undefined;
       out.push({
         record: { source: this.name, start: position(prev), end: position(m.offset + 1), payload: d.payload },
         message: m,
         ...(d.deadLetterCode !== undefined ? { deadLetterCode: d.deadLetterCode } : {}),
+        ...(eventId !== undefined ? { eventId } : {}),
       });
       this.remember(m.offset + 1, messageFingerprint(m));
       prev = m.offset + 1;

@@ -2,11 +2,12 @@
  * The schema registry as the pipeline needs it: register our schemas under `<topic>-value`,
  * and look up the writer schema of an id found in a message.
  *
- * Registration goes through `@kafkajs/confluent-schema-registry` (it handles the subject
- * compatibility dance that Apicurio's ccompat API needs, docs/SERVICES.md §4). Lookups by id
- * use the Confluent REST call directly: we need the schema *text* for our own codec, and
- * the library reports a refused connection as an HTTP 400, which would make an outage look like
- * a bad request.
+ * Record schemas are registered through `@kafkajs/confluent-schema-registry` (it handles the
+ * subject compatibility dance that Apicurio's ccompat API needs, docs/SERVICES.md §4). The
+ * library refuses a schema whose top level is a union ("Invalid name: undefined"), which the
+ * identity-event schema is, so those go through the same REST calls directly. Lookups by id use
+ * the REST call too: we need the schema *text* for our own codec, and the library reports a
+ * refused connection as an HTTP 400, which would make an outage look like a bad request.
  */
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { KafkaAdapterError } from './errors.ts';
@@ -60,6 +61,7 @@ export class ConfluentRegistryClient implements SchemaRegistryClient {
   }
 
   async register(subject: string, schemaJson: string): Promise<number> {
+    if (schemaJson.trimStart().startsWith('[')) return this.registerByRest(subject, schemaJson);
     try {
       const { id } = await this.lib.register({ type: SchemaType.AVRO, schema: schemaJson }, { subject });
       this.byId.set(id, Promise.resolve(schemaJson));
@@ -67,6 +69,43 @@ export class ConfluentRegistryClient implements SchemaRegistryClient {
     } catch (e) {
       throw registrationError(e, subject);
     }
+  }
+
+  /**
+   * POST the schema to the subject; on the subject's first registration set BACKWARD
+   * compatibility afterwards (Apicurio refuses config on a subject that does not exist yet).
+   */
+  private async registerByRest(subject: string, schemaJson: string): Promise<number> {
+    const url = `${this.base}/subjects/${encodeURIComponent(subject)}`;
+    const call = async (method: string, where: string, body?: unknown): Promise<Response> => {
+      try {
+        return await fetch(where, {
+          method,
+          signal: AbortSignal.timeout(this.timeoutMs),
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+      } catch (e) {
+        throw new KafkaAdapterError('registry_unavailable', `${method} ${where}: ${(e as Error).message}`, true, { cause: e });
+      }
+    };
+    const res = await call('POST', `${url}/versions`, { schema: schemaJson });
+    const text = await res.text();
+    if (!res.ok) {
+      const unavailable = res.status >= 500 || res.status === 429;
+      throw new KafkaAdapterError(unavailable ? 'registry_unavailable' : 'schema_rejected',
+        `registering a schema under ${subject}: HTTP ${res.status} ${text.slice(0, 300)}`, unavailable);
+    }
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    if (typeof id !== 'number') throw new KafkaAdapterError('kafka_failure', `registering under ${subject}: no id in ${text.slice(0, 200)}`);
+    const config = await call('GET', `${this.base}/config/${encodeURIComponent(subject)}`);
+    await config.body?.cancel();
+    if (config.status === 404) {
+      const put = await call('PUT', `${this.base}/config/${encodeURIComponent(subject)}`, { compatibility: 'BACKWARD' });
+      await put.body?.cancel();
+    }
+    this.byId.set(id, Promise.resolve(schemaJson));
+    return id;
   }
 
   schemaById(id: number): Promise<string> {

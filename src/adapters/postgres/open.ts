@@ -82,9 +82,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   try {
     const client = await pool.connect();
+    // As in transaction.ts: a socket dying under a checked-out client must not crash the process.
+    const ignore = (): void => {};
+    client.on('error', ignore);
     try {
       await ensureLayout(client, t, !readonly);
     } finally {
+      client.off('error', ignore);
       client.release();
     }
   } catch (e) {

@@ -143,6 +143,9 @@ INSERT INTO ${t.meta} (key, value) VALUES ('tables_sequence', '0');
 INSERT INTO ${t.head} (singleton, sequence, batch_index) VALUES (true, 0, 0);
 `;
 
+/** Every table name the layout uses (unqualified). */
+const LAYOUT_TABLES = ['store_meta', 'log_head', 'batches', 'campaign_events', 'input_checkpoints', 'campaigns', 'engine_snapshots'];
+
 interface Migration {
   /** The layout version after this step. */
   readonly to: number;
@@ -170,10 +173,13 @@ export async function ensureLayout(client: PoolClient, t: TableNames, writable: 
       throw new StoreError('store_version', `store layout ${found} in schema ${t.schema} is newer than this program's (${LAYOUT_VERSION}); upgrade campaign-stream`);
     }
     if (found === null) {
-      const other = await client.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_catalog.pg_tables WHERE schemaname = $1', [t.schema]);
-      if (other.rows[0].n > 0) {
-        throw new StoreError('store_corrupt', `schema ${t.schema} holds tables but no campaign-stream layout: not a campaign store`);
+      // Other tables may live beside the store (the Kafka side tables do); tables under the
+      // layout's own names without a layout version are someone else's data: never adopt them.
+      const clash = await client.query<{ name: string }>(
+        'SELECT tablename AS name FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = ANY ($2) ORDER BY 1',
+        [t.schema, LAYOUT_TABLES]);
+      if (clash.rows.length > 0) {
+        throw new StoreError('store_corrupt', `schema ${t.schema} holds ${clash.rows.map((r) => r.name).join(', ')} but no campaign-stream layout: not a campaign store`);
       }
       if (!writable) throw new StoreError('store_missing', `no campaign store in schema ${t.schema}: nothing has been run into it yet`);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(t.schema)}`);

@@ -307,7 +307,8 @@ export class KafkaPipeline {
         },
       }), { signal: this.abort.signal, onRetry: (e) => this.notice(`restore paused: ${describe(e)}`) });
       for (const w of runtime.warnings) this.notice(`restore: ${w}`);
-      a.expected.clear();
+      // Positions only move with commits, so the checkpoints are what `expected` should hold; a
+      // partition never committed keeps its start (the low watermark chosen at assignment).
       for (const cp of await a.store.log.checkpoints()) {
         const parsed = parseSourceName(cp.source);
         if (parsed !== null && parsed.topic === this.options.topic) a.expected.set(parsed.partition, cp.position.offset);

@@ -99,6 +99,7 @@ export class OutboxRelay {
       withBackoff(fn, { signal, onRetry: (e) => this.deps.onRetry?.(e), maxMs: 10_000 });
     try {
       this.publishedSeq = await patiently(() => cursor.published());
+      this.deps.onPublished?.(this.publishedSeq);
       while (this.running) {
         this.headSeq = Math.max(this.headSeq, await patiently(() => log.head()));
         if (this.publishedSeq >= this.headSeq) {

@@ -3,10 +3,12 @@
  * (Avro through the real registry, or NDJSON), reading topics back, starting a pipeline on a
  * temporary SQLite store, and the oracles (embedded engine run, membership partitions).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import { AVRO_TYPES, identityWireToAvro, decodeCampaignEvent, decodeCampaignRow } from '../../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON, valueSubject } from '../../../src/adapters/avro/schemas.ts';
@@ -32,9 +34,9 @@ import { identityEventToWire } from '../../../src/domain/validate.ts';
 import type { BatchRecord } from '../../../src/ports/event-log.ts';
 import { decodeRecord } from '../../../src/pipeline/decode.ts';
 import type { EngineFactory } from '../../../src/pipeline/engine-factory.ts';
+import type { HealthReport } from '../../../src/pipeline/kafka/health.ts';
 import { NO_QUARANTINE } from '../../../src/pipeline/kafka/side-store.ts';
 import { startKafkaPipeline, type KafkaPipelineConfig, type RunningKafkaPipeline } from '../../../src/pipeline/kafka/wiring.ts';
-import { waitFor } from '../../support/services.ts';
 
 export const NOISE_FLOOR = '/work/shared/fixtures/decnet/noise_floor.yaml';
 
@@ -222,15 +224,26 @@ export async function readStore(dir: string): Promise<{
   }
 }
 
-/** Waits until the pipeline consumed everything on its topic and published its whole log. */
+/** Waits until the pipeline consumed everything on its topic and published its whole log; fails fast if it failed. */
 export async function waitUntilDone(running: RunningKafkaPipeline, store: string, expectInputs: number, timeoutMs = 60_000): Promise<void> {
-  await waitFor(async () => {
+  let failed: Error | null = null;
+  running.done.catch((e: unknown) => { failed = e as Error; });
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
     const r = running.pipeline.health.report();
-    if (r.role !== 'active' || r.total_lag !== 0 || r.head_sequence === null) return false;
-    if ((r.published_sequence ?? 0) < r.head_sequence) return false;
-    const { batches } = await readStore(store);
-    return batches.reduce((n, b) => n + b.input_count, 0) >= expectInputs;
-  }, { timeoutMs, intervalMs: 100, what: `the pipeline to consume ${expectInputs} inputs and publish its log` });
+    if (failed !== null || r.role === 'failed') throw new Error(`the pipeline failed: ${r.last_error ?? (failed as Error | null)?.message}`);
+    if (r.role === 'active' && r.total_lag === 0 && r.head_sequence !== null && (r.published_sequence ?? 0) >= r.head_sequence) {
+      const { batches } = await readStore(store);
+      const consumed = batches.reduce((n, b) => n + b.input_count, 0);
+      if (consumed >= expectInputs) return;
+      last = `consumed ${consumed} of ${expectInputs}`;
+    } else {
+      last = JSON.stringify(r);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the pipeline to consume ${expectInputs} inputs and publish its log; last: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Sorted identity sets: the partition of a membership, whatever the campaign ids. */
@@ -280,5 +293,99 @@ export async function replayRecordedBatches(kafka: Kafka, registryUrl: string | 
     return out;
   } finally {
     await reader.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes running the CLI (test/kafka/support/cli.ts).
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface CliChild {
+  readonly child: ChildProcess;
+  readonly stderr: string[];
+  readonly stdout: string[];
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first match of `re` in a stderr line. */
+  line(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+}
+
+export function spawnCli(args: readonly string[]): CliChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  const onLine = (line: string): void => {
+    stderr.push(line);
+    if (process.env.KAFKA_TEST_VERBOSE) process.stderr.write(`[child ${child.pid}] ${line}\n`);
+    for (const w of [...waiters]) {
+      const m = w.re.exec(line);
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  let buf = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child, stderr, stdout, exit,
+    line(re, timeoutMs = 60_000) {
+      for (const l of stderr) {
+        const m = re.exec(l);
+        if (m !== null) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no stderr line matched ${re} within ${timeoutMs} ms:\n${stderr.join('\n')}`)), timeoutMs);
+        waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
+        void exit.then(({ code, signal }) => { clearTimeout(t); reject(new Error(`the child exited (${code ?? signal}) before a line matched ${re}:\n${stderr.join('\n')}`)); });
+      });
+    },
+  };
+}
+
+export function pipelineArgs(o: { brokers: string; registryUrl: string; topics: TopicNames; store: string; group: string; extra?: readonly string[] }): string[] {
+  return [
+    'pipeline', '--store', o.store, '--brokers', o.brokers, '--registry', o.registryUrl, '--group', o.group,
+    '--identity-topic', o.topics.identity, '--events-topic', o.topics.events, '--assignments-topic', o.topics.assignments,
+    '--table-topic', o.topics.table, '--dlq-topic', o.topics.deadLetter, '--partitions', '3', '--session-timeout', '6000',
+    '--ready-max-lag', '0', '--health-port', '0', '--health-host', '127.0.0.1', '--ce-source', 'campaign-stream/test',
+    ...(o.extra ?? []),
+  ];
+}
+
+export async function getHealth(port: number, where = '/health'): Promise<{ status: number; body: HealthReport }> {
+  const res = await fetch(`http://127.0.0.1:${port}${where}`);
+  return { status: res.status, body: await res.json() as HealthReport };
+}
+
+/** Polls a child's health endpoint until it has consumed `expectInputs` and published its log. */
+export async function waitChildDone(port: number, store: string, expectInputs: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const { body: r } = await getHealth(port);
+      if (r.role === 'active' && r.total_lag === 0 && r.head_sequence !== null && (r.published_sequence ?? 0) >= r.head_sequence) {
+        const consumed = (await readStore(store)).batches.reduce((n, b) => n + b.input_count, 0);
+        if (consumed >= expectInputs) return;
+        last = `consumed ${consumed}/${expectInputs}`;
+      } else last = JSON.stringify(r);
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the child pipeline; last: ${last}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -50,6 +50,17 @@ export const BAD_LINES: ReadonlyArray<{ readonly code: string; readonly line: (k
       observation: { sessions: [{ start: '2026-01-01T00:00:00Z', end: '2026-12-01T00:00:00Z', decky: 'd' }] },
     }),
   },
+  {
+    code: 'too_many_entries', line: (k) => JSON.stringify({
+      type: 'identity.observed', event_id: `many-${k}`, time: '2026-01-01T00:00:00Z', identity_uuid: 'x', version: 1,
+      observation: { payload_hashes: Array.from({ length: 10_001 }, (_, n) => `h${n}`) },
+    }),
+  },
+  {
+    code: 'bad_value', line: (k) => JSON.stringify({
+      type: 'identity.observed', event_id: `asn-${k}`, time: '2026-01-01T00:00:00Z', identity_uuid: 'x', version: 1, observation: { asn: -5 },
+    }),
+  },
   { code: 'line_too_long', line: (k) => JSON.stringify({ type: 'identity.retired', event_id: `huge-${k}`, time: '2026-01-01T00:00:00Z', identity_uuid: 'x'.repeat(1_100_000) }) },
 ];
 

@@ -1,0 +1,211 @@
+/**
+ * `rebuild --from-topic <t> --from-beginning`: re-clusters the whole history of the identity
+ * topic into a fresh event log.
+ *
+ * Live batch boundaries depend on timing (what one fetch returned), so the same input can give
+ * another log under other boundaries. Given the previous store, the rebuild first replays its
+ * recorded batches (same segments, same ranges) and compares each produced event with the
+ * logged one: the same engine reproduces the log byte for byte, and a changed engine shows
+ * where it first differs. After the recorded batches it goes on to the end of the topic as it
+ * was when the rebuild started, one partition after the other, in batches of `batchSize`.
+ *
+ * Refused input is counted, not dead-lettered again (the live run did that). Nothing is
+ * published: point `campaigns pipeline` at the new store and its relay publishes the new log.
+ */
+import type { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
+import { KafkaPartitionSource, parseSourceName, type QuarantineView } from '../../adapters/kafka/partition-source.ts';
+import type { TopicReader } from '../../adapters/kafka/topic-reader.ts';
+import { emptyTables } from '../../domain/tables.ts';
+import { InputError, StoreError } from '../../ports/errors.ts';
+import type { BatchRecord, EventLog } from '../../ports/event-log.ts';
+import type { IdentitySource } from '../../ports/identity-source.ts';
+import type { RejectSink } from '../../ports/reject-sink.ts';
+import { BatchAssembler, type InputBatch } from '../batch-assembly.ts';
+import { BatchCommitter } from '../batch-committer.ts';
+import { decodeRecord } from '../decode.ts';
+import type { EngineFactory } from '../engine-factory.ts';
+import { batchRecords } from '../log-reader.ts';
+import type { PipelineStore } from './store.ts';
+
+export interface RebuildProgress {
+  readonly phase: 'recorded' | 'rest';
+  readonly batches: number;
+  /** Input records consumed so far, of `total` on the topic when the rebuild started. */
+  readonly done: number;
+  readonly total: number;
+  /** Records still to consume. */
+  readonly lag: number;
+}
+
+export interface RebuildDeps {
+  readonly topic: string;
+  readonly reader: TopicReader;
+  readonly decoder: IdentityPayloadDecoder;
+  readonly engines: EngineFactory;
+  /** The fresh store to write (must be empty). */
+  readonly target: PipelineStore;
+  /** The store whose batch boundaries to reuse, with its quarantine; null to batch afresh. */
+  readonly previous: { readonly log: EventLog; readonly quarantine: QuarantineView } | null;
+  readonly batchSize: number;
+  readonly snapshotEveryRecords: number;
+  readonly onProgress?: (p: RebuildProgress) => void;
+}
+
+export interface RebuildSummary {
+  readonly batches_reused: number;
+  readonly batches_new: number;
+  readonly records: number;
+  readonly events_appended: number;
+  readonly rejected: number;
+  readonly head_sequence: number;
+  /** Reusing boundaries: whether every reused batch gave exactly the logged events. */
+  readonly identical: boolean | null;
+  /** The first sequence whose event differs from the previous log, if any. */
+  readonly first_difference: number | null;
+}
+
+/** Refusals are counted only; the mark is the running count. */
+class CountingRejects implements RejectSink {
+  count = 0;
+  async write(rejects: readonly unknown[]): Promise<string> {
+    this.count += rejects.length;
+    return `rebuild:${this.count}`;
+  }
+  async rollback(): Promise<void> {}
+}
+
+export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> {
+  const { target, reader, topic } = d;
+  if ((await target.log.head()) !== 0 || (await target.log.lastBatch()) !== null) {
+    throw new StoreError('unsupported', `the output store ${target.describe} is not empty: a rebuild writes a fresh log`);
+  }
+  const offsets = await reader.offsets();
+  const position = new Map<number, number>();
+  const end = new Map<number, number>();
+  let total = 0;
+  for (const [p, o] of offsets) {
+    position.set(p, o.low);
+    end.set(p, o.high);
+    total += o.high - o.low;
+  }
+  const quarantine: QuarantineView = d.previous?.quarantine ?? { reasonFor: () => undefined };
+  const sources = new Map<number, KafkaPartitionSource>();
+  const byName = new Map<string, IdentitySource>();
+  const sourceFor = (p: number): KafkaPartitionSource => {
+    let s = sources.get(p);
+    if (s === undefined) {
+      s = new KafkaPartitionSource(topic, p, { reader, decoder: d.decoder, quarantine });
+      sources.set(p, s);
+      byName.set(s.name, s);
+    }
+    return s;
+  };
+  const rejects = new CountingRejects();
+  const engine = d.engines.create();
+  const committer = new BatchCommitter(
+    { engine, tables: emptyTables(), log: target.log, rejects, snapshots: target.snapshots, sources: byName },
+    { lastIndex: 0, snapshotIndex: 0, snapshotEveryRecords: d.snapshotEveryRecords },
+  );
+
+  let batches = 0;
+  let records = 0;
+  let events = 0;
+  const done = (): number => [...position].reduce((n, [p, at]) => n + at - (offsets.get(p)?.low ?? 0), 0);
+  const progress = (phase: RebuildProgress['phase']): void => {
+    const n = done();
+    d.onProgress?.({ phase, batches, done: n, total, lag: Math.max(0, total - n) });
+  };
+  const commit = async (input: InputBatch, partition: number): Promise<string[]> => {
+    const c = await committer.commit(input);
+    batches++;
+    records += input.input_count;
+    events += c.events.length;
+    position.set(partition, input.segments[input.segments.length - 1].end.offset);
+    return c.events.map((e) => JSON.stringify(e));
+  };
+
+  // Phase 1: the previous store's batches, boundaries and all.
+  let reused = 0;
+  let identical: boolean | null = null;
+  let firstDifference: number | null = null;
+  if (d.previous !== null) {
+    identical = true;
+    for await (const b of batchRecords(d.previous.log, 1)) {
+      const partition = singlePartition(b, topic);
+      const seg = b.segments[0];
+      const source = sourceFor(partition);
+      const assembler = new BatchAssembler(Number.MAX_SAFE_INTEGER);
+      let prev = seg.start.offset;
+      for await (const fetched of reader.read(partition, seg.start.offset, seg.end.offset)) {
+        for (const s of await source.stage(fetched, prev)) {
+          prev = s.record.end.offset;
+          assembler.add(decodeRecord(s.record));
+        }
+      }
+      const input = assembler.flush();
+      if (input === null || input.input_count !== b.input_count) {
+        throw new InputError('input_changed', `batch ${b.index}: ${topic}/${partition} now holds ${input?.input_count ?? 0} records in ${seg.start.offset}…${seg.end.offset}, ${b.input_count} were recorded`);
+      }
+      const produced = await commit(input, partition);
+      if (identical && firstDifference === null) {
+        const logged = b.event_count === 0 ? [] : (await d.previous.log.read(b.first_sequence, b.event_count)).map((e) => JSON.stringify(e));
+        const n = Math.max(logged.length, produced.length);
+        for (let k = 0; k < n; k++) {
+          if (logged[k] !== produced[k]) {
+            identical = false;
+            firstDifference = b.first_sequence + k;
+            break;
+          }
+        }
+      }
+      reused++;
+      progress('recorded');
+    }
+  }
+
+  // Phase 2: the rest of the history, partition by partition (the final partition of identities
+  // into campaigns does not depend on how partitions interleave).
+  for (const p of [...end.keys()].sort((a, b) => a - b)) {
+    const from = position.get(p)!;
+    const to = end.get(p)!;
+    if (from >= to) continue;
+    const source = sourceFor(p);
+    const assembler = new BatchAssembler(d.batchSize);
+    let prev = from;
+    for await (const fetched of reader.read(p, from, to)) {
+      for (const s of await source.stage(fetched, prev)) {
+        prev = s.record.end.offset;
+        const input = assembler.add(decodeRecord(s.record));
+        if (input !== null) {
+          await commit(input, p);
+          progress('rest');
+        }
+      }
+    }
+    const last = assembler.flush();
+    if (last !== null) {
+      await commit(last, p);
+      progress('rest');
+    }
+  }
+  await committer.snapshot();
+  return {
+    batches_reused: reused,
+    batches_new: batches - reused,
+    records,
+    events_appended: events,
+    rejected: rejects.count,
+    head_sequence: engine.status().next_sequence - 1,
+    identical,
+    first_difference: firstDifference,
+  };
+}
+
+function singlePartition(b: BatchRecord, topic: string): number {
+  const parsed = b.segments.length === 1 ? parseSourceName(b.segments[0].source) : null;
+  if (parsed === null || parsed.topic !== topic) {
+    throw new InputError('input_missing',
+      `batch ${b.index} of the previous store read ${b.segments.map((s) => s.source).join(', ')}, not one partition of ${topic}: its boundaries cannot be reused`);
+  }
+  return parsed.partition;
+}

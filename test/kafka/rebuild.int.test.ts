@@ -1,0 +1,91 @@
+/**
+ * `campaigns rebuild --from-topic … --from-beginning`: given the store of a live run, the
+ * rebuild replays its recorded batch boundaries and reproduces its log byte for byte, then goes
+ * on through the history the live run never saw; without a store it clusters the history
+ * afresh into the same partition as the embedded run.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { benchCorpus } from '../../bench/corpus.ts';
+import { simulateFixture } from '../../src/sim/scenario.ts';
+import { requireServices } from '../support/services.ts';
+import {
+  createTestTopics, embeddedMembership, IdentityProducer, NOISE_FLOOR, partitionOf, readStore, spawnCli,
+  startTestPipeline, tempStoreDir, testKafka, testTopics, unique, waitUntilDone,
+} from './support/kafka-test-kit.ts';
+
+describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
+  let brokers: string;
+  let registryUrl: string;
+  const dirs = tempStoreDir();
+  const live = path.join(dirs.dir, 'live');
+  const topics = testTopics('rebuild');
+  const first = simulateFixture(NOISE_FLOOR, 21).emitted.events;
+  const later = benchCorpus(150, 5);
+
+  const rebuild = async (out: string, extra: string[] = []) => {
+    const child = spawnCli(['rebuild', '--from-topic', topics.identity, '--from-beginning', '--out', out,
+      '--brokers', brokers, '--registry', registryUrl, '--batch-size', '40', '--json', ...extra]);
+    const { code } = await child.exit;
+    return { code, stderr: child.stderr.join('\n'), summary: code === 0 ? JSON.parse(child.stdout.join('')) : null };
+  };
+
+  before(async () => {
+    const s = await requireServices(['kafka', 'registry']);
+    brokers = s.kafkaBrokers!;
+    registryUrl = s.registryUrl!;
+    const kafka = testKafka(brokers);
+    await createTestTopics(kafka, topics, 3);
+    const producer = IdentityProducer.create(kafka, registryUrl, topics.identity);
+    await producer.send(first, (i) => (i % 4 === 0 ? 'ndjson' : 'avro-v2'));
+    mkdirSync(live);
+    const running = await startTestPipeline({ brokers, registryUrl, topics, store: live, group: unique('rebuild'), batchSize: 7 });
+    try {
+      await waitUntilDone(running, live, first.length);
+    } finally {
+      await running.stop();
+    }
+    // History the live run never consumed.
+    await producer.send(later);
+    await producer.close();
+  });
+
+  after(() => dirs.remove());
+
+  it('reuses the recorded boundaries, reproduces the log byte for byte, then continues', async () => {
+    const out = path.join(dirs.dir, 'again');
+    const { code, stderr, summary } = await rebuild(out, ['--store', live]);
+    assert.equal(code, 0, stderr);
+    const old = await readStore(live);
+    const fresh = await readStore(out);
+    assert.equal(summary.identical, true);
+    assert.equal(summary.batches_reused, old.batches.length);
+    assert.ok(summary.batches_new > 0);
+    assert.equal(summary.records, first.length + later.length);
+    assert.deepEqual(fresh.events.slice(0, old.events.length).map((e) => JSON.stringify(e)), old.events.map((e) => JSON.stringify(e)));
+    assert.deepEqual(
+      fresh.batches.slice(0, old.batches.length).map(({ rejects_mark: _, ...b }) => b),
+      old.batches.map(({ rejects_mark: _, ...b }) => b),
+    );
+    assert.deepEqual(partitionOf(fresh.membership), partitionOf(embeddedMembership([...first, ...later])));
+  });
+
+  it('without a store, clusters the whole history into the partition of the embedded run', async () => {
+    const out = path.join(dirs.dir, 'afresh');
+    const { code, stderr, summary } = await rebuild(out);
+    assert.equal(code, 0, stderr);
+    assert.equal(summary.identical, null);
+    assert.equal(summary.batches_reused, 0);
+    const fresh = await readStore(out);
+    assert.equal(fresh.batches.reduce((n, b) => n + b.input_count, 0), first.length + later.length);
+    assert.deepEqual(partitionOf(fresh.membership), partitionOf(embeddedMembership([...first, ...later])));
+  });
+
+  it('refuses to write into a store that already holds a log', async () => {
+    const { code, stderr } = await rebuild(live);
+    assert.equal(code, 1);
+    assert.match(stderr, /\[unsupported\].*not empty/);
+  });
+});
