@@ -51,10 +51,12 @@ interface RowState {
   last_activity: string | null;
   identity_count: number;
   readonly members: Set<string>;
-  readonly payload_hashes: Set<string>;
-  readonly c2_endpoints: Set<string>;
-  readonly deckies: Set<string>;
-  readonly asns: Set<number>;
+  // Aggregates stay null until a profile names one: most rows are single scanners, and four
+  // empty Sets per row were most of a replay's garbage.
+  payload_hashes: Set<string> | null;
+  c2_endpoints: Set<string> | null;
+  deckies: Set<string> | null;
+  asns: Set<number> | null;
   confidence: number;
   updated_at: string;
   updated_sequence: number;
@@ -96,10 +98,10 @@ export function tablesFromRows(rows: Iterable<CampaignRow>, sequence: number): C
       last_activity: r.last_activity,
       identity_count: r.identity_count,
       members: new Set(r.members),
-      payload_hashes: new Set(r.payload_hashes),
-      c2_endpoints: new Set(r.c2_endpoints),
-      deckies: new Set(r.deckies),
-      asns: new Set(r.asns),
+      payload_hashes: r.payload_hashes.length ? new Set(r.payload_hashes) : null,
+      c2_endpoints: r.c2_endpoints.length ? new Set(r.c2_endpoints) : null,
+      deckies: r.deckies.length ? new Set(r.deckies) : null,
+      asns: r.asns.length ? new Set(r.asns) : null,
       confidence: r.confidence,
       updated_at: r.updated_at,
       updated_sequence: r.updated_sequence,
@@ -121,97 +123,120 @@ export function tablesFromRows(rows: Iterable<CampaignRow>, sequence: number): C
  * at-least-once relay, a restart between append and table write) does not apply it twice.
  */
 export function foldEvents(tables: CampaignTables, events: Iterable<CampaignEvent>): string[] {
-  const t = tables as MutableTables;
   const changed = new Set<string>();
-  for (const ev of events) {
-    if (ev.sequence <= t.sequence) continue;
-    applyEvent(t, ev, changed);
-    t.sequence = ev.sequence;
-  }
+  foldInto(tables as MutableTables, events, changed);
   return [...changed].sort();
 }
 
-function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): void {
-  const touch = (row: RowState): void => {
-    row.updated_at = ev.time;
-    row.updated_sequence = ev.sequence;
-    changed.add(row.uuid);
-  };
-  const ensure = (uuid: string): RowState => {
-    let row = t.rows.get(uuid);
+/** `foldEvents` without reporting what changed: a full replay needs only the end state. */
+export function foldAll(tables: CampaignTables, events: Iterable<CampaignEvent>): void {
+  foldInto(tables as MutableTables, events, null);
+}
+
+function foldInto(t: MutableTables, events: Iterable<CampaignEvent>, changed: Set<string> | null): void {
+  for (const ev of events) {
+    if (ev.sequence <= t.sequence) continue;
+    applyEvent(new Fold(t, ev, changed), ev);
+    t.sequence = ev.sequence;
+  }
+}
+
+/** One event's view of the tables: the helpers every event type shares. */
+class Fold {
+  constructor(readonly t: MutableTables, readonly ev: CampaignEvent, readonly changed: Set<string> | null) {}
+
+  touch(row: RowState): void {
+    row.updated_at = this.ev.time;
+    row.updated_sequence = this.ev.sequence;
+    this.changed?.add(row.uuid);
+  }
+
+  ensure(uuid: string): RowState {
+    let row = this.t.rows.get(uuid);
     if (row === undefined) {
       row = {
         uuid, merged_into: null, formed_at: null, formed_sequence: null,
         first_activity: null, last_activity: null, identity_count: 0,
-        members: new Set(), payload_hashes: new Set(), c2_endpoints: new Set(), deckies: new Set(),
-        asns: new Set(), confidence: 0, updated_at: ev.time, updated_sequence: ev.sequence,
+        members: new Set(), payload_hashes: null, c2_endpoints: null, deckies: null,
+        asns: null, confidence: 0, updated_at: this.ev.time, updated_sequence: this.ev.sequence,
       };
-      t.rows.set(uuid, row);
-      touch(row);
+      this.t.rows.set(uuid, row);
+      this.touch(row);
     }
     return row;
-  };
+  }
+
   // identity_count(R) counts the members of every campaign whose merged_into chain reaches R
   // (R included), each chain walked until it meets a campaign already seen. That definition
   // holds even around a merge cycle (an engine bug), so the fold never loops and its counts
   // never depend on the order that led to the state.
-  const chain = (uuid: string): string[] => {
+  chain(uuid: string): string[] {
+    const first = this.t.rows.get(uuid);
+    if (first === undefined) return [];
+    if (first.merged_into === null) return [uuid]; // the common case: a live campaign
     const seen = new Set<string>();
-    for (let cur: string | null = uuid; cur !== null && !seen.has(cur); cur = t.rows.get(cur)?.merged_into ?? null) {
-      if (!t.rows.has(cur)) break;
+    for (let cur: string | null = uuid; cur !== null && !seen.has(cur); cur = this.t.rows.get(cur)?.merged_into ?? null) {
+      if (!this.t.rows.has(cur)) break;
       seen.add(cur);
     }
     return [...seen];
-  };
-  const adjustCount = (uuid: string, delta: number): void => {
+  }
+
+  adjustCount(uuid: string, delta: number): void {
     if (delta === 0) return;
-    for (const u of chain(uuid)) {
-      const row = t.rows.get(u)!;
+    for (const u of this.chain(uuid)) {
+      const row = this.t.rows.get(u)!;
       row.identity_count += delta;
-      touch(row);
+      this.touch(row);
     }
-  };
-  const onCycle = (uuid: string): boolean => {
-    const next = t.rows.get(uuid)?.merged_into ?? null;
-    return next !== null && chain(next).includes(uuid);
-  };
+  }
+
+  onCycle(uuid: string): boolean {
+    const next = this.t.rows.get(uuid)?.merged_into ?? null;
+    return next !== null && this.chain(next).includes(uuid);
+  }
+
   // Moving a pointer shifts a whole subtree's count along two chains; that bookkeeping is only
   // exact without cycles, so a pointer move that touches one recounts every row instead.
-  const recountAll = (): void => {
+  recountAll(): void {
     const counts = new Map<string, number>();
-    for (const row of t.rows.values()) {
+    for (const row of this.t.rows.values()) {
       if (row.members.size === 0) continue;
-      for (const u of chain(row.uuid)) counts.set(u, (counts.get(u) ?? 0) + row.members.size);
+      for (const u of this.chain(row.uuid)) counts.set(u, (counts.get(u) ?? 0) + row.members.size);
     }
-    for (const row of t.rows.values()) {
+    for (const row of this.t.rows.values()) {
       const n = counts.get(row.uuid) ?? 0;
       if (row.identity_count !== n) {
         row.identity_count = n;
-        touch(row);
+        this.touch(row);
       }
     }
-  };
-  const moveIdentity = (identity: string, target: string): void => {
-    const prior = t.identities.get(identity);
+  }
+
+  moveIdentity(identity: string, target: string): void {
+    const prior = this.t.identities.get(identity);
     if (prior === target) return;
     if (prior !== undefined) {
-      t.rows.get(prior)?.members.delete(identity);
-      adjustCount(prior, -1);
+      this.t.rows.get(prior)?.members.delete(identity);
+      this.adjustCount(prior, -1);
     }
-    ensure(target).members.add(identity);
-    t.identities.set(identity, target);
-    adjustCount(target, 1);
-  };
+    this.ensure(target).members.add(identity);
+    this.t.identities.set(identity, target);
+    this.adjustCount(target, 1);
+  }
+}
 
+function applyEvent(f: Fold, ev: CampaignEvent): void {
+  const t = f.t;
   switch (ev.type) {
     case 'campaign.formed': {
-      const row = ensure(ev.payload.campaign_uuid);
+      const row = f.ensure(ev.payload.campaign_uuid);
       if (row.formed_sequence === null) {
         row.formed_at = ev.time;
         row.formed_sequence = ev.sequence;
-        touch(row);
+        f.touch(row);
       }
-      for (const id of ev.payload.identity_uuids) moveIdentity(id, row.uuid);
+      for (const id of ev.payload.identity_uuids) f.moveIdentity(id, row.uuid);
       return;
     }
     case 'campaign.identity.assigned':
@@ -219,31 +244,31 @@ function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): 
       // The prior campaign is taken from the index, not from `prior_campaign_uuid`: the
       // payload names the canonical campaign the identity left, which may differ from the
       // campaign it was literally assigned to (a campaign merged into that one).
-      moveIdentity(ev.payload.identity_uuid, ev.payload.campaign_uuid);
+      f.moveIdentity(ev.payload.identity_uuid, ev.payload.campaign_uuid);
       return;
     case 'campaign.merged': {
       const { winner_uuid, loser_uuid } = ev.payload;
       if (winner_uuid === loser_uuid) return;
-      const loser = ensure(loser_uuid);
-      ensure(winner_uuid);
+      const loser = f.ensure(loser_uuid);
+      f.ensure(winner_uuid);
       if (loser.merged_into === winner_uuid) return;
-      const cyclic = onCycle(loser_uuid) || chain(winner_uuid).includes(loser_uuid);
-      if (!cyclic && loser.merged_into !== null) adjustCount(loser.merged_into, -loser.identity_count);
+      const cyclic = f.onCycle(loser_uuid) || f.chain(winner_uuid).includes(loser_uuid);
+      if (!cyclic && loser.merged_into !== null) f.adjustCount(loser.merged_into, -loser.identity_count);
       loser.merged_into = winner_uuid;
-      touch(loser);
-      if (cyclic) recountAll();
-      else adjustCount(winner_uuid, loser.identity_count);
+      f.touch(loser);
+      if (cyclic) f.recountAll();
+      else f.adjustCount(winner_uuid, loser.identity_count);
       return;
     }
     case 'campaign.unmerged': {
       const row = t.rows.get(ev.payload.resurrected_uuid);
       if (row === undefined || row.merged_into === null) return;
       const former = row.merged_into;
-      const cyclic = onCycle(row.uuid);
+      const cyclic = f.onCycle(row.uuid);
       row.merged_into = null;
-      touch(row);
-      if (cyclic) recountAll();
-      else adjustCount(former, -row.identity_count);
+      f.touch(row);
+      if (cyclic) f.recountAll();
+      else f.adjustCount(former, -row.identity_count);
       return;
     }
     case 'campaign.identity.removed': {
@@ -252,21 +277,26 @@ function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): 
       if (prior === undefined) return;
       t.identities.delete(identity_uuid);
       t.rows.get(prior)?.members.delete(identity_uuid);
-      adjustCount(prior, -1);
+      f.adjustCount(prior, -1);
       return;
     }
     case 'campaign.profile.updated': {
       const p = ev.payload;
-      const row = ensure(p.campaign_uuid);
+      const row = f.ensure(p.campaign_uuid);
       let any = false;
       if (row.first_activity !== p.first_activity) { row.first_activity = p.first_activity; any = true; }
       if (row.last_activity !== p.last_activity) { row.last_activity = p.last_activity; any = true; }
       if (row.confidence !== p.confidence) { row.confidence = p.confidence; any = true; }
-      any = applyDelta(row.payload_hashes, p.payload_hashes) || any;
-      any = applyDelta(row.c2_endpoints, p.c2_endpoints) || any;
-      any = applyDelta(row.deckies, p.deckies) || any;
-      any = applyDelta(row.asns, p.asns) || any;
-      if (any) touch(row);
+      const d1 = applyDelta(row.payload_hashes, p.payload_hashes);
+      const d2 = applyDelta(row.c2_endpoints, p.c2_endpoints);
+      const d3 = applyDelta(row.deckies, p.deckies);
+      const d4 = applyDelta(row.asns, p.asns);
+      row.payload_hashes = d1.set;
+      row.c2_endpoints = d2.set;
+      row.deckies = d3.set;
+      row.asns = d4.set;
+      any = d1.changed || d2.changed || d3.changed || d4.changed || any;
+      if (any) f.touch(row);
       return;
     }
     default: {
@@ -278,17 +308,18 @@ function applyEvent(t: MutableTables, ev: CampaignEvent, changed: Set<string>): 
   }
 }
 
-/** Removals first, then additions; true when the set changed. */
-function applyDelta<T>(set: Set<T>, delta: SetDelta<T>): boolean {
+/** Removals first, then additions; the set (created on first use) and whether it changed. */
+function applyDelta<T>(set: Set<T> | null, delta: SetDelta<T>): { set: Set<T> | null; changed: boolean } {
   let changed = false;
-  for (const v of delta.removed) changed = set.delete(v) || changed;
+  if (set !== null) for (const v of delta.removed) changed = set.delete(v) || changed;
   for (const v of delta.added) {
+    set ??= new Set();
     if (!set.has(v)) {
       set.add(v);
       changed = true;
     }
   }
-  return changed;
+  return { set, changed };
 }
 
 /**
@@ -314,8 +345,8 @@ export function canonicalOf(tables: CampaignTables, campaign: string): string {
 export const campaignOfIdentity = (tables: CampaignTables, identity: string): string | undefined =>
   tables.identities.get(identity);
 
-const sortedStrings = (s: ReadonlySet<string>): string[] => [...s].sort();
-const sortedNumbers = (s: ReadonlySet<number>): number[] => [...s].sort((a, b) => a - b);
+const sortedStrings = (s: ReadonlySet<string> | null): string[] => (s ? [...s].sort() : []);
+const sortedNumbers = (s: ReadonlySet<number> | null): number[] => (s ? [...s].sort((a, b) => a - b) : []);
 
 function materialize(r: Readonly<RowState>): CampaignRow {
   return {

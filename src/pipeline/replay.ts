@@ -3,7 +3,7 @@
  * stored tables in one step. The fold is the same one every batch commit runs, so the rebuilt
  * tables equal the incrementally written ones.
  */
-import { allRows, emptyTables, foldEvents } from '../domain/tables.ts';
+import { allRows, emptyTables, foldAll } from '../domain/tables.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { TableSink } from '../ports/table-sink.ts';
 import { eventPages } from './log-reader.ts';
@@ -26,7 +26,7 @@ export async function replayTables(
   const tables = emptyTables();
   let events = 0;
   for await (const page of eventPages(log, 1, total)) {
-    foldEvents(tables, page);
+    foldAll(tables, page);
     events += page.length;
     onProgress({ events, total });
   }

@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AVRO_TYPES, identityWireToAvro } from '../../src/adapters/avro/codec.ts';
+import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
+import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
+import { IdentityPayloadDecoder } from '../../src/adapters/kafka/identity-payloads.ts';
+import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-registry.ts';
+import { frame, isFramed, unframe } from '../../src/adapters/kafka/wire-format.ts';
+import { IDENTITY_V1, IDENTITY_V1_AS_V2, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
+
+/** Our registry interface over a fixed table: what `prepare` asks and what it is told. */
+class TableRegistry implements SchemaRegistryClient {
+  asked: number[] = [];
+  down = false;
+  constructor(private readonly schemas: Record<number, string>) {}
+  async register(): Promise<number> {
+    throw new Error('not used');
+  }
+  async schemaById(id: number): Promise<string> {
+    this.asked.push(id);
+    if (this.down) throw new KafkaAdapterError('registry_unavailable', 'connection refused', true);
+    const s = this.schemas[id];
+    if (s === undefined) throw new KafkaAdapterError('schema_not_found', `no schema ${id}`);
+    return s;
+  }
+}
+
+const avro = (version: 1 | 2, id: number, wire: Record<string, unknown>): Buffer =>
+  frame(id, AVRO_TYPES.identityEvent[version].toBuffer(identityWireToAvro(wire)));
+
+describe('Confluent wire format', () => {
+  it('frames a body behind magic byte 0 and a big-endian schema id, and reads it back', () => {
+    const v = frame(258, Buffer.from('body'));
+    assert.deepEqual([...v.subarray(0, 5)], [0, 0, 0, 1, 2]);
+    assert.ok(isFramed(v));
+    assert.deepEqual(unframe(v), { ok: true, schemaId: 258, body: Buffer.from('body') });
+    assert.equal(unframe(Buffer.from([0, 1])).ok, false);
+    assert.equal(isFramed(Buffer.from('{"type":1}')), false);
+  });
+});
+
+describe('identity message payloads', () => {
+  const observed = IDENTITY_V2['identity.observed'];
+
+  it('decodes Avro with the writer schema of its id, an old writer resolved to the current shape', async () => {
+    const registry = new TableRegistry({ 1: SCHEMA_JSON.identityEvent[1], 2: SCHEMA_JSON.identityEvent[2] });
+    const d = new IdentityPayloadDecoder(registry);
+    const v1 = avro(1, 1, IDENTITY_V1['identity.observed']);
+    const v2 = avro(2, 2, observed);
+    await d.prepare([v1, v2, v1]);
+    assert.deepEqual(registry.asked.sort(), [1, 2], 'one lookup per schema id');
+    assert.deepEqual(d.decode(v2).payload, { kind: 'object', value: observed });
+    assert.deepEqual(d.decode(v1).payload, { kind: 'object', value: IDENTITY_V1_AS_V2['identity.observed'] });
+  });
+
+  it('passes NDJSON through as text without its line end, and refuses empty values', async () => {
+    const d = new IdentityPayloadDecoder(null);
+    await d.prepare([Buffer.from('{"a":1}\r\n'), null]);
+    assert.deepEqual(d.decode(Buffer.from('{"a":1}\r\n')).payload, { kind: 'text', text: '{"a":1}' });
+    assert.equal(d.decode(null).payload.kind, 'invalid');
+    assert.equal(d.decode(Buffer.alloc(0)).payload.kind, 'invalid');
+  });
+
+  it('refuses an unknown schema id as the message\'s fault, and garbage under a known one as undecodable', async () => {
+    const d = new IdentityPayloadDecoder(new TableRegistry({ 2: SCHEMA_JSON.identityEvent[2] }));
+    const unknown = frame(77, Buffer.from('x'));
+    const garbage = frame(2, Buffer.from([0xff, 0xff, 0xff]));
+    await d.prepare([unknown, garbage]);
+    const u = d.decode(unknown);
+    assert.equal(u.deadLetterCode, 'unknown_schema');
+    assert.deepEqual(u.payload.kind === 'invalid' && u.payload.code, 'undecodable');
+    const g = d.decode(garbage);
+    assert.equal(g.deadLetterCode, undefined);
+    assert.match(g.payload.kind === 'invalid' ? g.payload.reason : '', /schema id 2/);
+  });
+
+  it('fails retriably while the registry is down, so the batch waits instead of refusing input', async () => {
+    const registry = new TableRegistry({ 2: SCHEMA_JSON.identityEvent[2] });
+    registry.down = true;
+    const d = new IdentityPayloadDecoder(registry);
+    await assert.rejects(d.prepare([avro(2, 2, observed)]), (e: unknown) => e instanceof KafkaAdapterError && e.retriable);
+  });
+
+  it('stops on Avro input when no registry is configured rather than refusing every message', async () => {
+    const d = new IdentityPayloadDecoder(null);
+    await assert.rejects(d.prepare([avro(2, 2, observed)]), (e: unknown) => e instanceof KafkaAdapterError && !e.retriable);
+  });
+});
