@@ -27,6 +27,13 @@ describe('rows to publish', () => {
     ]);
   });
 
+  it('leaves a row changed again after the run to the run that holds its later change', () => {
+    // A and B were formed in (0, 3] but changed again by the merge at 5; C last changed at 4.
+    assert.deepEqual(rowsChangedAfter(t, 0, 3).map((r) => r.row.uuid), []);
+    assert.deepEqual(rowsChangedAfter(t, 3, 4).map((r) => r.row.uuid), ['C']);
+    assert.deepEqual(rowsChangedAfter(t, 4, 5).map((r) => r.row.uuid), ['A', 'B']);
+  });
+
   it('lists every row after sequence 0 and none after the last event', () => {
     assert.deepEqual(rowsChangedAfter(t, 0).map((r) => r.row.uuid), ['A', 'B', 'C']);
     assert.deepEqual(rowsChangedAfter(t, seq), []);

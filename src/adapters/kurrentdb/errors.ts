@@ -5,8 +5,8 @@
  *   sequence_conflict, not retriable (the same batch conflicts again; re-read and decide).
  * - unavailable / deadline exceeded / timeout / not leader: the node is down, slow or no longer
  *   the leader; retriable. An append that failed this way may still have been written: the
- *   retried append then either succeeds as an idempotent no-op (same ids at the same revisions)
- *   or fails with sequence_conflict, and `lastBatch()` tells which batch is there.
+ *   retried append catches up first and then fails with sequence_conflict if it was, and
+ *   `lastBatch()` tells which batch is there.
  * - a deleted or tombstoned stream: store_missing. Oversized appends (the server's MaxAppendSize,
  *   1 MiB by default): store_failure with the limit in the message; smaller batches fix it.
  * - anything else repeats on retry.

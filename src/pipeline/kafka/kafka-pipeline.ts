@@ -79,6 +79,8 @@ interface Active {
   runtime: RuntimeState;
   committer: BatchCommitter;
   lastIndex: number;
+  /** Sequence of the last committed event. */
+  head: number;
   readonly quarantine: Quarantine;
   readonly partitionSources: Map<number, KafkaPartitionSource>;
   /** By source name, shared with the committer (it fingerprints positions at commit). */
@@ -258,13 +260,14 @@ export class KafkaPipeline {
         runtime,
         committer,
         lastIndex,
+        head: runtime.head,
         dirty: false,
         committing: false,
         relay: new OutboxRelay({
           log: store.log,
           cursor: store.side.cursor(this.options.outboxName),
           publisher: this.deps.publisher,
-          rowsChangedAfter: (after) => this.rowsAfter(a, after),
+          rowsChangedAfter: (after, upTo) => this.rowsAfter(a, after, upTo),
           onRetry: (e) => {
             this.health.lastError = describe(e);
             this.notice(`publishing paused: ${describe(e)}`);
@@ -323,7 +326,7 @@ export class KafkaPipeline {
           snapshots: a.store.snapshots,
           sources: a.sourcesByName,
         },
-        { lastIndex, snapshotIndex: runtime.snapshotBatch ?? 0, snapshotEveryRecords: this.options.snapshotEveryRecords },
+        { lastIndex, head: runtime.head, snapshotIndex: runtime.snapshotBatch ?? 0, snapshotEveryRecords: this.options.snapshotEveryRecords },
       );
       return { runtime, committer, lastIndex };
     } finally {
@@ -337,6 +340,7 @@ export class KafkaPipeline {
     a.runtime = runtime;
     a.committer = committer;
     a.lastIndex = lastIndex;
+    a.head = runtime.head;
     a.dirty = false;
     this.health.lastBatch = lastIndex;
     this.health.headSequence = runtime.head;
@@ -356,13 +360,13 @@ export class KafkaPipeline {
     this.health.relayLag = null;
   }
 
-  private async rowsAfter(a: Active, after: number) {
+  private async rowsAfter(a: Active, after: number, upTo: number) {
     // The tables run ahead of the log while a batch commits (or after a failed one): wait.
     while (a.committing || a.dirty) {
       if (this.active !== a && a.dirty) throw new KafkaAdapterError('aborted', 'the store was handed over');
       await new Promise((r) => setTimeout(r, 10));
     }
-    return rowsChangedAfter(a.runtime.tables, after);
+    return rowsChangedAfter(a.runtime.tables, after, upTo);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -444,7 +448,9 @@ export class KafkaPipeline {
     a.lastIndex = committed.index;
     const end = input.segments[input.segments.length - 1].end.offset;
     a.expected.set(p, end);
-    const head = a.runtime.engine.status().next_sequence - 1;
+    // From the events, not engine.status(): that walks every campaign.
+    const head = committed.events.length > 0 ? committed.events[committed.events.length - 1].sequence : a.head;
+    a.head = head;
     this.health.lastBatch = committed.index;
     this.health.lastCommitAt = Date.now();
     this.health.headSequence = head;

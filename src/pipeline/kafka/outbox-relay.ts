@@ -16,8 +16,8 @@ export interface RelayDeps {
   readonly log: EventLog;
   readonly cursor: OutboxCursor;
   readonly publisher: Publisher;
-  /** Rows changed after a sequence (see published-rows.ts), read between batch commits. */
-  readonly rowsChangedAfter: (after: number) => Promise<readonly PublishedRow[]>;
+  /** Rows whose last change is in (after, upTo] (see published-rows.ts), read between batch commits. */
+  readonly rowsChangedAfter: (after: number, upTo: number) => Promise<readonly PublishedRow[]>;
   readonly onRetry?: (e: unknown) => void;
   readonly onPublished?: (sequence: number) => void;
 }
@@ -112,9 +112,9 @@ export class OutboxRelay {
           await this.sleep();
           continue;
         }
-        const rows = await this.deps.rowsChangedAfter(after);
-        await patiently(() => publisher.publish(events, rows));
         const last = events[events.length - 1].sequence;
+        const rows = await this.deps.rowsChangedAfter(after, last);
+        await patiently(() => publisher.publish(events, rows));
         await patiently(() => cursor.markPublished(last));
         this.publishedSeq = last;
         this.deps.onPublished?.(last);

@@ -1,20 +1,23 @@
 /**
- * The table rows to publish after a run of the log: every row changed after sequence `after`,
- * with `merged_members` (live identities of the campaigns merged into it, transitively).
+ * The table rows to publish with a run (after, upTo] of the log: every row whose last change
+ * falls in the run, in its current state, with `merged_members` (live identities of the
+ * campaigns merged into it, transitively).
  *
- * A row's `updated_sequence` names the last event that changed it, so "changed after `after`"
- * is exact whatever the fold has seen since; rows changed by later events are included too,
- * which only publishes their newer state a little early (the topic is compacted: latest wins).
- * One pass over the rows; no index to drift out of step with the tables.
+ * A row's `updated_sequence` names the last event that changed it. The tables may be ahead of
+ * the run (the relay lags the commits); a row changed in the run and again later is left to the
+ * run that holds its later change, which publishes the state it has then. So every row is
+ * published once per run that ends its history so far, and the compacted topic ends at the
+ * current state without re-sending rows the relay has not reached. One pass over the rows; no
+ * index to drift out of step with the tables.
  */
 import { rowOf, type CampaignTables } from '../../domain/tables.ts';
 import type { PublishedRow } from '../../ports/publisher.ts';
 
-export function rowsChangedAfter(tables: CampaignTables, after: number): PublishedRow[] {
+export function rowsChangedAfter(tables: CampaignTables, after: number, upTo = Number.MAX_SAFE_INTEGER): PublishedRow[] {
   const changed: string[] = [];
   const children = new Map<string, string[]>();
   for (const [uuid, r] of tables.rows) {
-    if (r.updated_sequence > after) changed.push(uuid);
+    if (r.updated_sequence > after && r.updated_sequence <= upTo) changed.push(uuid);
     if (r.merged_into !== null) {
       const list = children.get(r.merged_into);
       if (list === undefined) children.set(r.merged_into, [uuid]);

@@ -21,6 +21,7 @@ import { ConfluentRegistryClient } from '../../../src/adapters/kafka/schema-regi
 import { ensureTopics, topicSpecs, type TopicNames } from '../../../src/adapters/kafka/topics.ts';
 import { TopicReader } from '../../../src/adapters/kafka/topic-reader.ts';
 import { unframe } from '../../../src/adapters/kafka/wire-format.ts';
+import { isPostgresUrl, openPostgresStore } from '../../../src/adapters/postgres/open.ts';
 import { openSqliteStore } from '../../../src/adapters/sqlite/store.ts';
 import { campaignEngines } from '../../../src/cli/engines.ts';
 import { openKafkaStore } from '../../../src/cli/commands/pipeline.ts';
@@ -207,11 +208,13 @@ export async function startTestPipeline(o: TestPipelineOptions): Promise<Running
   return startKafkaPipeline(config);
 }
 
-/** Reads a SQLite store directory (read-only; the pipeline may still hold its writer lock). */
-export async function readStore(dir: string): Promise<{
+/** Reads a store (SQLite directory, read-only, or PostgreSQL URL); the pipeline may still be writing. */
+export async function readStore(spec: string): Promise<{
   events: CampaignEvent[]; batches: BatchRecord[]; rows: CampaignRow[]; membership: Membership[]; tablesSequence: number;
 }> {
-  const s = openSqliteStore(path.join(dir, STORE_FILE), { readonly: true });
+  const s = isPostgresUrl(spec)
+    ? await openPostgresStore(spec, { readonly: true, poolSize: 1 })
+    : openSqliteStore(path.join(spec, STORE_FILE), { readonly: true });
   try {
     const head = await s.log.head();
     const events = [...await s.log.read(1, head + 1)];
@@ -220,7 +223,7 @@ export async function readStore(dir: string): Promise<{
     const tablesSequence = await s.tables.sequence();
     return { events, batches, rows, membership: membershipOf(tablesFromRows(rows, tablesSequence)), tablesSequence };
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
