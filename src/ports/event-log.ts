@@ -11,6 +11,7 @@
 import type { BatchRange, CampaignEvent } from '../domain/campaign-events.ts';
 import type { CampaignRow } from '../domain/tables.ts';
 import type { InputPosition } from './identity-source.ts';
+import { StoreError } from './errors.ts';
 
 /** The contiguous part of one source a batch consumed. */
 export interface BatchSegment {
@@ -80,4 +81,19 @@ export interface EventLog {
   /** The latest checkpoint of every source ever consumed, by source name. */
   checkpoints(): Promise<readonly InputCheckpoint[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A commit whose own parts disagree (event count, gap-free sequences from `first_sequence`) is a
+ * caller bug: every adapter refuses it with this one check before touching its database.
+ */
+export function checkCommitShape({ batch, events }: BatchCommit): void {
+  if (events.length !== batch.event_count) {
+    throw new StoreError('sequence_conflict', `batch ${batch.index} declares ${batch.event_count} events but carries ${events.length}`);
+  }
+  for (let i = 0; i < events.length; i++) {
+    if (events[i].sequence !== batch.first_sequence + i) {
+      throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
+    }
+  }
 }

@@ -9,6 +9,7 @@
  * Memory: one id per event (about 100 bytes each) and one record per batch.
  */
 import { StoreError } from '../../ports/errors.ts';
+import { checkCommitShape } from '../../ports/event-log.ts';
 import type { BatchCommit, BatchRecord, InputCheckpoint } from '../../ports/event-log.ts';
 import type { LogEntry } from './event-mapping.ts';
 import { revisionAfter } from './stream-layout.ts';
@@ -66,14 +67,7 @@ export function checkShape({ batch, events, tables }: BatchCommit): void {
   if (tables !== undefined) {
     throw new StoreError('unsupported', 'the KurrentDB event log keeps no tables: fold them from the log, or use a store that keeps them');
   }
-  if (events.length !== batch.event_count) {
-    throw new StoreError('sequence_conflict', `batch ${batch.index} declares ${batch.event_count} events but carries ${events.length}`);
-  }
-  for (let i = 0; i < events.length; i++) {
-    if (events[i].sequence !== batch.first_sequence + i) {
-      throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
-    }
-  }
+  checkCommitShape({ batch, events });
 }
 
 /**

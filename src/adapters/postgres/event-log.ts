@@ -9,6 +9,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { StoreError } from '../../ports/errors.ts';
+import { checkCommitShape } from '../../ports/event-log.ts';
 import type {
   BatchCommit, BatchRecord, BatchSegment, EventLog, InputCheckpoint,
 } from '../../ports/event-log.ts';
@@ -59,7 +60,7 @@ export class PostgresEventLog implements EventLog {
   ) {}
 
   async append(commit: BatchCommit): Promise<void> {
-    checkShape(commit);
+    checkCommitShape(commit);
     await inTransaction(this.pool, `appending batch ${commit.batch.index}`, (c) => this.appendIn(c, commit));
   }
 
@@ -166,14 +167,3 @@ function checkpointsParameter(segments: readonly BatchSegment[]): string {
   })));
 }
 
-/** A commit whose own parts disagree is a caller bug: refused before touching the database. */
-function checkShape({ batch, events }: BatchCommit): void {
-  if (events.length !== batch.event_count) {
-    throw new StoreError('sequence_conflict', `batch ${batch.index} declares ${batch.event_count} events but carries ${events.length}`);
-  }
-  for (let i = 0; i < events.length; i++) {
-    if (events[i].sequence !== batch.first_sequence + i) {
-      throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
-    }
-  }
-}

@@ -6,6 +6,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { StoreError } from '../../ports/errors.ts';
+import { checkCommitShape } from '../../ports/event-log.ts';
 import type {
   BatchCommit, BatchRecord, BatchSegment, EventLog, InputCheckpoint,
 } from '../../ports/event-log.ts';
@@ -79,7 +80,7 @@ export class SqliteEventLog implements EventLog {
 
   async append(commit: BatchCommit): Promise<void> {
     const { batch, events } = commit;
-    checkShape(commit);
+    checkCommitShape(commit);
     const run = this.db.transaction(() => {
       const lastIndex = (this.stmt.lastIndex.get() as { n: number }).n;
       if (batch.index !== lastIndex + 1) {
@@ -161,14 +162,3 @@ export class SqliteEventLog implements EventLog {
   }
 }
 
-/** A commit whose own parts disagree is a caller bug: refused before touching the database. */
-function checkShape({ batch, events }: BatchCommit): void {
-  if (events.length !== batch.event_count) {
-    throw new StoreError('sequence_conflict', `batch ${batch.index} declares ${batch.event_count} events but carries ${events.length}`);
-  }
-  for (let i = 0; i < events.length; i++) {
-    if (events[i].sequence !== batch.first_sequence + i) {
-      throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
-    }
-  }
-}
