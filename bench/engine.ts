@@ -13,7 +13,8 @@ const BATCH = 1000;
 
 const events = benchCorpus(n);
 global.gc?.();
-const rssBefore = process.memoryUsage().rss;
+const memBefore = process.memoryUsage();
+const rssBefore = memBefore.rss;
 const engine = createEngine();
 const latencies: number[] = [];
 let pairs = 0;
@@ -29,7 +30,8 @@ for (let i = 0, b = 0; i < events.length; i += BATCH, b++) {
 }
 const secs = (performance.now() - t0) / 1000;
 global.gc?.();
-const rssAfter = process.memoryUsage().rss;
+const memAfter = process.memoryUsage();
+const rssAfter = memAfter.rss;
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 const status = engine.status();
@@ -43,6 +45,9 @@ const result: Record<string, unknown> = {
   batch_max_ms: +latencies[latencies.length - 1].toFixed(2),
   rss_per_identity_bytes: Math.round((rssAfter - rssBefore) / n),
   rss_mb: Math.round(rssAfter / 2 ** 20),
+  // where the RSS goes: live JS heap, and typed-array storage outside it
+  heap_used_per_identity_bytes: Math.round((memAfter.heapUsed - memBefore.heapUsed) / n),
+  array_buffers_per_identity_bytes: Math.round((memAfter.arrayBuffers - memBefore.arrayBuffers) / n),
   pairs_scored: pairs,
   campaign_events: out,
   campaigns_live: status.campaigns_live,

@@ -11,7 +11,7 @@
  *  - `c:<tag>`          cohort tokens, only when the weights make cohort load-bearing
  * When no exact blocking exists (temporal alone can cross the threshold) the plan is a scan.
  */
-import type { Features } from './features.ts';
+import { Marks, type Features } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
 import type { ScoringProfile } from './profile.ts';
 
@@ -55,7 +55,7 @@ export function planCandidates(p: ScoringProfile): CandidatePlan {
 
 const bucket = (t: number, window: number) => (window > 0 ? Math.floor(t / window) : t);
 
-/** The keys a node is stored under. */
+/** The keys a node is stored under (diagnostics and tests; the index computes them without strings). */
 export function nodeKeys(f: Features, plan: CandidatePlan, p: ScoringProfile): string[] {
   const keys: string[] = [];
   if (plan.infra) for (const t of f.infra) keys.push('s:' + t);
@@ -80,83 +80,200 @@ export function nodeKeys(f: Features, plan: CandidatePlan, p: ScoringProfile): s
   return keys;
 }
 
-/** The keys whose members can pair with a node stored under `key`. */
-function partnerKeys(key: string, window: number): string[] {
-  if (key.startsWith('o:') || key.startsWith('i:')) {
-    const cut = key.lastIndexOf(':');
-    const decky = key.slice(2, cut);
-    const k = Number(key.slice(cut + 1));
-    // OUT at bucket k meets IN at k or k+1; IN at bucket k meets OUT at k or k−1.
-    return key[0] === 'o'
-      ? [`i:${decky}:${k}`, `i:${decky}:${window > 0 ? k + 1 : k}`]
-      : [`o:${decky}:${k}`, `o:${decky}:${window > 0 ? k - 1 : k}`];
-  }
-  return [key];
+/** Nodes under one key: a bare id for a single node (most payload tokens are unique), else a list. */
+type Posting = number | number[];
+
+function postAdd<K>(m: Map<K, Posting>, k: K, id: number): void {
+  const cur = m.get(k);
+  if (cur === undefined) m.set(k, id);
+  else if (typeof cur === 'number') { if (cur !== id) m.set(k, [cur, id]); }
+  else if (!cur.includes(id)) cur.push(id);
+}
+
+function postRemove<K>(m: Map<K, Posting>, k: K, id: number): void {
+  const cur = m.get(k);
+  if (cur === undefined) return;
+  if (typeof cur === 'number') { if (cur === id) m.delete(k); return; }
+  const i = cur.indexOf(id);
+  if (i < 0) return;
+  const last = cur.pop()!;
+  if (i < cur.length) cur[i] = last;
+  if (cur.length === 1) m.set(k, cur[0]);
+  else if (cur.length === 0) m.delete(k);
 }
 
 /**
- * Inverted index key → nodes. A key held by a single node stores the bare id (most payload
- * tokens are unique), so the index costs little per identity.
+ * Inverted index key → nodes, over the engine's integer node ids. Each key family has its own
+ * map keyed by the raw value (token, decky + time bucket, band bits), so indexing a node builds
+ * no key strings. A node's keys are recomputed from the features it was added with when it is
+ * removed, so the index stores nothing per node.
  */
 export class CandidateIndex {
-  private readonly postings = new Map<string, string | Set<string>>();
-  private readonly keysOf = new Map<string, string[]>();
-  private readonly all = new Set<string>();
+  private readonly infra = new Map<string, Posting>();
+  private readonly outRole = new Map<string, Map<number, Posting>>();
+  private readonly inRole = new Map<string, Map<number, Posting>>();
+  private readonly bands: Array<Map<number, Posting>>;
+  private readonly wideBand = new Map<bigint, Posting>();
+  private readonly cohort = new Map<string, Posting>();
+  private readonly all = new Set<number>();
+  private mark = new Int32Array(0);
+  private stamp = 0;
+  // the candidates() call in progress
+  private curOut: number[] = [];
+  private curHits: Int32Array | null = null;
+  private curId = -1;
 
-  constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile) {}
-
-  add(f: Features): void {
-    const keys = nodeKeys(f, this.plan, this.profile);
-    if (this.plan.scan) this.all.add(f.uuid);
-    if (keys.length === 0) return;
-    this.keysOf.set(f.uuid, keys);
-    for (const k of keys) {
-      const cur = this.postings.get(k);
-      if (cur === undefined) this.postings.set(k, f.uuid);
-      else if (typeof cur === 'string') { if (cur !== f.uuid) this.postings.set(k, new Set([cur, f.uuid])); }
-      else cur.add(f.uuid);
-    }
+  constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile) {
+    this.bands = Array.from({ length: plan.keystrokeBands > 1 ? plan.keystrokeBands : 0 }, () => new Map<number, Posting>());
   }
 
-  remove(uuid: string): void {
-    this.all.delete(uuid);
-    const keys = this.keysOf.get(uuid);
-    if (!keys) return;
-    this.keysOf.delete(uuid);
-    for (const k of keys) {
-      const cur = this.postings.get(k);
-      if (cur === undefined) continue;
-      if (typeof cur === 'string') { if (cur === uuid) this.postings.delete(k); }
-      else {
-        cur.delete(uuid);
-        if (cur.size === 1) this.postings.set(k, cur.values().next().value as string);
-        else if (cur.size === 0) this.postings.delete(k);
-      }
-    }
+  private band(f: Features, i: number): number {
+    const width = 64 / this.plan.keystrokeBands;
+    const off = i * width;
+    const word = off < 32 ? f.kdLo : f.kdHi;
+    const shifted = word >>> (off & 31);
+    return width === 32 ? shifted >>> 0 : shifted & ((1 << width) - 1);
   }
 
-  /** Every node that shares a blocking key with `uuid` (which must be indexed), excluding itself. */
-  candidates(uuid: string, into: Set<string> = new Set()): Set<string> {
-    if (this.plan.scan) {
-      for (const u of this.all) if (u !== uuid) into.add(u);
-      return into;
-    }
-    const keys = this.keysOf.get(uuid);
-    if (!keys) return into;
+  /** Calls fn for every handoff role of f: OUT roles (last phases) then IN roles (first phases). */
+  private forRoles(f: Features, fn: (out: boolean, decky: string, k: number) => void): void {
     const W = this.profile.handoffWindowSeconds;
-    for (const key of keys) {
-      for (const pk of partnerKeys(key, W)) {
-        const cur = this.postings.get(pk);
-        if (cur === undefined) continue;
-        if (typeof cur === 'string') { if (cur !== uuid) into.add(cur); }
-        else for (const u of cur) if (u !== uuid) into.add(u);
-      }
-    }
-    return into;
+    const last = f.last;
+    const first = f.first;
+    if (last instanceof Marks) {
+      for (let i = 0; i < last.size; i++) if (HANDOFF_OUT.has(last.mark(i).phase)) fn(true, last.key(i), bucket(last.mark(i).t, W));
+    } else for (const [d, m] of last) if (HANDOFF_OUT.has(m.phase)) fn(true, d, bucket(m.t, W));
+    if (first instanceof Marks) {
+      for (let i = 0; i < first.size; i++) if (HANDOFF_IN.has(first.mark(i).phase)) fn(false, first.key(i), bucket(first.mark(i).t, W));
+    } else for (const [d, m] of first) if (HANDOFF_IN.has(m.phase)) fn(false, d, bucket(m.t, W));
   }
 
-  /** Number of distinct keys held (diagnostics). */
+  private cohortKeys(f: Features): string[] {
+    const keys: string[] = [];
+    for (const a of f.asns) keys.push('c:a:' + a);
+    for (const t of f.tools) keys.push('c:t:' + t);
+    for (const d of f.deckies) keys.push('c:d:' + d);
+    return keys;
+  }
+
+  private readonly addRole = (out: boolean, d: string, k: number): void => {
+    const m = out ? this.outRole : this.inRole;
+    let byBucket = m.get(d);
+    if (!byBucket) m.set(d, (byBucket = new Map()));
+    postAdd(byBucket, k, this.curId);
+  };
+
+  private readonly removeRole = (out: boolean, d: string, k: number): void => {
+    const m = out ? this.outRole : this.inRole;
+    const byBucket = m.get(d);
+    if (!byBucket) return;
+    postRemove(byBucket, k, this.curId);
+    if (byBucket.size === 0) m.delete(d);
+  };
+
+  private readonly visitRole = (out: boolean, d: string, k: number): void => {
+    // OUT at bucket k meets IN at k or k+1; IN at bucket k meets OUT at k or k−1.
+    const byBucket = (out ? this.inRole : this.outRole).get(d);
+    if (!byBucket) return;
+    this.visit(byBucket.get(k), false);
+    if (this.profile.handoffWindowSeconds > 0) this.visit(byBucket.get(out ? k + 1 : k - 1), false);
+  };
+
+  add(id: number, f: Features): void {
+    const plan = this.plan;
+    if (plan.scan) this.all.add(id);
+    if (plan.infra) for (const t of f.infra) postAdd(this.infra, t, id);
+    if (plan.handoff) {
+      this.curId = id;
+      this.forRoles(f, this.addRole);
+    }
+    if (plan.keystrokeBands > 0 && f.kd !== null) {
+      if (plan.keystrokeBands === 1) postAdd(this.wideBand, f.kd, id);
+      else for (let i = 0; i < plan.keystrokeBands; i++) postAdd(this.bands[i], this.band(f, i), id);
+    }
+    if (plan.cohort) for (const k of this.cohortKeys(f)) postAdd(this.cohort, k, id);
+  }
+
+  /** Removes a node; `f` must be the features it was added with. */
+  remove(id: number, f: Features): void {
+    const plan = this.plan;
+    if (plan.scan) this.all.delete(id);
+    if (plan.infra) for (const t of f.infra) postRemove(this.infra, t, id);
+    if (plan.handoff) {
+      this.curId = id;
+      this.forRoles(f, this.removeRole);
+    }
+    if (plan.keystrokeBands > 0 && f.kd !== null) {
+      if (plan.keystrokeBands === 1) postRemove(this.wideBand, f.kd, id);
+      else for (let i = 0; i < plan.keystrokeBands; i++) postRemove(this.bands[i], this.band(f, i), id);
+    }
+    if (plan.cohort) for (const k of this.cohortKeys(f)) postRemove(this.cohort, k, id);
+  }
+
+  private visit(p: Posting | undefined, count: boolean): void {
+    if (p === undefined) return;
+    const stamp = this.stamp;
+    const hits = this.curHits;
+    if (typeof p === 'number') {
+      if (p >= this.mark.length) this.growMark(p);
+      if (this.mark[p] !== stamp) {
+        this.mark[p] = stamp;
+        this.curOut.push(p);
+        if (hits) hits[p] = 0;
+      }
+      if (count && hits && p !== this.curId) hits[p]++;
+      return;
+    }
+    for (let i = 0; i < p.length; i++) {
+      const y = p[i];
+      if (y >= this.mark.length) this.growMark(y);
+      if (this.mark[y] !== stamp) {
+        this.mark[y] = stamp;
+        this.curOut.push(y);
+        if (hits) hits[y] = 0;
+      }
+      if (count && hits && y !== this.curId) hits[y]++;
+    }
+  }
+
+  /**
+   * Appends to `out` every node that shares a blocking key with node `id` (indexed with
+   * features `f`), each once, excluding `id` itself. With `hits`, also counts for each of them
+   * how many of `f`'s infra tokens it holds: exactly |f.infra ∩ y.infra| when the plan indexes
+   * infra.
+   */
+  candidates(id: number, f: Features, out: number[], hits?: Int32Array): void {
+    this.growMark(id);
+    this.mark[id] = ++this.stamp;
+    this.curOut = out;
+    this.curHits = hits ?? null;
+    this.curId = id;
+    const plan = this.plan;
+    if (plan.scan) {
+      for (const y of this.all) this.visit(y, false);
+      if (plan.infra && hits) for (const t of f.infra) this.visit(this.infra.get(t), true);
+    } else {
+      if (plan.infra) for (const t of f.infra) this.visit(this.infra.get(t), true);
+      if (plan.handoff) this.forRoles(f, this.visitRole);
+      if (plan.keystrokeBands > 0 && f.kd !== null) {
+        if (plan.keystrokeBands === 1) this.visit(this.wideBand.get(f.kd), false);
+        else for (let i = 0; i < plan.keystrokeBands; i++) this.visit(this.bands[i].get(this.band(f, i)), false);
+      }
+      if (plan.cohort) for (const k of this.cohortKeys(f)) this.visit(this.cohort.get(k), false);
+    }
+    this.curOut = [];
+    this.curHits = null;
+  }
+
+  private growMark(id: number): void {
+    if (id < this.mark.length) return;
+    const m = new Int32Array(Math.max(id + 1, this.mark.length * 2, 1024));
+    m.set(this.mark);
+    this.mark = m;
+  }
+
+  /** Number of distinct infra keys held (diagnostics). */
   get size(): number {
-    return this.postings.size;
+    return this.infra.size;
   }
 }

@@ -1,145 +1,916 @@
 /**
- * The edge graph and its connected components, maintained incrementally.
+ * The edge graph, its connected components and their maximum spanning forest, all maintained
+ * incrementally over the engine's integer node ids.
  *
- * Adding an edge merges two components (smaller into larger). Removing edges or nodes can only
- * split the components they were in, so those are marked suspect and re-walked locally after
- * all removals of a batch and before its additions. Singletons carry no component object, which
- * keeps the common case (most identities alone) cheap.
+ * Edges are totally ordered: stronger = larger weight, ties by (a, b) ascending in uuid order
+ * (a < b). Under that order the maximum spanning forest is unique, and it is exactly what
+ * Kruskal (strongest first, ties by (a, b)) picks, so evidence never depends on how the forest
+ * was reached. The forest is kept in a link-cut tree (path minimum = the weakest edge on a tree
+ * path):
+ *  - a new or strengthened edge between two trees links them; inside one tree it replaces the
+ *    weakest edge of the cycle it closes when it is stronger;
+ *  - a deleted or weakened tree edge is cut and replaced by the strongest non-tree edge across
+ *    the cut, found by walking the smaller side only (both sides walked in lockstep). No
+ *    replacement means the component splits, and only the smaller side moves.
+ * So a batch costs in proportion to what changed, not to the size of the components it touches;
+ * a component is only walked in full when it actually splits.
+ *
+ * Components keep their member list, their smallest member (lazily), and, once large, a heap of
+ * their tree-edge weights (the weakest link gives a campaign's confidence) and the running
+ * aggregate of their members' features (campaign profiles). Per batch they also record which
+ * pre-batch campaigns they absorbed ("labels") and whether a split touched them ("taint"): the
+ * reconciler resolves untainted components from that record alone.
  */
-import type { EdgeScore } from './edges.ts';
+import { growF64, growI32, growU8 } from './columns.ts';
+import type { Features } from './features.ts';
+import { ProfileAggregate } from './campaign-profile.ts';
 
-export interface Component {
-  readonly id: number;
-  readonly members: Set<string>;
+/** Components at least this large keep a weight heap and a feature aggregate. */
+export const BIG_COMPONENT = 48;
+
+export class Component {
+  readonly members: number[] = [];
+  /** node with the smallest uuid, -1 = unknown */
+  min = -1;
+  labelStamp = 0;
+  labels: number[] = [];
+  taintStamp = 0;
+  /** tree-edge weights (lazy min-heap: stale entries are skipped when they surface) */
+  heapW: number[] | null = null;
+  heapE: number[] | null = null;
+  agg: ProfileAggregate | null = null;
+  constructor(readonly id: number) {}
 }
 
 export class ComponentGraph {
-  private readonly adj = new Map<string, Map<string, EdgeScore>>();
-  private readonly compOf = new Map<string, Component>();
-  private nextId = 1;
-  private readonly suspects = new Set<Component>();
+  // ---- nodes
+  private nodeCap = 0;
+  private head = new Int32Array(0);
+  private compOf = new Int32Array(0);
+  private posInComp = new Int32Array(0);
+  private nodeTaint = new Int32Array(0);
+  private removing = new Int32Array(0);
+  private scratchEdge = new Int32Array(0);
+  private scratchMark = new Int32Array(0);
+  private scratchToken = 0;
+  private visitMark = new Int32Array(0);
+  private visitToken = 0;
+  // ---- edges
+  private edgeCap = 0;
+  private ea = new Int32Array(0);
+  private eb = new Int32Array(0);
+  private ew = new Float64Array(0);
+  /** link-cut node of a tree edge, -1 for a non-tree edge, -2 for a free slot */
+  private eTree = new Int32Array(0);
+  private eStamp = new Int32Array(0);
+  private slotNext = new Int32Array(0);
+  private slotPrev = new Int32Array(0);
+  private readonly freeEdges: number[] = [];
+  private edgeHigh = 0;
   edgeCount = 0;
+  treeEdgeCount = 0;
+  // ---- link-cut tree: vertex v is node 2v, a tree edge in slot k is node 2k+1
+  private lc = new Int32Array(0);
+  private rc = new Int32Array(0);
+  private pa = new Int32Array(0);
+  private best = new Int32Array(0);
+  private flip = new Uint8Array(0);
+  private lctEdge = new Int32Array(0);
+  private readonly freeTreeSlots: number[] = [];
+  private treeSlotHigh = 0;
+  private stack = new Int32Array(0);
+  // ---- components
+  private readonly comps: Array<Component | null> = [];
+  private readonly freeComps: number[] = [];
+  private sizeHist = new Int32Array(0);
+  private maxSize = 0;
+  // ---- batch bookkeeping
+  private batch = 0;
+  private taintedComps: number[] = [];
+  private taintedNodes: number[] = [];
 
-  neighbours(u: string): ReadonlyMap<string, EdgeScore> | undefined {
-    return this.adj.get(u);
+  constructor(
+    private readonly uuidOf: (id: number) => string,
+    private readonly featuresOf: (id: number) => Features | undefined,
+    /** the campaign a node belonged to before the batch (-1 = none) */
+    private readonly labelOf: (id: number) => number,
+    private readonly idOf: (uuid: string) => number | undefined,
+  ) {}
+
+  // =========================================================================================
+  // capacity
+
+  ensureNode(id: number): void {
+    if (id < this.nodeCap) return;
+    const n = Math.max(id + 1, this.nodeCap * 2, 1024);
+    const old = this.nodeCap;
+    this.head = growI32(this.head, n, -1);
+    this.compOf = growI32(this.compOf, n, -1);
+    this.posInComp = growI32(this.posInComp, n);
+    this.nodeTaint = growI32(this.nodeTaint, n);
+    this.removing = growI32(this.removing, n);
+    this.scratchEdge = growI32(this.scratchEdge, n);
+    this.scratchMark = growI32(this.scratchMark, n);
+    this.visitMark = growI32(this.visitMark, n);
+    this.lc = growI32(this.lc, 2 * n, -1);
+    this.rc = growI32(this.rc, 2 * n, -1);
+    this.pa = growI32(this.pa, 2 * n, -1);
+    this.best = growI32(this.best, 2 * n, -1);
+    this.flip = growU8(this.flip, 2 * n);
+    this.lctEdge = growI32(this.lctEdge, 2 * n, -1);
+    this.stack = growI32(this.stack, 2 * n);
+    this.nodeCap = this.head.length;
+    for (let v = old; v < this.nodeCap; v++) this.best[2 * v] = -1;
   }
 
-  edge(a: string, b: string): EdgeScore | undefined {
-    return this.adj.get(a)?.get(b);
-  }
-
-  componentOf(u: string): Component | undefined {
-    return this.compOf.get(u);
-  }
-
-  /** Members of u's component (u alone for a singleton). */
-  membersOf(u: string): readonly string[] {
-    const c = this.compOf.get(u);
-    return c ? [...c.members] : [u];
-  }
-
-  /** Drops every edge of u; its component becomes suspect. */
-  detach(u: string): void {
-    const ns = this.adj.get(u);
-    if (!ns) return;
-    for (const v of ns.keys()) {
-      const m = this.adj.get(v)!;
-      m.delete(u);
-      if (m.size === 0) this.adj.delete(v);
-      this.edgeCount--;
+  private allocEdge(): number {
+    let e = this.freeEdges.pop();
+    if (e === undefined) {
+      e = this.edgeHigh++;
+      if (e >= this.edgeCap) {
+        const n = Math.max(e + 1, this.edgeCap * 2, 1024);
+        this.ea = growI32(this.ea, n);
+        this.eb = growI32(this.eb, n);
+        this.ew = growF64(this.ew, n);
+        this.eTree = growI32(this.eTree, n, -2);
+        this.eStamp = growI32(this.eStamp, n);
+        this.slotNext = growI32(this.slotNext, 2 * n, -1);
+        this.slotPrev = growI32(this.slotPrev, 2 * n, -1);
+        this.edgeCap = this.ea.length;
+      }
     }
-    this.adj.delete(u);
-    const c = this.compOf.get(u);
-    if (c) this.suspects.add(c);
+    return e;
   }
 
-  /** Removes a node entirely (after `detach`). */
-  removeNode(u: string): void {
-    this.detach(u);
-    const c = this.compOf.get(u);
-    if (c) {
-      c.members.delete(u);
-      this.compOf.delete(u);
-      this.suspects.add(c);
+  // =========================================================================================
+  // read access
+
+  /** Component key: equal keys ⇔ same component (singletons get their own negative key). */
+  compKey(u: number): number {
+    const c = this.compOf[u];
+    return c >= 0 ? c : -1 - u;
+  }
+
+  component(u: number): Component | null {
+    const c = this.compOf[u];
+    return c >= 0 ? this.comps[c] : null;
+  }
+
+  compSize(u: number): number {
+    const c = this.compOf[u];
+    return c >= 0 ? this.comps[c]!.members.length : 1;
+  }
+
+  /** Members of u's component (u alone for a singleton); do not mutate. */
+  membersOfId(u: number): readonly number[] {
+    const c = this.compOf[u];
+    return c >= 0 ? this.comps[c]!.members : [u];
+  }
+
+  /** Member uuids of an identity's component (it alone for a singleton). */
+  membersOf(uuid: string): readonly string[] {
+    const id = this.idOf(uuid);
+    if (id === undefined) return [uuid];
+    return this.membersOfId(id).map(this.uuidOf);
+  }
+
+  /** The smallest member (uuid order) of u's component. */
+  compMin(u: number): number {
+    const c = this.compOf[u];
+    if (c < 0) return u;
+    const comp = this.comps[c]!;
+    if (comp.min < 0) {
+      let m = comp.members[0];
+      let mu = this.uuidOf(m);
+      for (const x of comp.members) {
+        const xu = this.uuidOf(x);
+        if (xu < mu) { m = x; mu = xu; }
+      }
+      comp.min = m;
+    }
+    return comp.min;
+  }
+
+  edgeA(e: number): number { return this.ea[e]; }
+  edgeB(e: number): number { return this.eb[e]; }
+  weight(e: number): number { return this.ew[e]; }
+
+  /** Calls fn(e) for every tree edge at u. */
+  forEachTreeEdge(u: number, fn: (e: number) => void): void {
+    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
+      const e = s >> 1;
+      if (this.eTree[e] >= 0) fn(e);
+    }
+  }
+
+  /** Calls fn(e, other) for every edge at u. */
+  forEachEdge(u: number, fn: (e: number, other: number) => void): void {
+    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
+      const e = s >> 1;
+      fn(e, s & 1 ? this.ea[e] : this.eb[e]);
+    }
+  }
+
+  /** Kruskal order: stronger first (weight descending, then (a, b) ascending). */
+  readonly strongerFirst = (x: number, y: number): number => {
+    const d = this.ew[y] - this.ew[x];
+    if (d !== 0) return d;
+    return this.pairCompare(x, y);
+  };
+
+  private pairCompare(x: number, y: number): number {
+    if (x === y) return 0;
+    const ax = this.uuidOf(this.ea[x]);
+    const ay = this.uuidOf(this.ea[y]);
+    if (ax !== ay) return ax < ay ? -1 : 1;
+    const bx = this.uuidOf(this.eb[x]);
+    const by = this.uuidOf(this.eb[y]);
+    return bx < by ? -1 : bx > by ? 1 : 0;
+  }
+
+  /** True when edge x comes after edge y in Kruskal order (x is the weaker). */
+  private weaker(x: number, y: number): boolean {
+    const wx = this.ew[x];
+    const wy = this.ew[y];
+    if (wx !== wy) return wx < wy;
+    return this.pairCompare(x, y) > 0;
+  }
+
+  /** Every tree edge of u's component, in Kruskal order. */
+  spanningEdges(u: number): number[] {
+    const out: number[] = [];
+    for (const x of this.membersOfId(u)) {
+      for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
+        if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) out.push(s >> 1);
+      }
+    }
+    if (out.length > 1) out.sort(this.strongerFirst);
+    return out;
+  }
+
+  /** Weight of the weakest tree edge of u's component; Infinity for a singleton. */
+  weakest(u: number): number {
+    const c = this.compOf[u];
+    if (c < 0) return Infinity;
+    const comp = this.comps[c]!;
+    if (comp.heapW) {
+      const hw = comp.heapW;
+      const he = comp.heapE!;
+      while (hw.length) {
+        const e = he[0];
+        if (this.eTree[e] >= 0 && this.ew[e] === hw[0] && this.compOf[this.ea[e]] === c) return hw[0];
+        heapPop(hw, he);
+      }
+      return Infinity;
+    }
+    let min = Infinity;
+    for (const x of comp.members) {
+      for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
+        const e = s >> 1;
+        if ((s & 1) === 0 && this.eTree[e] >= 0 && this.ew[e] < min) min = this.ew[e];
+      }
+    }
+    return min;
+  }
+
+  /** Largest component size (1 when every node is alone; the caller knows whether nodes exist). */
+  get largest(): number {
+    return Math.max(1, this.maxSize);
+  }
+
+  // =========================================================================================
+  // batch protocol
+
+  beginBatch(): void {
+    this.batch++;
+    this.taintedComps = [];
+    this.taintedNodes = [];
+  }
+
+  /** Marks a node as leaving the graph this batch (its own departure is not a split). */
+  markRemoving(u: number): void {
+    this.removing[u] = this.batch;
+  }
+
+  isTainted(u: number): boolean {
+    const c = this.compOf[u];
+    return c >= 0 ? this.comps[c]!.taintStamp === this.batch : this.nodeTaint[u] === this.batch;
+  }
+
+  /** One node of every component a split touched this batch (their components, deduplicated by the caller). */
+  taintedPieces(): number[] {
+    const out: number[] = [];
+    for (const c of this.taintedComps) {
+      const comp = this.comps[c];
+      if (comp && comp.taintStamp === this.batch) out.push(comp.members[0]);
+    }
+    for (const u of this.taintedNodes) if (this.compOf[u] < 0 && this.nodeTaint[u] === this.batch && this.removing[u] !== this.batch) out.push(u);
+    return out;
+  }
+
+  /** Pre-batch campaigns whose members make up u's (untainted) component, possibly repeated. */
+  labels(u: number): readonly number[] {
+    const c = this.compOf[u];
+    if (c < 0) {
+      const l = this.labelOf(u);
+      return l >= 0 ? [l] : [];
+    }
+    return this.compLabels(this.comps[c]!);
+  }
+
+  private compLabels(comp: Component): number[] {
+    if (comp.labelStamp !== this.batch) {
+      comp.labelStamp = this.batch;
+      const l = this.labelOf(comp.members[0]);
+      comp.labels = l >= 0 ? [l] : [];
+    }
+    return comp.labels;
+  }
+
+  private taintComp(comp: Component): void {
+    if (comp.taintStamp === this.batch) return;
+    comp.taintStamp = this.batch;
+    this.taintedComps.push(comp.id);
+  }
+
+  private taintNode(u: number): void {
+    if (this.nodeTaint[u] === this.batch) return;
+    this.nodeTaint[u] = this.batch;
+    this.taintedNodes.push(u);
+  }
+
+  // =========================================================================================
+  // feature aggregates
+
+  /** A node's features changed (old → new; null = none): keeps its component's aggregate exact. */
+  featuresChanged(u: number, before: Features | undefined, after: Features | undefined): void {
+    const comp = this.component(u);
+    if (!comp?.agg) return;
+    if (before) comp.agg.remove(before);
+    if (after) comp.agg.add(after);
+  }
+
+  // =========================================================================================
+  // edge updates
+
+  /**
+   * Starts scoring node x: remembers its current edges so `upsert` finds an existing x–y edge
+   * in O(1). Valid until the next `beginNode`.
+   */
+  beginNode(x: number): void {
+    const t = ++this.scratchToken;
+    for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
+      const other = s & 1 ? this.ea[s >> 1] : this.eb[s >> 1];
+      this.scratchMark[other] = t;
+      this.scratchEdge[other] = s >> 1;
+    }
+    this.scratchOwner = x;
+  }
+  private scratchOwner = -1;
+
+  /** Sets edge x–y (x = the node passed to `beginNode`) to weight w and stamps it for this batch. */
+  upsert(x: number, y: number, w: number): void {
+    if (this.scratchOwner !== x) this.beginNode(x);
+    if (this.scratchMark[y] === this.scratchToken) {
+      const e = this.scratchEdge[y];
+      this.eStamp[e] = this.batch;
+      this.reweight(e, w);
+      return;
+    }
+    const e = this.allocEdge();
+    const xFirst = this.uuidOf(x) < this.uuidOf(y);
+    const a = xFirst ? x : y;
+    const b = xFirst ? y : x;
+    this.ea[e] = a;
+    this.eb[e] = b;
+    this.ew[e] = w;
+    this.eTree[e] = -1;
+    this.eStamp[e] = this.batch;
+    this.pushSlot(a, 2 * e);
+    this.pushSlot(b, 2 * e + 1);
+    this.edgeCount++;
+    this.scratchMark[y] = this.scratchToken;
+    this.scratchEdge[y] = e;
+    this.offer(e);
+  }
+
+  /** Deletes every edge at x not stamped in this batch (x's edges that were not re-confirmed). */
+  dropUnstamped(x: number): void {
+    // Non-tree edges first: they cost nothing and leave fewer candidates for replacements.
+    for (let pass = 0; pass < 2; pass++) {
+      let s = this.head[x];
+      while (s >= 0) {
+        const next = this.slotNext[s];
+        const e = s >> 1;
+        if (this.eStamp[e] !== this.batch && (pass === 1 || this.eTree[e] < 0)) this.deleteEdge(e);
+        s = next;
+      }
+    }
+  }
+
+  /** Deletes every edge at x and takes x out of its component. */
+  removeNode(x: number): void {
+    for (let pass = 0; pass < 2; pass++) {
+      let s = this.head[x];
+      while (s >= 0) {
+        const next = this.slotNext[s];
+        if (pass === 1 || this.eTree[s >> 1] < 0) this.deleteEdge(s >> 1);
+        s = next;
+      }
+    }
+    // Every tree edge is gone, so x has been split off as a singleton.
+    if (this.compOf[x] >= 0) throw new Error(`node ${this.uuidOf(x)} still in a component after losing its edges`);
+  }
+
+  private pushSlot(u: number, s: number): void {
+    const h = this.head[u];
+    this.slotNext[s] = h;
+    this.slotPrev[s] = -1;
+    if (h >= 0) this.slotPrev[h] = s;
+    this.head[u] = s;
+  }
+
+  private unlinkSlot(u: number, s: number): void {
+    const p = this.slotPrev[s];
+    const n = this.slotNext[s];
+    if (p >= 0) this.slotNext[p] = n;
+    else this.head[u] = n;
+    if (n >= 0) this.slotPrev[n] = p;
+  }
+
+  private reweight(e: number, w: number): void {
+    const old = this.ew[e];
+    if (old === w) return;
+    if (this.eTree[e] >= 0) {
+      const n = this.eTree[e];
+      if (w > old) {
+        // Stronger tree edge: still in the forest; refresh the path minima it takes part in.
+        this.splay(n);
+        this.ew[e] = w;
+        this.pull(n);
+        this.heapPushEdge(e);
+      } else {
+        // Weaker tree edge: cut it and let the strongest edge across the cut (maybe itself) in.
+        this.ew[e] = w;
+        this.cutTreeEdge(e);
+        this.reconnect(this.ea[e], this.eb[e], -1);
+      }
+      return;
+    }
+    this.ew[e] = w;
+    if (w > old) this.offer(e);
+  }
+
+  private deleteEdge(e: number): void {
+    const a = this.ea[e];
+    const b = this.eb[e];
+    const wasTree = this.eTree[e] >= 0;
+    if (wasTree) this.cutTreeEdge(e);
+    this.unlinkSlot(a, 2 * e);
+    this.unlinkSlot(b, 2 * e + 1);
+    this.eTree[e] = -2;
+    this.freeEdges.push(e);
+    this.edgeCount--;
+    if (wasTree) this.reconnect(a, b, e);
+  }
+
+  /** A non-tree edge e (new or strengthened) is offered to the forest. */
+  private offer(e: number): void {
+    const a = this.ea[e];
+    const b = this.eb[e];
+    const ca = this.compOf[a];
+    const cb = this.compOf[b];
+    if (ca < 0 || cb < 0 || ca !== cb) {
+      this.linkTreeEdge(e);
+      this.mergeComponents(a, b);
+      this.heapPushEdge(e);
+      return;
+    }
+    const f = this.pathWeakest(a, b);
+    if (f >= 0 && this.weaker(f, e)) {
+      this.cutTreeEdge(f);
+      this.linkTreeEdge(e);
+      this.heapPushEdge(e);
     }
   }
 
   /**
-   * Re-walks every suspect component over the current edges and returns the components (of
-   * size ≥ 2) it produced, plus the nodes that became singletons.
+   * After cutting tree edge a–b (deleted: `gone` = its id, or weakened: -1), finds the
+   * strongest non-tree edge across the cut and links it; without one, the smaller side leaves
+   * the component.
    */
-  splitSuspects(): { touched: string[] } {
-    const touched: string[] = [];
-    for (const c of this.suspects) {
-      const left = new Set(c.members);
-      for (const u of c.members) this.compOf.delete(u);
-      for (const start of left) {
-        if (!left.has(start)) continue;
-        left.delete(start);
-        const members = new Set<string>([start]);
-        const stack = [start];
-        while (stack.length) {
-          const u = stack.pop()!;
-          const ns = this.adj.get(u);
-          if (!ns) continue;
-          for (const v of ns.keys()) {
-            if (left.has(v)) {
-              left.delete(v);
-              members.add(v);
-              stack.push(v);
-            }
-          }
-        }
-        if (members.size > 1) {
-          const comp: Component = { id: this.nextId++, members };
-          for (const u of members) this.compOf.set(u, comp);
-        }
-        for (const u of members) touched.push(u);
+  private reconnect(a: number, b: number, gone: number): void {
+    const side = this.smallerSide(a, b);
+    const t = ++this.visitToken;
+    for (const x of side) this.visitMark[x] = t;
+    let bestE = -1;
+    for (const x of side) {
+      for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
+        const e = s >> 1;
+        if (e === gone || this.eTree[e] >= 0) continue;
+        const other = s & 1 ? this.ea[e] : this.eb[e];
+        if (this.visitMark[other] === t) continue;
+        if (bestE < 0 || this.weaker(bestE, e)) bestE = e;
       }
     }
-    this.suspects.clear();
-    return { touched };
+    if (bestE >= 0) {
+      this.linkTreeEdge(bestE);
+      this.heapPushEdge(bestE);
+      return;
+    }
+    this.splitOff(side);
   }
 
-  addEdge(a: string, b: string, score: EdgeScore): void {
-    let ma = this.adj.get(a);
-    if (!ma) this.adj.set(a, (ma = new Map()));
-    let mb = this.adj.get(b);
-    if (!mb) this.adj.set(b, (mb = new Map()));
-    if (!ma.has(b)) this.edgeCount++;
-    ma.set(b, score);
-    mb.set(a, score);
-    const ca = this.compOf.get(a);
-    const cb = this.compOf.get(b);
-    if (ca && ca === cb) return;
-    if (!ca && !cb) {
-      const comp: Component = { id: this.nextId++, members: new Set([a, b]) };
-      this.compOf.set(a, comp);
-      this.compOf.set(b, comp);
-    } else if (!ca || !cb) {
-      const comp = (ca ?? cb)!;
-      const lone = ca ? b : a;
-      comp.members.add(lone);
-      this.compOf.set(lone, comp);
+  /** The nodes of the smaller of the two trees holding a and b (walked in lockstep). */
+  private smallerSide(a: number, b: number): number[] {
+    const ta = ++this.visitToken;
+    const tb = ++this.visitToken;
+    const qa = [a];
+    const qb = [b];
+    this.visitMark[a] = ta;
+    this.visitMark[b] = tb;
+    let ia = 0;
+    let ib = 0;
+    for (;;) {
+      if (ia === qa.length) return qa;
+      if (ib === qb.length) return qb;
+      this.expand(qa[ia++], qa, ta);
+      if (ia === qa.length) return qa;
+      this.expand(qb[ib++], qb, tb);
+    }
+  }
+
+  private expand(x: number, queue: number[], t: number): void {
+    for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
+      const e = s >> 1;
+      if (this.eTree[e] < 0) continue;
+      const other = s & 1 ? this.ea[e] : this.eb[e];
+      if (this.visitMark[other] !== t) {
+        this.visitMark[other] = t;
+        queue.push(other);
+      }
+    }
+  }
+
+  // =========================================================================================
+  // components
+
+  private newComponent(): Component {
+    const id = this.freeComps.pop() ?? this.comps.length;
+    const comp = new Component(id);
+    this.comps[id] = comp;
+    return comp;
+  }
+
+  private sizeChanged(from: number, to: number): void {
+    if (from >= 2) this.sizeHist[from]--;
+    if (to >= 2) {
+      this.sizeHist = growI32(this.sizeHist, to + 1);
+      this.sizeHist[to]++;
+      if (to > this.maxSize) this.maxSize = to;
+    }
+    while (this.maxSize >= 2 && this.sizeHist[this.maxSize] === 0) this.maxSize--;
+    if (this.maxSize < 2) this.maxSize = 0;
+  }
+
+  private addMember(comp: Component, u: number): void {
+    this.compOf[u] = comp.id;
+    this.posInComp[u] = comp.members.length;
+    comp.members.push(u);
+    if (comp.min >= 0 && this.uuidOf(u) < this.uuidOf(comp.min)) comp.min = u;
+  }
+
+  private dropMember(comp: Component, u: number): void {
+    const i = this.posInComp[u];
+    const last = comp.members.pop()!;
+    if (last !== u) {
+      comp.members[i] = last;
+      this.posInComp[last] = i;
+    }
+    this.compOf[u] = -1;
+    if (comp.min === u) comp.min = -1;
+  }
+
+  /** a and b were just linked by a tree edge: their components become one. */
+  private mergeComponents(a: number, b: number): void {
+    const ca = this.compOf[a];
+    const cb = this.compOf[b];
+    if (ca < 0 && cb < 0) {
+      const comp = this.newComponent();
+      this.compLabelsSingle(comp, a, b);
+      this.addMember(comp, a);
+      this.addMember(comp, b);
+      comp.min = this.uuidOf(a) < this.uuidOf(b) ? a : b;
+      if (this.nodeTaint[a] === this.batch || this.nodeTaint[b] === this.batch) this.taintComp(comp);
+      this.sizeChanged(0, 2);
+      return;
+    }
+    if (ca < 0 || cb < 0) {
+      const comp = this.comps[ca < 0 ? cb : ca]!;
+      const lone = ca < 0 ? a : b;
+      const labels = this.compLabels(comp);
+      const l = this.labelOf(lone);
+      if (l >= 0) labels.push(l);
+      if (this.nodeTaint[lone] === this.batch) this.taintComp(comp);
+      const size = comp.members.length;
+      this.addMember(comp, lone);
+      if (comp.agg) {
+        const f = this.featuresOf(lone);
+        if (f) comp.agg.add(f);
+      }
+      this.sizeChanged(size, size + 1);
+      this.maybeBig(comp);
+      return;
+    }
+    let big = this.comps[ca]!;
+    let small = this.comps[cb]!;
+    if (small.members.length > big.members.length) [big, small] = [small, big];
+    const labels = this.compLabels(big);
+    for (const l of this.compLabels(small)) labels.push(l);
+    if (small.taintStamp === this.batch) this.taintComp(big);
+    const bigSize = big.members.length;
+    const smallSize = small.members.length;
+    for (const u of small.members) {
+      this.addMember(big, u);
+      if (big.agg) {
+        const f = this.featuresOf(u);
+        if (f) big.agg.add(f);
+      }
+    }
+    if (big.heapW) for (const u of small.members) this.forEachTreeEdge(u, (e) => { if (this.ea[e] === u) this.heapPushEdge(e); });
+    small.agg?.detach();
+    this.comps[small.id] = null;
+    this.freeComps.push(small.id);
+    this.sizeHist[smallSize]--;
+    this.sizeChanged(bigSize, bigSize + smallSize);
+    this.maybeBig(big);
+  }
+
+  private compLabelsSingle(comp: Component, a: number, b: number): void {
+    comp.labelStamp = this.batch;
+    comp.labels = [];
+    const la = this.labelOf(a);
+    const lb = this.labelOf(b);
+    if (la >= 0) comp.labels.push(la);
+    if (lb >= 0) comp.labels.push(lb);
+  }
+
+  /** Gives a component that has grown large its heap and aggregate. */
+  private maybeBig(comp: Component): void {
+    if (comp.heapW || comp.members.length < BIG_COMPONENT) return;
+    this.rebuildHeap(comp);
+    comp.agg = new ProfileAggregate();
+    for (const u of comp.members) {
+      const f = this.featuresOf(u);
+      if (f) comp.agg.add(f);
+    }
+  }
+
+  private rebuildHeap(comp: Component): void {
+    const hw: number[] = [];
+    const he: number[] = [];
+    for (const u of comp.members) {
+      for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
+        const e = s >> 1;
+        if ((s & 1) === 0 && this.eTree[e] >= 0) heapPush(hw, he, this.ew[e], e);
+      }
+    }
+    comp.heapW = hw;
+    comp.heapE = he;
+  }
+
+  private heapPushEdge(e: number): void {
+    const c = this.compOf[this.ea[e]];
+    if (c < 0) return;
+    const comp = this.comps[c]!;
+    if (!comp.heapW) return;
+    heapPush(comp.heapW, comp.heapE!, this.ew[e], e);
+    // Stale entries pile up as tree edges come and go; compact now and then.
+    if (comp.heapW.length > 4 * comp.members.length + 64) this.rebuildHeap(comp);
+  }
+
+  /** The nodes of `side` (a whole tree of the forest) leave their component. */
+  private splitOff(side: number[]): void {
+    const c = this.compOf[side[0]];
+    if (c < 0) return;
+    const comp = this.comps[c]!;
+    let survivor = false;
+    for (const u of side) if (this.removing[u] !== this.batch) { survivor = true; break; }
+    if (side.length === comp.members.length) throw new Error('split without a second side');
+    const before = comp.members.length;
+    for (const u of side) {
+      this.dropMember(comp, u);
+      if (comp.agg) {
+        const f = this.featuresOf(u);
+        if (f) comp.agg.remove(f);
+      }
+    }
+    // A real split (survivors apart), or a leaving node that carried one of this batch's labels:
+    // the reconciler must look at the members themselves.
+    if (survivor || comp.labelStamp === this.batch) this.taintComp(comp);
+    let piece: Component | null = null;
+    if (side.length >= 2) {
+      piece = this.newComponent();
+      piece.labelStamp = this.batch;
+      piece.labels = [];
+      for (const u of side) this.addMember(piece, u);
+      piece.min = -1;
+      if (survivor) this.taintComp(piece);
+      this.maybeBig(piece);
+    } else if (survivor) this.taintNode(side[0]);
+    const left = comp.members.length;
+    this.sizeChanged(before, left >= 2 ? left : 0);
+    if (piece) this.sizeChanged(0, side.length);
+    if (left === 1) {
+      // The rest is a single node: it stops being a component.
+      const u = comp.members[0];
+      this.dropMember(comp, u);
+      comp.agg?.detach();
+      this.comps[c] = null;
+      this.freeComps.push(c);
+      if (comp.taintStamp === this.batch) this.taintNode(u);
+    }
+  }
+
+  // =========================================================================================
+  // link-cut tree
+
+  private allocTreeNode(e: number): number {
+    const k = this.freeTreeSlots.pop() ?? this.treeSlotHigh++;
+    const n = 2 * k + 1;
+    if (n >= this.lc.length) this.ensureNode(k);
+    this.lc[n] = -1;
+    this.rc[n] = -1;
+    this.pa[n] = -1;
+    this.flip[n] = 0;
+    this.lctEdge[n] = e;
+    this.best[n] = n;
+    return n;
+  }
+
+  private linkTreeEdge(e: number): void {
+    const n = this.allocTreeNode(e);
+    this.eTree[e] = n;
+    this.link(2 * this.ea[e], n);
+    this.link(n, 2 * this.eb[e]);
+    this.treeEdgeCount++;
+  }
+
+  private cutTreeEdge(e: number): void {
+    const n = this.eTree[e];
+    this.cut(2 * this.ea[e], n);
+    this.cut(n, 2 * this.eb[e]);
+    this.eTree[e] = -1;
+    this.lctEdge[n] = -1;
+    this.freeTreeSlots.push(n >> 1);
+    this.treeEdgeCount--;
+  }
+
+  /** The weakest tree edge on the path a … b (same tree), -1 if none. */
+  private pathWeakest(a: number, b: number): number {
+    this.makeRoot(2 * a);
+    this.access(2 * b);
+    const n = this.best[2 * b];
+    return n < 0 ? -1 : this.lctEdge[n];
+  }
+
+  private isRoot(x: number): boolean {
+    const p = this.pa[x];
+    return p < 0 || (this.lc[p] !== x && this.rc[p] !== x);
+  }
+
+  private pushDown(x: number): void {
+    if (!this.flip[x]) return;
+    const l = this.lc[x];
+    const r = this.rc[x];
+    this.lc[x] = r;
+    this.rc[x] = l;
+    if (l >= 0) this.flip[l] ^= 1;
+    if (r >= 0) this.flip[r] ^= 1;
+    this.flip[x] = 0;
+  }
+
+  private pull(x: number): void {
+    let b = x & 1 ? x : -1;
+    const l = this.lc[x];
+    const r = this.rc[x];
+    if (l >= 0) {
+      const bl = this.best[l];
+      if (bl >= 0 && (b < 0 || this.weaker(this.lctEdge[bl], this.lctEdge[b]))) b = bl;
+    }
+    if (r >= 0) {
+      const br = this.best[r];
+      if (br >= 0 && (b < 0 || this.weaker(this.lctEdge[br], this.lctEdge[b]))) b = br;
+    }
+    this.best[x] = b;
+  }
+
+  private rotate(x: number): void {
+    const p = this.pa[x];
+    const g = this.pa[p];
+    const pRoot = this.isRoot(p);
+    if (this.lc[p] === x) {
+      const m = this.rc[x];
+      this.lc[p] = m;
+      if (m >= 0) this.pa[m] = p;
+      this.rc[x] = p;
     } else {
-      const [big, small] = ca.members.size >= cb.members.size ? [ca, cb] : [cb, ca];
-      for (const u of small.members) {
-        big.members.add(u);
-        this.compOf.set(u, big);
+      const m = this.lc[x];
+      this.rc[p] = m;
+      if (m >= 0) this.pa[m] = p;
+      this.lc[x] = p;
+    }
+    this.pa[p] = x;
+    this.pa[x] = g;
+    if (!pRoot) {
+      if (this.lc[g] === p) this.lc[g] = x;
+      else this.rc[g] = x;
+    }
+    this.pull(p);
+    this.pull(x);
+  }
+
+  private splay(x: number): void {
+    let n = 0;
+    const st = this.stack;
+    st[n++] = x;
+    for (let y = x; !this.isRoot(y); y = this.pa[y]) st[n++] = this.pa[y];
+    while (n) this.pushDown(st[--n]);
+    while (!this.isRoot(x)) {
+      const p = this.pa[x];
+      if (!this.isRoot(p)) {
+        const g = this.pa[p];
+        if ((this.lc[g] === p) === (this.lc[p] === x)) this.rotate(p);
+        else this.rotate(x);
       }
+      this.rotate(x);
     }
   }
 
-  /** All edges inside a member set, each once, a < b, sorted. */
-  edgesWithin(members: Iterable<string>): Array<{ a: string; b: string; score: EdgeScore }> {
-    const set = members instanceof Set ? (members as Set<string>) : new Set(members);
-    const out: Array<{ a: string; b: string; score: EdgeScore }> = [];
-    for (const u of set) {
-      const ns = this.adj.get(u);
-      if (!ns) continue;
-      for (const [v, score] of ns) if (u < v && set.has(v)) out.push({ a: u, b: v, score });
+  private access(x: number): void {
+    let last = -1;
+    for (let y = x; y >= 0; y = this.pa[y]) {
+      this.splay(y);
+      this.rc[y] = last;
+      this.pull(y);
+      last = y;
     }
-    out.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
-    return out;
+    this.splay(x);
   }
+
+  private makeRoot(x: number): void {
+    this.access(x);
+    this.flip[x] ^= 1;
+  }
+
+  private link(x: number, y: number): void {
+    this.makeRoot(x);
+    this.pa[x] = y;
+  }
+
+  private cut(x: number, y: number): void {
+    this.makeRoot(x);
+    this.access(y);
+    // The path is x – y: x is y's left child in y's splay tree.
+    this.lc[y] = -1;
+    this.pa[x] = -1;
+    this.pull(y);
+  }
+}
+
+// ---- a binary min-heap over parallel arrays (weight, edge) --------------------------------
+
+function heapPush(w: number[], e: number[], weight: number, edge: number): void {
+  let i = w.length;
+  w.push(weight);
+  e.push(edge);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (w[p] <= weight) break;
+    w[i] = w[p];
+    e[i] = e[p];
+    i = p;
+  }
+  w[i] = weight;
+  e[i] = edge;
+}
+
+function heapPop(w: number[], e: number[]): void {
+  const lw = w.pop()!;
+  const le = e.pop()!;
+  const n = w.length;
+  if (n === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && w[r] < w[l] ? r : l;
+    if (w[c] >= lw) break;
+    w[i] = w[c];
+    e[i] = e[c];
+    i = c;
+  }
+  w[i] = lw;
+  e[i] = le;
 }

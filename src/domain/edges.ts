@@ -4,7 +4,7 @@
  * symmetric: the reference's order-dependent temporal overlap is what made its partition depend
  * on input order.
  */
-import type { Features } from './features.ts';
+import { Marks, type Features } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
 import type { HandoffRule, ScoringProfile } from './profile.ts';
 import { hammingHalves } from './simhash.ts';
@@ -26,16 +26,24 @@ export interface EdgeScore {
 function directedHandoff(out: Features, inn: Features, window: number, rule: HandoffRule): boolean {
   if (rule === 'foothold' && inn.selfAccess) return false;
   const small = out.last.size <= inn.first.size;
-  const [probe, other] = small ? [out.last, inn.first] : [inn.first, out.last];
-  for (const decky of probe.keys()) {
-    if (!other.has(decky)) continue;
-    const o = out.last.get(decky)!;
-    const i = inn.first.get(decky)!;
-    if (!HANDOFF_OUT.has(o.phase) || !HANDOFF_IN.has(i.phase)) continue;
-    const gap = i.t - o.t;
-    if (gap >= 0 && gap <= window) return true;
+  const probe = small ? out.last : inn.first;
+  const other = small ? inn.first : out.last;
+  if (probe instanceof Marks) {
+    // The engine's marks: walk keys by index (no iterator objects); same keys, same answer.
+    for (let k = 0; k < probe.size; k++) if (handoffOn(probe.key(k), other, out, inn, window)) return true;
+    return false;
   }
+  for (const decky of probe.keys()) if (handoffOn(decky, other, out, inn, window)) return true;
   return false;
+}
+
+function handoffOn(decky: string, other: ReadonlyMap<string, unknown>, out: Features, inn: Features, window: number): boolean {
+  if (!other.has(decky)) return false;
+  const o = out.last.get(decky)!;
+  const i = inn.first.get(decky)!;
+  if (!HANDOFF_OUT.has(o.phase) || !HANDOFF_IN.has(i.phase)) return false;
+  const gap = i.t - o.t;
+  return gap >= 0 && gap <= window;
 }
 
 export function handoffScore(a: Features, b: Features, window: number, rule: HandoffRule = 'reference'): number {
@@ -68,7 +76,9 @@ export function sharedInfraScore(a: Features, b: Features): number {
  */
 export function temporalScore(a: Features, b: Features): number {
   if (a.windowTotal <= 0 || b.windowTotal <= 0) return 0;
-  const [x, y] = a.uuid <= b.uuid ? [a.windows, b.windows] : [b.windows, a.windows];
+  const first = a.uuid <= b.uuid;
+  const x = first ? a.windows : b.windows;
+  const y = first ? b.windows : a.windows;
   let overlap = 0;
   for (let i = 0; i < x.length; i += 2) {
     const s = x[i];
@@ -102,7 +112,9 @@ export function keystrokeScore(a: Features, b: Features, maxHamming: number): nu
  * near the threshold are bit-identical to the reference (0.4 + 0.6 is exactly 1.0).
  */
 export function scorePair(a: Features, b: Features, p: ScoringProfile): EdgeScore {
-  const [x, y] = a.uuid <= b.uuid ? [a, b] : [b, a];
+  const first = a.uuid <= b.uuid;
+  const x = first ? a : b;
+  const y = first ? b : a;
   const w = p.weights;
   const shared_infra = w.shared_infra !== 0 ? sharedInfraScore(x, y) : 0;
   const temporal = w.temporal !== 0 ? temporalScore(x, y) : 0;

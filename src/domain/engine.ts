@@ -2,22 +2,30 @@
  * The campaign engine: projection → incremental clustering → reconciliation, one batch at a
  * time. Pure: no I/O, no clock, no randomness. Same events and same batch boundaries give a
  * byte-identical campaign event log.
+ *
+ * Internally every identity is a dense integer (assigned by the projection on first sight) and
+ * campaigns are dense integers too; strings appear only at the edges (input events, emitted
+ * events, the read-only views below). A batch costs in proportion to what it changes: the
+ * re-scored nodes' candidate pairs, the spanning-forest updates they cause, and the campaign
+ * events and profile deltas that result.
  */
-import type {
-  BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, PayloadByType, RemovalReason,
-} from './campaign-events.ts';
-import { computeProfile, EMPTY_PROFILE, profileUpdate, type CampaignProfile } from './campaign-profile.ts';
+import type { BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, PayloadByType, RemovalReason } from './campaign-events.ts';
+import {
+  EMPTY_STORED, ProfileStore, profileOfMembers, storedUpdate, type StoredProfile,
+} from './campaign-profile.ts';
 import { CandidateIndex, planCandidates } from './candidate-index.ts';
+import { growI32 } from './columns.ts';
 import { ComponentGraph } from './components.ts';
-import { isEdge, scorePair, type EdgeScore } from './edges.ts';
+import { isEdge, scorePair, sharedInfraScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
 import { eventId } from './ids.ts';
 import type { PositionedEvent } from './identity-events.ts';
 import { DEFAULT_PROFILE, type ScoringProfile } from './profile.ts';
 import { Projection } from './projection.ts';
-import { Reconciler, type PartitionView } from './reconciler.ts';
+import { Reconciler } from './reconciler.ts';
 import { restoreState, snapshotState, type EngineSnapshot } from './snapshot.ts';
+import { popcount32 } from './simhash.ts';
 import { formatIso } from './time.ts';
 
 /**
@@ -30,24 +38,43 @@ export interface EngineOptions {
   readonly profile?: ScoringProfile;
 }
 
-const toEvidence = (a: string, b: string, s: EdgeScore): EdgeEvidence => ({
-  a, b, weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
-  cohort: s.cohort, keystroke: s.keystroke,
-});
+const NO_EVIDENCE: readonly EdgeEvidence[] = Object.freeze([]) as readonly EdgeEvidence[];
 
 export class CampaignEngine implements Engine {
   readonly profile: ScoringProfile;
   readonly projection = new Projection();
-  readonly reconciler = new Reconciler();
-  readonly graph = new ComponentGraph();
-  readonly features = new Map<string, Features>();
-  readonly profiles = new Map<string, CampaignProfile>();
+  readonly graph: ComponentGraph;
+  readonly reconciler: Reconciler;
+  /** Current node features by identity uuid (read-only view). */
+  readonly features: ReadonlyMap<string, Features>;
+  private readonly feats: Array<Features | undefined> = [];
+  private readonly profiles = new ProfileStore();
   private readonly index: CandidateIndex;
   private nextSequence = 1;
+  private nodeCount = 0;
+  private dirtyMark = new Int32Array(0);
+  private dirtyPos = new Int32Array(0);
+  private batchNo = 0;
+  /** Non-negative weights: a cheap upper bound on a pair's weight can rule it out exactly. */
+  private readonly boundable: boolean;
+  /** Per-node facts the bound needs, in columns (no pointer chasing into candidates' features). */
+  private infraLen = new Int32Array(0);
+  private kdHiCol = new Int32Array(0);
+  private kdLoCol = new Int32Array(0);
+  private boundFlags = new Uint8Array(0);
+  private hits = new Int32Array(0);
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile);
+    const w = this.profile.weights;
+    this.boundable = [w.handoff, w.shared_infra, w.temporal, w.cohort, w.keystroke].every((v) => Number.isFinite(v) && v >= 0);
+    const p = this.projection;
+    const uuidOf = (id: number) => p.uuids[id];
+    const idOf = (uuid: string) => p.identities.get(uuid);
+    this.reconciler = new Reconciler(uuidOf, idOf);
+    this.graph = new ComponentGraph(uuidOf, (id) => this.feats[id], (id) => this.reconciler.campaignIdOf(id), idOf);
+    this.features = new FeaturesView(p, this.feats, () => this.nodeCount);
   }
 
   applyBatch(events: readonly PositionedEvent[], range: BatchRange): BatchOutcome {
@@ -65,142 +92,218 @@ export class CampaignEngine implements Engine {
       else rejections.push({ position, event_id: event.event_id, code: r.code, reason: r.reason });
     }
 
-    const { removed, dirty } = this.refreshNodes();
-    const { touched } = this.graph.splitSuspects();
+    this.graph.beginBatch();
+    const { removed, dirty, reattached } = this.refreshNodes();
     const pairs_scored = this.scoreDirty(dirty);
+    for (const x of reattached) this.graph.dropUnstamped(x);
+    for (const { id } of removed) this.graph.removeNode(id);
 
     const out: CampaignEvent[] = [];
     const time = maxTime === -Infinity ? formatIso(0) : formatIso(maxTime);
-    const emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence: readonly EdgeEvidence[] = []) => {
+    const emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]): number => {
       const sequence = this.nextSequence++;
       out.push({
         event_id: eventId(sequence, type), sequence, type, time, batch: range, payload,
-        evidence: evidence.length > EVIDENCE_CAP ? evidence.slice(0, EVIDENCE_CAP) : evidence,
+        evidence: evidence && evidence.length ? this.evidence(evidence) : NO_EVIDENCE,
       } as CampaignEvent);
       return sequence;
     };
 
-    const components = this.affectedComponents([...dirty, ...touched]);
-    const view = this.partitionView();
-    const changed = this.reconciler.reconcile(removed, components, view, emit);
+    const uuids = this.projection.uuids;
+    if (removed.length > 1) removed.sort((a, b) => (uuids[a.id] < uuids[b.id] ? -1 : uuids[a.id] > uuids[b.id] ? 1 : 0));
+    const changed = this.reconciler.reconcile(removed, dirty, this.graph, emit);
     for (const u of dirty) {
-      const k = this.reconciler.campaignOf(u);
-      if (k !== undefined) changed.add(k);
+      const k = this.reconciler.campaignIdOf(u);
+      if (k >= 0) changed.add(k);
     }
-    this.emitProfiles(changed, view, emit);
+    this.emitProfiles(changed, emit);
 
     return { events: out, rejections, stats: { applied, duplicates, stale, rejected: rejections.length, pairs_scored } };
   }
 
-  /** Brings node features, the index and the graph in line with the projection. */
-  private refreshNodes(): { removed: Array<{ uuid: string; reason: RemovalReason }>; dirty: string[] } {
-    const removed: Array<{ uuid: string; reason: RemovalReason }> = [];
-    const dirty: string[] = [];
-    for (const u of this.projection.drainTouched()) {
-      const old = this.features.get(u);
-      if (!this.projection.isNode(u)) {
+  /** Brings node features, the index and the graph's aggregates in line with the projection. */
+  private refreshNodes(): { removed: Array<{ id: number; reason: RemovalReason }>; dirty: number[]; reattached: number[] } {
+    const removed: Array<{ id: number; reason: RemovalReason }> = [];
+    const dirty: number[] = [];
+    const reattached: number[] = [];
+    const p = this.projection;
+    this.graph.ensureNode(p.size - 1);
+    this.reconciler.ensureNode(p.size - 1);
+    this.ensureColumns(p.size);
+    for (const u of p.drainTouchedIds()) {
+      const old = this.feats[u];
+      if (!p.isNodeId(u)) {
         if (old) {
-          removed.push({ uuid: u, reason: this.projection.removalReason(u) });
-          this.index.remove(u);
-          this.graph.removeNode(u);
-          this.features.delete(u);
+          removed.push({ id: u, reason: p.removalReasonOf(u) });
+          this.index.remove(u, old);
+          this.graph.featuresChanged(u, old, undefined);
+          this.graph.markRemoving(u);
+          this.feats[u] = undefined;
+          this.nodeCount--;
         }
         continue;
       }
-      const f = this.projection.features(u);
+      const f = p.featuresOf(u);
       if (old && sameFeatures(old, f)) continue;
       if (old) {
-        this.index.remove(u);
-        this.graph.detach(u);
-      }
-      this.features.set(u, f);
-      this.index.add(f);
+        this.index.remove(u, old);
+        reattached.push(u);
+      } else this.nodeCount++;
+      this.feats[u] = f;
+      this.setBoundColumns(u, f);
+      this.index.add(u, f);
+      this.graph.featuresChanged(u, old, f);
       dirty.push(u);
     }
-    return { removed, dirty };
+    return { removed, dirty, reattached };
   }
 
-  /** Scores every changed node against its candidates; each pair once. */
-  private scoreDirty(dirty: readonly string[]): number {
-    const isDirty = new Set(dirty);
+  private ensureColumns(n: number): void {
+    if (n <= this.infraLen.length) return;
+    this.infraLen = growI32(this.infraLen, n);
+    this.kdHiCol = growI32(this.kdHiCol, n);
+    this.kdLoCol = growI32(this.kdLoCol, n);
+    this.hits = growI32(this.hits, n);
+    const f = new Uint8Array(this.infraLen.length);
+    f.set(this.boundFlags);
+    this.boundFlags = f;
+  }
+
+  private setBoundColumns(u: number, f: Features): void {
+    this.infraLen[u] = f.infra.length;
+    this.kdHiCol[u] = f.kdHi | 0;
+    this.kdLoCol[u] = f.kdLo | 0;
+    this.boundFlags[u] =
+      (f.windowTotal > 0 ? 1 : 0) |
+      (f.asns.length + f.tools.length + f.deckies.length > 0 ? 2 : 0) |
+      (f.last.size > 0 ? 4 : 0) |
+      (f.first.size > 0 ? 8 : 0) |
+      (f.kd !== null ? 16 : 0);
+  }
+
+  /** Scores every changed node against its candidates, each pair once, and updates the edges. */
+  private scoreDirty(dirty: readonly number[]): number {
+    const batch = ++this.batchNo;
+    const n = this.projection.size;
+    this.dirtyMark = growI32(this.dirtyMark, n);
+    this.dirtyPos = growI32(this.dirtyPos, n);
+    for (let i = 0; i < dirty.length; i++) {
+      this.dirtyMark[dirty[i]] = batch;
+      this.dirtyPos[dirty[i]] = i;
+    }
     let scored = 0;
-    const cands = new Set<string>();
-    for (const x of dirty) {
-      cands.clear();
-      this.index.candidates(x, cands);
-      const fx = this.features.get(x)!;
+    const cands: number[] = [];
+    for (let i = 0; i < dirty.length; i++) {
+      const x = dirty[i];
+      const fx = this.feats[x]!;
+      cands.length = 0;
+      this.index.candidates(x, fx, cands, this.hits);
+      this.graph.beginNode(x);
       for (const y of cands) {
-        if (isDirty.has(y) && y < x) continue;
-        const s = scorePair(fx, this.features.get(y)!, this.profile);
+        if (this.dirtyMark[y] === batch && this.dirtyPos[y] < i) continue;
         scored++;
-        if (isEdge(s, this.profile)) this.graph.addEdge(x, y, s);
+        if (this.boundable && !this.mayReach(x, y)) continue;
+        const fy = this.feats[y]!;
+        const s = scorePair(fx, fy, this.profile);
+        if (isEdge(s, this.profile)) this.graph.upsert(x, y, s.weight);
       }
     }
     return scored;
   }
 
-  private affectedComponents(nodes: readonly string[]): string[][] {
-    const seen = new Set<string | number>();
-    const comps: string[][] = [];
-    for (const u of nodes) {
-      if (!this.features.has(u)) continue;
-      const key = this.componentKey(u);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      comps.push([...this.graph.membersOf(u)].sort());
+  /**
+   * False when the pair cannot reach the threshold: the combined weight computed exactly as
+   * `scorePair` does (same products, same left-to-right sum) with the exact shared-infra and
+   * keystroke scores and upper bounds for the rest (handoff 1 when both sides have phase marks,
+   * temporal and cohort 1 unless provably 0). With non-negative weights every product and sum
+   * is monotone under IEEE rounding, so bound < threshold ⇒ weight < threshold.
+   */
+  private mayReach(a: number, b: number): boolean {
+    const p = this.profile;
+    const w = p.weights;
+    const fa = this.boundFlags[a];
+    const fb = this.boundFlags[b];
+    let shared = 0;
+    if (w.shared_infra !== 0) {
+      if (this.index.plan.infra) {
+        // |a.infra ∩ b.infra| was counted while gathering candidates: sharedInfraScore exactly.
+        const la = this.infraLen[a];
+        const lb = this.infraLen[b];
+        const inter = this.hits[b];
+        shared = la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
+      } else shared = sharedInfraScore(this.feats[a]!, this.feats[b]!);
     }
-    return comps.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    let keystroke = 0;
+    if (w.keystroke !== 0 && fa & 16 && fb & 16) {
+      // keystrokeScore exactly (hammingHalves on the same bits)
+      const d = popcount32((this.kdHiCol[a] ^ this.kdHiCol[b]) >>> 0) + popcount32((this.kdLoCol[a] ^ this.kdLoCol[b]) >>> 0);
+      keystroke = d < p.keystrokeMaxHamming ? 1 - d / p.keystrokeMaxHamming : 0;
+    }
+    const temporal = w.temporal !== 0 && fa & 1 && fb & 1 ? 1 : 0;
+    const cohort = w.cohort !== 0 && (fa & 2 || fb & 2) ? 1 : 0;
+    const handoff = w.handoff !== 0 && ((fa & 4 && fb & 8) || (fb & 4 && fa & 8)) ? 1 : 0;
+    const bound = w.handoff * handoff + w.shared_infra * shared + w.temporal * temporal + w.cohort * cohort + w.keystroke * keystroke;
+    return bound >= p.threshold;
   }
 
-  private componentKey(u: string): string | number {
-    return this.graph.componentOf(u)?.id ?? 's:' + u;
-  }
-
-  private partitionView(): PartitionView {
-    const memo = new Map<string, readonly EdgeEvidence[]>();
-    return {
-      componentKey: (u) => this.componentKey(u),
-      spanning: (members) => {
-        const key = members.length + ':' + members[0];
-        let hit = memo.get(key);
-        if (!hit) memo.set(key, (hit = this.maximumSpanningForest(members)));
-        return hit;
-      },
-    };
-  }
-
-  /** Kruskal, strongest edge first, ties by (a, b): the edges that hold the members together. */
-  private maximumSpanningForest(members: readonly string[]): EdgeEvidence[] {
-    if (members.length < 2) return [];
-    const edges = this.graph.edgesWithin(members);
-    edges.sort((x, y) => y.score.weight - x.score.weight || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
-    const parent = new Map<string, string>();
-    const find = (u: string): string => {
-      let r = u;
-      while (parent.has(r)) r = parent.get(r)!;
-      return r;
-    };
-    const out: EdgeEvidence[] = [];
-    for (const e of edges) {
-      const ra = find(e.a);
-      const rb = find(e.b);
-      if (ra === rb) continue;
-      parent.set(ra, rb);
-      out.push(toEvidence(e.a, e.b, e.score));
-      if (out.length === members.length - 1) break;
+  /** Edge ids → evidence records (capped), scores recomputed from the current features. */
+  private evidence(edges: readonly number[]): EdgeEvidence[] {
+    const n = Math.min(edges.length, EVIDENCE_CAP);
+    const out: EdgeEvidence[] = new Array(n);
+    const uuids = this.projection.uuids;
+    for (let i = 0; i < n; i++) {
+      const e = edges[i];
+      const a = this.graph.edgeA(e);
+      const b = this.graph.edgeB(e);
+      const s = scorePair(this.feats[a]!, this.feats[b]!, this.profile);
+      out[i] = {
+        a: uuids[a], b: uuids[b], weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
+        cohort: s.cohort, keystroke: s.keystroke,
+      };
     }
     return out;
   }
 
   private emitProfiles(
-    changed: Set<string>, view: PartitionView,
-    emit: <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly EdgeEvidence[]) => number,
+    changed: Set<number>,
+    emit: <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]) => number,
   ): void {
-    for (const c of [...changed].sort()) {
-      if (this.reconciler.canonical(c) !== c) continue; // merged away: the winner carries the aggregates
-      const members = this.reconciler.canonicalMembers(c);
-      const after = computeProfile(members.map((u) => this.features.get(u)!), view.spanning(members), this.profile.threshold);
-      const update = profileUpdate(c, this.profiles.get(c) ?? EMPTY_PROFILE, after);
+    const r = this.reconciler;
+    const g = this.graph;
+    const list = [...changed];
+    if (list.length > 1) list.sort(r.byUuidOrder);
+    for (const c of list) {
+      if (r.mergedIntoOf(c) >= 0) continue; // merged away: the winner carries the aggregates
+      const uuid = r.uuid(c);
+      const m = r.anyLiveMember(c);
+      if (m < 0) {
+        const update = storedUpdate(uuid, this.profiles.get(c), EMPTY_STORED);
+        if (!update) continue;
+        this.profiles.set(c, EMPTY_STORED);
+        emit('campaign.profile.updated', update);
+        continue;
+      }
+      const size = g.compSize(m);
+      const confidence = size > 1 ? Math.min(1, g.weakest(m) / (2 * this.profile.threshold)) : 0;
+      const agg = g.component(m)?.agg;
+      if (agg) {
+        if (this.profiles.isLinked(c, agg)) {
+          const update = agg.update(uuid, confidence);
+          agg.sync(c, confidence);
+          if (update) emit('campaign.profile.updated', update);
+        } else {
+          const update = storedUpdate(uuid, this.profiles.get(c), agg.current(confidence));
+          this.profiles.link(c, agg, confidence);
+          if (update) emit('campaign.profile.updated', update);
+        }
+        continue;
+      }
+      const before = this.profiles.get(c);
+      const ids = g.membersOfId(m);
+      const members: Features[] = [];
+      for (const u of ids) members.push(this.feats[u]!);
+      const after: StoredProfile = profileOfMembers(members, confidence, before);
+      const update = storedUpdate(uuid, before, after);
       if (!update) continue;
       this.profiles.set(c, after);
       emit('campaign.profile.updated', update);
@@ -208,24 +311,25 @@ export class CampaignEngine implements Engine {
   }
 
   membership(): Membership[] {
-    return [...this.features.keys()].sort().map((u) => ({ identity_uuid: u, campaign_uuid: this.reconciler.campaignOf(u)! }));
+    const uuids = this.projection.uuids;
+    const ids: number[] = [];
+    for (let u = 0; u < this.feats.length; u++) if (this.feats[u]) ids.push(u);
+    ids.sort((a, b) => (uuids[a] < uuids[b] ? -1 : uuids[a] > uuids[b] ? 1 : 0));
+    return ids.map((u) => {
+      const c = this.reconciler.campaignIdOf(u);
+      return { identity_uuid: uuids[u], campaign_uuid: c < 0 ? (undefined as unknown as string) : this.reconciler.uuid(c) };
+    });
   }
 
   status(): EngineStatus {
-    let live = 0;
-    let merged = 0;
-    let largest = 0;
-    for (const c of this.reconciler.campaigns.values()) {
-      if (c.mergedInto !== null) merged++;
-      else {
-        const n = this.reconciler.canonicalMembers(c.uuid).length;
-        if (n > 0) live++;
-        if (n > largest) largest = n;
-      }
-    }
+    // After every batch each component is exactly one live canonical campaign (invariant 1),
+    // so campaign counts are component counts: nodes minus spanning-forest edges.
     return {
-      identities_active: this.features.size, campaigns_live: live, campaigns_merged: merged,
-      next_sequence: this.nextSequence, largest_campaign: largest,
+      identities_active: this.nodeCount,
+      campaigns_live: this.nodeCount - this.graph.treeEdgeCount,
+      campaigns_merged: this.reconciler.merged,
+      next_sequence: this.nextSequence,
+      largest_campaign: this.nodeCount > 0 ? this.graph.largest : 0,
     };
   }
 
@@ -236,16 +340,61 @@ export class CampaignEngine implements Engine {
   /** Rebuilds features, index and edges from the restored projection: a snapshot stores no derived state. */
   static restore(snapshot: unknown, options: EngineOptions = {}): CampaignEngine {
     const engine = new CampaignEngine(options);
-    engine.nextSequence = restoreState(snapshot, engine.profile, engine.projection, engine.reconciler, engine.profiles);
-    const nodes = [...engine.projection.identities.keys()].filter((u) => engine.projection.isNode(u)).sort();
-    for (const u of nodes) {
-      const f = engine.projection.features(u);
-      engine.features.set(u, f);
-      engine.index.add(f);
+    const p = engine.projection;
+    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.reconciler, engine.profiles);
+    engine.graph.ensureNode(p.size - 1);
+    engine.reconciler.ensureNode(p.size - 1);
+    const nodes: number[] = [];
+    for (let id = 0; id < p.size; id++) {
+      if (!p.isNodeId(id)) continue;
+      const f = p.featuresOf(id);
+      engine.feats[id] = f;
+      engine.ensureColumns(p.size);
+      engine.setBoundColumns(id, f);
+      engine.index.add(id, f);
+      nodes.push(id);
     }
+    engine.nodeCount = nodes.length;
+    engine.graph.beginBatch();
     engine.scoreDirty(nodes);
-    engine.projection.drainTouched();
+    p.drainTouchedIds();
     return engine;
+  }
+}
+
+/** `engine.features`: node features by identity uuid, over the engine's columns. */
+class FeaturesView implements ReadonlyMap<string, Features> {
+  constructor(
+    private readonly p: Projection, private readonly feats: Array<Features | undefined>, private readonly count: () => number,
+  ) {}
+
+  get size(): number {
+    return this.count();
+  }
+  get(uuid: string): Features | undefined {
+    const id = this.p.identities.get(uuid);
+    return id === undefined ? undefined : this.feats[id];
+  }
+  has(uuid: string): boolean {
+    return this.get(uuid) !== undefined;
+  }
+  *entries(): MapIterator<[string, Features]> {
+    for (let id = 0; id < this.feats.length; id++) {
+      const f = this.feats[id];
+      if (f) yield [this.p.uuids[id], f];
+    }
+  }
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+  *values(): MapIterator<Features> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  forEach(cb: (value: Features, key: string, map: ReadonlyMap<string, Features>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, Features]> {
+    return this.entries();
   }
 }
 

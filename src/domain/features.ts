@@ -5,34 +5,20 @@
  * is the frozen, canonical view of a graph node: the union of the evidence of the node and of
  * every identity merged into it. Every field is canonical (sorted, tie-broken by value), so the
  * features, and therefore the edges, never depend on arrival order.
+ *
+ * Memory and speed: evidence is kept in its canonical form already (sorted, duplicate-free
+ * arrays, sorted phase marks, sorted windows with their total) and every container is replaced,
+ * never mutated, when an observation adds to it. A node built from its own evidence alone (the
+ * common case) therefore shares those containers with its features instead of rebuilding them.
  */
 import type { EpochSeconds, Observation } from './identity-events.ts';
 import { INITIAL_ACCESS, type Phase } from './phases.ts';
-import { addBitCounts, halves, majorityFromCounts } from './simhash.ts';
+import { halves } from './simhash.ts';
 
 export interface PhaseMark {
   readonly phase: Phase;
   /** start of the entry for a first phase, end for a last phase */
   readonly t: EpochSeconds;
-}
-
-/** Mutable accumulator of one identity's own observations. Fields stay null until used. */
-export interface Evidence {
-  asns: Set<number> | null;
-  tools: Set<string> | null;
-  payloads: Set<string> | null;
-  c2: Set<string> | null;
-  deckies: Set<string> | null;
-  first: Map<string, PhaseMark> | null;
-  last: Map<string, PhaseMark> | null;
-  /** flat [start0, end0, start1, end1, …] in arrival order; sorted when features are built */
-  windows: number[] | null;
-  kdCounts: number[] | null;
-  kdN: number;
-  firstActivity: number;
-  lastActivity: number;
-  /** any ttp entry in an initial-access phase (delivery, exploitation) */
-  selfAccess: boolean;
 }
 
 export interface Features {
@@ -59,17 +45,210 @@ export interface Features {
   readonly selfAccess: boolean;
 }
 
-export function emptyEvidence(): Evidence {
+/**
+ * An immutable map decky → phase mark with keys in sorted order, stored as one flat array
+ * [decky0, mark0, decky1, mark1, …]: a fraction of a `Map`'s footprint for the one or two
+ * deckies an identity usually has.
+ */
+export class Marks implements ReadonlyMap<string, PhaseMark> {
+  constructor(private readonly kv: ReadonlyArray<string | PhaseMark>) {}
+
+  get size(): number {
+    return this.kv.length >> 1;
+  }
+  /** decky at position i (sorted order) */
+  key(i: number): string {
+    return this.kv[2 * i] as string;
+  }
+  mark(i: number): PhaseMark {
+    return this.kv[2 * i + 1] as PhaseMark;
+  }
+  private indexOf(k: string): number {
+    const kv = this.kv;
+    if (kv.length <= 16) {
+      for (let i = 0; i < kv.length; i += 2) if (kv[i] === k) return i;
+      return -1;
+    }
+    let lo = 0;
+    let hi = kv.length >> 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const m = kv[2 * mid] as string;
+      if (m === k) return 2 * mid;
+      if (m < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+  get(k: string): PhaseMark | undefined {
+    const i = this.indexOf(k);
+    return i < 0 ? undefined : (this.kv[i + 1] as PhaseMark);
+  }
+  has(k: string): boolean {
+    return this.indexOf(k) >= 0;
+  }
+  *entries(): MapIterator<[string, PhaseMark]> {
+    for (let i = 0; i < this.kv.length; i += 2) yield [this.kv[i] as string, this.kv[i + 1] as PhaseMark];
+  }
+  keys(): MapIterator<string> {
+    const out: string[] = [];
+    for (let i = 0; i < this.kv.length; i += 2) out.push(this.kv[i] as string);
+    return out[Symbol.iterator]() as MapIterator<string>;
+  }
+  *values(): MapIterator<PhaseMark> {
+    for (let i = 1; i < this.kv.length; i += 2) yield this.kv[i] as PhaseMark;
+  }
+  forEach(cb: (value: PhaseMark, key: string, map: ReadonlyMap<string, PhaseMark>) => void, thisArg?: unknown): void {
+    for (let i = 0; i < this.kv.length; i += 2) cb.call(thisArg, this.kv[i + 1] as PhaseMark, this.kv[i] as string, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, PhaseMark]> {
+    return this.entries();
+  }
+  get [Symbol.toStringTag](): string {
+    return 'Marks';
+  }
+}
+
+const EMPTY_STRINGS: readonly string[] = Object.freeze([]);
+const EMPTY_NUMBERS: readonly number[] = Object.freeze([]);
+const EMPTY_MARKS = new Marks([]);
+const EMPTY_WINDOWS = new Float64Array(0);
+
+// ---- window storage: small Float64Arrays are views into shared 64 KiB slabs (no ArrayBuffer
+// and no malloc per identity). A replaced view's slot is not reused: slabs die with their views.
+let slab = new ArrayBuffer(1 << 16);
+let slabUsed = 0;
+function allocWindows(n: number): Float64Array {
+  if (n === 0) return EMPTY_WINDOWS;
+  const bytes = 8 * n;
+  if (bytes > 4096) return new Float64Array(n);
+  if (slabUsed + bytes > slab.byteLength) {
+    slab = new ArrayBuffer(1 << 16);
+    slabUsed = 0;
+  }
+  const v = new Float64Array(slab, slabUsed, n);
+  slabUsed += bytes;
+  return v;
+}
+
+/**
+ * One identity's evidence: what its own observations contributed, in canonical form. It is
+ * also a complete `Features` record (for `uuid`): a node made of this identity alone uses it
+ * as is. The projection treats stored evidence as immutable (it folds an observation into a
+ * copy), so features handed out never change under the engine's feet; `addObservation` on an
+ * evidence of your own mutates it in place.
+ */
+export class Evidence implements Features {
+  constructor(
+    public uuid: string,
+    /** sorted ascending, no duplicates */
+    public asns: readonly number[],
+    /** sorted (string order), no duplicates */
+    public tools: readonly string[],
+    public payloads: readonly string[],
+    public c2: readonly string[],
+    /** payloads ∪ c2 */
+    public infra: readonly string[],
+    public deckies: readonly string[],
+    /** per decky, the first phase: smallest (start, phase); keys sorted */
+    public first: Marks,
+    /** per decky, the last phase: largest (end, phase); keys sorted */
+    public last: Marks,
+    /** flat [start, end, …] sorted by (start, end) */
+    public windows: Float64Array,
+    /** Σ (end − start) over `windows`, summed in sorted order */
+    public windowTotal: number,
+    /** majority SimHash of the keystroke digraph hashes (null without any) */
+    public kd: bigint | null,
+    /** unsigned halves of `kd` (0 without) */
+    public kdHi: number,
+    public kdLo: number,
+    /** number of SimHashes folded in */
+    public kdN: number,
+    /** per-bit counts once there are two or more SimHashes (one alone is `kd` itself) */
+    public kdCounts: Int32Array | null,
+    public firstActivity: number | null,
+    public lastActivity: number | null,
+    /** any ttp entry in an initial-access phase (delivery, exploitation) */
+    public selfAccess: boolean,
+  ) {}
+}
+
+// Give the class's number fields a tagged representation from the start (the first instance
+// stores null in them): small integers then live inline instead of in a boxed double each.
+const N = null as unknown as number;
+void new Evidence('', EMPTY_NUMBERS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_MARKS, EMPTY_MARKS,
+  EMPTY_WINDOWS, N, null, N, N, N, null, null, null, false);
+
+export function emptyEvidence(uuid = ''): Evidence {
+  return new Evidence(uuid, EMPTY_NUMBERS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_MARKS,
+    EMPTY_MARKS, EMPTY_WINDOWS, 0, null, 0, 0, 0, null, null, null, false);
+}
+
+/** A copy of `e` for `uuid` (containers shared: they are never mutated). */
+export function copyEvidence(e: Evidence, uuid: string): Evidence {
+  return new Evidence(uuid, e.asns, e.tools, e.payloads, e.c2, e.infra, e.deckies, e.first, e.last, e.windows, e.windowTotal,
+    e.kd, e.kdHi, e.kdLo, e.kdN, e.kdCounts, e.firstActivity, e.lastActivity, e.selfAccess);
+}
+
+/** Stored parts of an evidence (snapshot form): the derived fields are recomputed. */
+export interface EvidenceParts {
+  asns?: readonly number[]; tools?: readonly string[]; payloads?: readonly string[]; c2?: readonly string[];
+  deckies?: readonly string[]; first?: ReadonlyArray<readonly [string, PhaseMark]>; last?: ReadonlyArray<readonly [string, PhaseMark]>;
+  windows?: readonly number[]; kdCounts?: readonly number[]; kdHi?: number; kdLo?: number; kdN?: number;
+  firstActivity?: number; lastActivity?: number; selfAccess?: boolean;
+}
+
+export function evidenceToParts(e: Evidence): EvidenceParts {
+  const marks = (m: Marks) => {
+    const out: Array<[string, PhaseMark]> = [];
+    for (let i = 0; i < m.size; i++) out.push([m.key(i), { phase: m.mark(i).phase, t: m.mark(i).t }]);
+    return out.length ? out : undefined;
+  };
+  const list = <T>(a: readonly T[]) => (a.length ? [...a] : undefined);
   return {
-    asns: null, tools: null, payloads: null, c2: null, deckies: null, first: null, last: null,
-    windows: null, kdCounts: null, kdN: 0, firstActivity: Infinity, lastActivity: -Infinity,
-    selfAccess: false,
+    asns: list(e.asns), tools: list(e.tools), payloads: list(e.payloads), c2: list(e.c2), deckies: list(e.deckies),
+    first: marks(e.first), last: marks(e.last), windows: e.windows.length ? Array.from(e.windows) : undefined,
+    kdCounts: e.kdCounts ? Array.from(e.kdCounts) : undefined,
+    kdHi: e.kdN > 0 ? e.kdHi : undefined, kdLo: e.kdN > 0 ? e.kdLo : undefined, kdN: e.kdN || undefined,
+    firstActivity: e.firstActivity ?? undefined, lastActivity: e.lastActivity ?? undefined, selfAccess: e.selfAccess || undefined,
   };
 }
 
-function addAll<T>(set: Set<T> | null, values: Iterable<T>): Set<T> | null {
-  for (const v of values) (set ??= new Set()).add(v);
-  return set;
+export function evidenceFromParts(uuid: string, j: EvidenceParts): Evidence {
+  const e = emptyEvidence(uuid);
+  const strings = (a: readonly string[] | undefined) => (a && a.length ? [...a] : EMPTY_STRINGS);
+  e.asns = j.asns && j.asns.length ? [...j.asns] : EMPTY_NUMBERS;
+  e.tools = strings(j.tools);
+  e.payloads = strings(j.payloads);
+  e.c2 = strings(j.c2);
+  e.infra = unionSorted(e.payloads, e.c2);
+  e.deckies = strings(j.deckies);
+  const toMarks = (a: ReadonlyArray<readonly [string, PhaseMark]> | undefined) => {
+    if (!a || a.length === 0) return EMPTY_MARKS;
+    const kv: Array<string | PhaseMark> = [];
+    for (const [d, m] of a) kv.push(d, { phase: m.phase, t: m.t });
+    return new Marks(kv);
+  };
+  e.first = toMarks(j.first);
+  e.last = toMarks(j.last);
+  if (j.windows && j.windows.length) {
+    e.windows = allocWindows(j.windows.length);
+    e.windows.set(j.windows);
+    e.windowTotal = windowTotalOf(e.windows);
+  }
+  e.kdN = j.kdN ?? 0;
+  e.kdCounts = j.kdCounts ? Int32Array.from(j.kdCounts) : null;
+  if (e.kdN > 0) {
+    e.kdHi = j.kdHi ?? 0;
+    e.kdLo = j.kdLo ?? 0;
+    if (e.kdCounts) [e.kdHi, e.kdLo] = majorityHalves(e.kdCounts, e.kdN);
+    e.kd = kdBig(e.kdHi, e.kdLo);
+  }
+  e.firstActivity = j.firstActivity ?? null;
+  e.lastActivity = j.lastActivity ?? null;
+  e.selfAccess = j.selfAccess ?? false;
+  return e;
 }
 
 /** First phase on a decky: smallest (start, phase name). */
@@ -77,43 +256,58 @@ const earlier = (a: PhaseMark, b: PhaseMark) => a.t < b.t || (a.t === b.t && a.p
 /** Last phase on a decky: largest (end, phase name). */
 const later = (a: PhaseMark, b: PhaseMark) => a.t > b.t || (a.t === b.t && a.phase > b.phase);
 
-function keepFirst(map: Map<string, PhaseMark>, decky: string, mark: PhaseMark): void {
-  const cur = map.get(decky);
-  if (!cur || earlier(mark, cur)) map.set(decky, mark);
-}
-function keepLast(map: Map<string, PhaseMark>, decky: string, mark: PhaseMark): void {
-  const cur = map.get(decky);
-  if (!cur || later(mark, cur)) map.set(decky, mark);
-}
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byNumber = (a: number, b: number) => a - b;
 
-export function addObservation(ev: Evidence, obs: Observation): void {
-  if (obs.asn !== null) (ev.asns ??= new Set()).add(obs.asn);
-  if (obs.tools.length) ev.tools = addAll(ev.tools, obs.tools);
-  if (obs.payload_hashes.length) ev.payloads = addAll(ev.payloads, obs.payload_hashes);
-  if (obs.c2_endpoints.length) ev.c2 = addAll(ev.c2, obs.c2_endpoints);
-  for (const s of obs.sessions) {
-    (ev.deckies ??= new Set()).add(s.decky);
-    (ev.windows ??= []).push(s.start, s.end);
-    if (s.start < ev.firstActivity) ev.firstActivity = s.start;
-    if (s.end > ev.lastActivity) ev.lastActivity = s.end;
+// Single-value lists repeat a lot (an ASN, a decky, a tool): share one frozen array per value.
+const singleNumbers = new Map<number, readonly number[]>();
+const singleStrings = new Map<string, readonly string[]>();
+const INTERN_LIMIT = 100_000;
+function oneNumber(v: number): readonly number[] {
+  let a = singleNumbers.get(v);
+  if (!a) {
+    a = Object.freeze([v]);
+    if (singleNumbers.size < INTERN_LIMIT) singleNumbers.set(v, a);
   }
-  for (const t of obs.ttp) {
-    (ev.deckies ??= new Set()).add(t.decky);
-    keepFirst((ev.first ??= new Map()), t.decky, { phase: t.phase, t: t.start });
-    keepLast((ev.last ??= new Map()), t.decky, { phase: t.phase, t: t.end });
-    if (INITIAL_ACCESS.has(t.phase)) ev.selfAccess = true;
-    if (t.start < ev.firstActivity) ev.firstActivity = t.start;
-    if (t.end > ev.lastActivity) ev.lastActivity = t.end;
+  return a;
+}
+function oneString(v: string, intern: boolean): readonly string[] {
+  if (!intern) return [v];
+  let a = singleStrings.get(v);
+  if (!a) {
+    a = Object.freeze([v]);
+    if (singleStrings.size < INTERN_LIMIT) singleStrings.set(v, a);
   }
-  if (obs.kd_simhash !== null) {
-    addBitCounts((ev.kdCounts ??= new Array<number>(64).fill(0)), obs.kd_simhash);
-    ev.kdN++;
-  }
+  return a;
 }
 
-const sortedStrings = (s: Iterable<string>): string[] => [...s].sort();
+/** `cur` ∪ `add` as a sorted duplicate-free array; `cur` itself when nothing is new. */
+function mergeStrings(cur: readonly string[], add: readonly string[], intern: boolean): readonly string[] {
+  if (cur.length === 0 && add.length === 1) return oneString(add[0], intern);
+  const fresh = add.length === 1 ? [add[0]] : [...new Set(add)].sort(byString);
+  if (cur.length === 0) return fresh.length === 1 ? oneString(fresh[0], intern) : fresh;
+  return unionSorted(cur, fresh, true);
+}
 
-function unionSorted(a: readonly string[], b: readonly string[]): string[] {
+function mergeNumber(cur: readonly number[], v: number): readonly number[] {
+  if (cur.length === 0) return oneNumber(v);
+  let lo = 0;
+  let hi = cur.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cur[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < cur.length && cur[lo] === v) return cur;
+  const out = cur.slice();
+  out.splice(lo, 0, v);
+  return out;
+}
+
+/** Sorted union of two sorted duplicate-free lists; with `reuse`, `a` itself when b ⊆ a. */
+function unionSorted(a: readonly string[], b: readonly string[], reuse = false): readonly string[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
   const out: string[] = [];
   let i = 0;
   let j = 0;
@@ -124,82 +318,212 @@ function unionSorted(a: readonly string[], b: readonly string[]): string[] {
   }
   while (i < a.length) out.push(a[i++]);
   while (j < b.length) out.push(b[j++]);
+  return reuse && out.length === a.length ? a : out;
+}
+
+/** Marks with the given per-decky candidates folded in (`better(x, cur)` decides a replacement). */
+function foldMarks(
+  cur: Marks, deckies: readonly string[], marks: readonly PhaseMark[], better: (a: PhaseMark, b: PhaseMark) => boolean,
+): Marks {
+  const m = new Map<string, PhaseMark>();
+  for (let i = 0; i < cur.size; i++) m.set(cur.key(i), cur.mark(i));
+  let changed = false;
+  for (let i = 0; i < deckies.length; i++) {
+    const old = m.get(deckies[i]);
+    if (!old || better(marks[i], old)) {
+      m.set(deckies[i], marks[i]);
+      changed = true;
+    }
+  }
+  if (!changed) return cur;
+  return marksOf(m);
+}
+
+function marksOf(m: Map<string, PhaseMark>): Marks {
+  if (m.size === 0) return EMPTY_MARKS;
+  const keys = m.size === 1 ? [...m.keys()] : [...m.keys()].sort(byString);
+  const kv: Array<string | PhaseMark> = [];
+  for (const k of keys) kv.push(k, m.get(k)!);
+  return new Marks(kv);
+}
+
+/** Sorted flat windows with the `add` pairs folded in. */
+function mergeWindows(cur: Float64Array, add: readonly number[]): Float64Array {
+  const n = cur.length + add.length;
+  if (cur.length === 0 && add.length === 2) {
+    const out = allocWindows(2);
+    out[0] = add[0];
+    out[1] = add[1];
+    return out;
+  }
+  const pairs: number[] = [];
+  for (let i = 0; i < cur.length; i++) pairs.push(cur[i]);
+  for (const v of add) pairs.push(v);
+  const idx = Array.from({ length: n >> 1 }, (_, i) => i);
+  idx.sort((x, y) => pairs[2 * x] - pairs[2 * y] || pairs[2 * x + 1] - pairs[2 * y + 1]);
+  const out = allocWindows(n);
+  for (let i = 0; i < idx.length; i++) {
+    out[2 * i] = pairs[2 * idx[i]];
+    out[2 * i + 1] = pairs[2 * idx[i] + 1];
+  }
   return out;
+}
+
+function windowTotalOf(w: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < w.length; i += 2) total += w[i + 1] - w[i];
+  return total;
+}
+
+function addHashBits(counts: Int32Array, hi: number, lo: number): void {
+  for (let i = 0; i < 32; i++) {
+    if ((lo >>> i) & 1) counts[i]++;
+    if ((hi >>> i) & 1) counts[32 + i]++;
+  }
+}
+
+/** Bitwise strict majority of per-bit counts over n hashes: bit i is set iff more than half have it. */
+function majorityHalves(counts: Int32Array, n: number): [number, number] {
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < 32; i++) {
+    if (counts[i] * 2 > n) lo |= 1 << i;
+    if (counts[32 + i] * 2 > n) hi |= 1 << i;
+  }
+  return [hi >>> 0, lo >>> 0];
+}
+
+const kdBig = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+
+/** Folds one observation into `ev` (in place; containers are replaced, never mutated). */
+export function addObservation(ev: Evidence, obs: Observation): void {
+  if (obs.asn !== null) ev.asns = mergeNumber(ev.asns, obs.asn);
+  if (obs.tools.length) ev.tools = mergeStrings(ev.tools, obs.tools, true);
+  if (obs.payload_hashes.length) ev.payloads = mergeStrings(ev.payloads, obs.payload_hashes, false);
+  if (obs.c2_endpoints.length) ev.c2 = mergeStrings(ev.c2, obs.c2_endpoints, false);
+  if (obs.payload_hashes.length || obs.c2_endpoints.length) ev.infra = unionSorted(ev.payloads, ev.c2);
+  let first = ev.firstActivity;
+  let last = ev.lastActivity;
+  const deckies: string[] = [];
+  if (obs.sessions.length) {
+    const flat: number[] = [];
+    for (const s of obs.sessions) {
+      deckies.push(s.decky);
+      flat.push(s.start, s.end);
+      if (first === null || s.start < first) first = s.start;
+      if (last === null || s.end > last) last = s.end;
+    }
+    ev.windows = mergeWindows(ev.windows, flat);
+    ev.windowTotal = windowTotalOf(ev.windows);
+  }
+  if (obs.ttp.length) {
+    const td: string[] = [];
+    const firsts: PhaseMark[] = [];
+    const lasts: PhaseMark[] = [];
+    for (const t of obs.ttp) {
+      deckies.push(t.decky);
+      td.push(t.decky);
+      firsts.push({ phase: t.phase, t: t.start });
+      lasts.push({ phase: t.phase, t: t.end });
+      if (INITIAL_ACCESS.has(t.phase)) ev.selfAccess = true;
+      if (first === null || t.start < first) first = t.start;
+      if (last === null || t.end > last) last = t.end;
+    }
+    ev.first = foldMarks(ev.first, td, firsts, earlier);
+    ev.last = foldMarks(ev.last, td, lasts, later);
+  }
+  ev.firstActivity = first;
+  ev.lastActivity = last;
+  if (deckies.length) ev.deckies = mergeStrings(ev.deckies, deckies, true);
+  if (obs.kd_simhash !== null) {
+    const [hi, lo] = halves(obs.kd_simhash);
+    if (ev.kdN === 0) {
+      ev.kdHi = hi;
+      ev.kdLo = lo;
+      ev.kd = kdBig(hi, lo);
+    } else {
+      let counts = ev.kdCounts;
+      if (counts === null) {
+        counts = new Int32Array(64);
+        addHashBits(counts, ev.kdHi, ev.kdLo);
+      } else counts = counts.slice();
+      addHashBits(counts, hi, lo);
+      ev.kdCounts = counts;
+      [ev.kdHi, ev.kdLo] = majorityHalves(counts, ev.kdN + 1);
+      ev.kd = kdBig(ev.kdHi, ev.kdLo);
+    }
+    ev.kdN++;
+  }
 }
 
 /** Builds a node's features from the evidence of the node and every identity merged into it. */
 export function buildFeatures(uuid: string, parts: readonly Evidence[]): Features {
-  const asns = new Set<number>();
+  if (parts.length === 0) return emptyEvidence(uuid);
+  if (parts.length === 1) return parts[0].uuid === uuid ? parts[0] : copyEvidence(parts[0], uuid);
+  let asns: readonly number[] = EMPTY_NUMBERS;
   const tools = new Set<string>();
   const payloads = new Set<string>();
   const c2 = new Set<string>();
   const deckies = new Set<string>();
+  const asnSet = new Set<number>();
   const first = new Map<string, PhaseMark>();
   const last = new Map<string, PhaseMark>();
-  const pairs: Array<[number, number]> = [];
-  let kdCounts: number[] | null = null;
+  const flat: number[] = [];
+  let counts: Int32Array | null = null;
   let kdN = 0;
-  let firstActivity = Infinity;
-  let lastActivity = -Infinity;
+  let firstActivity: number | null = null;
+  let lastActivity: number | null = null;
   let selfAccess = false;
   for (const ev of parts) {
     if (ev.selfAccess) selfAccess = true;
-    if (ev.asns) for (const v of ev.asns) asns.add(v);
-    if (ev.tools) for (const v of ev.tools) tools.add(v);
-    if (ev.payloads) for (const v of ev.payloads) payloads.add(v);
-    if (ev.c2) for (const v of ev.c2) c2.add(v);
-    if (ev.deckies) for (const v of ev.deckies) deckies.add(v);
-    if (ev.first) for (const [d, m] of ev.first) keepFirst(first, d, m);
-    if (ev.last) for (const [d, m] of ev.last) keepLast(last, d, m);
-    if (ev.windows) for (let i = 0; i < ev.windows.length; i += 2) pairs.push([ev.windows[i], ev.windows[i + 1]]);
-    if (ev.kdCounts) {
-      kdCounts ??= new Array<number>(64).fill(0);
-      for (let i = 0; i < 64; i++) kdCounts[i] += ev.kdCounts[i];
+    for (const v of ev.asns) asnSet.add(v);
+    for (const v of ev.tools) tools.add(v);
+    for (const v of ev.payloads) payloads.add(v);
+    for (const v of ev.c2) c2.add(v);
+    for (const v of ev.deckies) deckies.add(v);
+    for (let i = 0; i < ev.first.size; i++) {
+      const d = ev.first.key(i);
+      const m = ev.first.mark(i);
+      const cur = first.get(d);
+      if (!cur || earlier(m, cur)) first.set(d, m);
+    }
+    for (let i = 0; i < ev.last.size; i++) {
+      const d = ev.last.key(i);
+      const m = ev.last.mark(i);
+      const cur = last.get(d);
+      if (!cur || later(m, cur)) last.set(d, m);
+    }
+    for (let i = 0; i < ev.windows.length; i++) flat.push(ev.windows[i]);
+    if (ev.kdN > 0) {
+      counts ??= new Int32Array(64);
+      if (ev.kdCounts) for (let i = 0; i < 64; i++) counts[i] += ev.kdCounts[i];
+      else addHashBits(counts, ev.kdHi, ev.kdLo);
       kdN += ev.kdN;
     }
-    if (ev.firstActivity < firstActivity) firstActivity = ev.firstActivity;
-    if (ev.lastActivity > lastActivity) lastActivity = ev.lastActivity;
+    if (ev.firstActivity !== null && (firstActivity === null || ev.firstActivity < firstActivity)) firstActivity = ev.firstActivity;
+    if (ev.lastActivity !== null && (lastActivity === null || ev.lastActivity > lastActivity)) lastActivity = ev.lastActivity;
   }
-  pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  const windows = new Float64Array(pairs.length * 2);
-  let windowTotal = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    windows[2 * i] = pairs[i][0];
-    windows[2 * i + 1] = pairs[i][1];
-    windowTotal += pairs[i][1] - pairs[i][0];
-  }
-  const kd = kdCounts ? majorityFromCounts(kdCounts, kdN) : null;
-  const [kdHi, kdLo] = kd === null ? [0, 0] : halves(kd);
-  const payloadList = sortedStrings(payloads);
-  const c2List = sortedStrings(c2);
-  return {
-    uuid,
-    asns: [...asns].sort((x, y) => x - y),
-    tools: sortedStrings(tools),
-    payloads: payloadList,
-    c2: c2List,
-    infra: unionSorted(payloadList, c2List),
-    deckies: sortedStrings(deckies),
-    first: sortedMap(first),
-    last: sortedMap(last),
-    windows,
-    windowTotal,
-    kd,
-    kdHi,
-    kdLo,
-    firstActivity: firstActivity === Infinity ? null : firstActivity,
-    lastActivity: lastActivity === -Infinity ? null : lastActivity,
-    selfAccess,
-  };
+  if (asnSet.size) asns = [...asnSet].sort(byNumber);
+  const windows = flat.length ? mergeWindows(EMPTY_WINDOWS, flat) : EMPTY_WINDOWS;
+  const [hi, lo] = counts ? majorityHalves(counts, kdN) : [0, 0];
+  const list = (s: Set<string>) => (s.size ? [...s].sort(byString) : EMPTY_STRINGS);
+  const p = list(payloads);
+  const c = list(c2);
+  return new Evidence(
+    uuid, asns, list(tools), p, c, unionSorted(p, c), list(deckies), marksOf(first), marksOf(last), windows, windowTotalOf(windows),
+    kdN > 0 ? kdBig(hi, lo) : null, hi, lo, kdN, counts, firstActivity, lastActivity, selfAccess,
+  );
 }
 
-function sortedMap(m: Map<string, PhaseMark>): Map<string, PhaseMark> {
-  if (m.size < 2) return m;
-  return new Map([...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 function sameMarks(a: ReadonlyMap<string, PhaseMark>, b: ReadonlyMap<string, PhaseMark>): boolean {
+  if (a === b) return true;
   if (a.size !== b.size) return false;
   for (const [k, m] of a) {
     const n = b.get(k);
@@ -208,10 +532,17 @@ function sameMarks(a: ReadonlyMap<string, PhaseMark>, b: ReadonlyMap<string, Pha
   return true;
 }
 
+function sameWindows(a: Float64Array, b: Float64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** True when two feature records would score identically against every other node. */
 export function sameFeatures(a: Features, b: Features): boolean {
   return a.kd === b.kd && a.selfAccess === b.selfAccess && a.windowTotal === b.windowTotal && a.firstActivity === b.firstActivity &&
     a.lastActivity === b.lastActivity && sameList(a.asns, b.asns) && sameList(a.tools, b.tools) &&
     sameList(a.payloads, b.payloads) && sameList(a.c2, b.c2) && sameList(a.deckies, b.deckies) &&
-    sameList(Array.from(a.windows), Array.from(b.windows)) && sameMarks(a.first, b.first) && sameMarks(a.last, b.last);
+    sameWindows(a.windows, b.windows) && sameMarks(a.first, b.first) && sameMarks(a.last, b.last);
 }

@@ -5,20 +5,16 @@
  * A node is an identity that is not merged out, not retired, and has evidence of its own or
  * identities merged into it. Evidence of a merged-out identity counts for the root of its merge
  * chain until it is unmerged; nothing under a retired identity counts at all.
+ *
+ * Every identity gets a dense integer id on first sight (`identities`: uuid → id); the rest of
+ * the engine (index, graph, reconciler) works on those ids. Per-identity state is columnar.
  */
 import type { RejectCode } from './engine-api.ts';
-import { addObservation, buildFeatures, emptyEvidence, type Evidence, type Features } from './features.ts';
+import { growF64, growI32, growU8 } from './columns.ts';
+import { addObservation, buildFeatures, copyEvidence, emptyEvidence, type Evidence, type Features } from './features.ts';
 import type { IdentityEvent } from './identity-events.ts';
 import type { RemovalReason } from './campaign-events.ts';
-
-export interface IdentityState {
-  /** last accepted `identity.observed` version; 0 = never observed */
-  version: number;
-  evidence: Evidence | null;
-  mergedInto: string | null;
-  children: Set<string> | null;
-  retired: boolean;
-}
+import { EventIdSet } from './event-id-set.ts';
 
 export type ApplyResult =
   | { kind: 'applied' }
@@ -26,139 +22,243 @@ export type ApplyResult =
   | { kind: 'stale' }
   | { kind: 'rejected'; code: RejectCode; reason: string };
 
-export class Projection {
-  readonly identities = new Map<string, IdentityState>();
-  readonly seen = new Set<string>();
-  /** identities whose node status or features may have changed since `drainTouched` */
-  private touched = new Set<string>();
+const APPLIED: ApplyResult = Object.freeze({ kind: 'applied' });
+const DUPLICATE: ApplyResult = Object.freeze({ kind: 'duplicate' });
+const STALE: ApplyResult = Object.freeze({ kind: 'stale' });
 
-  private state(uuid: string): IdentityState {
-    let s = this.identities.get(uuid);
-    if (!s) {
-      s = { version: 0, evidence: null, mergedInto: null, children: null, retired: false };
-      this.identities.set(uuid, s);
+export class Projection {
+  /** identity uuid → dense id (every identity ever mentioned, node or not) */
+  readonly identities = new Map<string, number>();
+  /** dense id → identity uuid */
+  readonly uuids: string[] = [];
+  /** every event id ever seen (an event id's outcome is decided once) */
+  readonly seen = new EventIdSet();
+  /** last accepted `identity.observed` version per id; 0 = never observed */
+  private version = new Float64Array(0);
+  /** merge parent per id, -1 = none */
+  private parent = new Int32Array(0);
+  private retiredFlag = new Uint8Array(0);
+  private readonly evidence: Array<Evidence | null> = [];
+  private readonly children: Array<number[] | null> = [];
+  /** ids whose node status or features may have changed since `drainTouchedIds` */
+  private touchedList: number[] = [];
+  private touchedMark = new Uint8Array(0);
+
+  get size(): number {
+    return this.uuids.length;
+  }
+
+  idOf(uuid: string): number | undefined {
+    return this.identities.get(uuid);
+  }
+
+  uuidOf(id: number): string {
+    return this.uuids[id];
+  }
+
+  private idFor(uuid: string): number {
+    let id = this.identities.get(uuid);
+    if (id === undefined) {
+      id = this.uuids.length;
+      this.identities.set(uuid, id);
+      this.uuids.push(uuid);
+      this.evidence.push(null);
+      this.children.push(null);
+      if (id >= this.parent.length) {
+        this.version = growF64(this.version, id + 1);
+        this.parent = growI32(this.parent, id + 1, -1);
+        this.retiredFlag = growU8(this.retiredFlag, id + 1);
+        this.touchedMark = growU8(this.touchedMark, id + 1);
+      }
     }
-    return s;
+    return id;
   }
 
   root(uuid: string): string {
-    let u = uuid;
-    for (let s = this.identities.get(u); s?.mergedInto; s = this.identities.get(u)) u = s.mergedInto;
-    return u;
+    const id = this.identities.get(uuid);
+    if (id === undefined) return uuid;
+    let u = id;
+    while (this.parent[u] >= 0) u = this.parent[u];
+    return this.uuids[u];
   }
 
-  /** Marks the root of uuid's chain and every identity on it as possibly changed. */
-  private touch(uuid: string): void {
-    let u: string | null = uuid;
-    while (u !== null) {
-      this.touched.add(u);
-      u = this.identities.get(u)?.mergedInto ?? null;
-    }
+  private mark(id: number): void {
+    if (this.touchedMark[id]) return;
+    this.touchedMark[id] = 1;
+    this.touchedList.push(id);
+  }
+
+  /** Marks the root of id's chain and every identity on it as possibly changed. */
+  private touch(id: number): void {
+    for (let u = id; u >= 0; u = this.parent[u]) this.mark(u);
   }
 
   apply(ev: IdentityEvent): ApplyResult {
-    if (this.seen.has(ev.event_id)) return { kind: 'duplicate' };
     // An event id's outcome is decided once, rejections included: a redelivered event must not
     // be judged again against a state that has moved on since.
-    this.seen.add(ev.event_id);
+    if (!this.seen.add(ev.event_id)) return DUPLICATE;
     return this.applyFresh(ev);
+  }
+
+  private isRetired(uuid: string): boolean {
+    const id = this.identities.get(uuid);
+    return id !== undefined && this.retiredFlag[id] === 1;
   }
 
   private applyFresh(ev: IdentityEvent): ApplyResult {
     switch (ev.type) {
       case 'identity.observed': {
-        const s = this.identities.get(ev.identity_uuid);
-        if (s?.retired) return retired(ev.identity_uuid);
-        if (s && ev.version <= s.version) return { kind: 'stale' };
-        const st = s ?? this.state(ev.identity_uuid);
-        st.version = ev.version;
-        addObservation((st.evidence ??= emptyEvidence()), ev.observation);
-        this.touch(ev.identity_uuid);
-        return { kind: 'applied' };
+        const known = this.identities.get(ev.identity_uuid);
+        if (known !== undefined) {
+          if (this.retiredFlag[known]) return retired(ev.identity_uuid);
+          if (ev.version <= this.version[known]) return STALE;
+        }
+        const id = known ?? this.idFor(ev.identity_uuid);
+        this.version[id] = ev.version;
+        // Stored evidence is immutable (it doubles as the node's features): fold into a copy.
+        const prev = this.evidence[id];
+        const next = prev ? copyEvidence(prev, ev.identity_uuid) : emptyEvidence(ev.identity_uuid);
+        addObservation(next, ev.observation);
+        this.evidence[id] = next;
+        this.touch(id);
+        return APPLIED;
       }
       case 'identity.merged': {
         const { winner_uuid: w, loser_uuid: l } = ev;
         if (w === l) return { kind: 'rejected', code: 'merge_cycle', reason: `identity ${w} cannot be merged into itself` };
-        if (this.identities.get(w)?.retired) return retired(w);
-        if (this.identities.get(l)?.retired) return retired(l);
+        if (this.isRetired(w)) return retired(w);
+        if (this.isRetired(l)) return retired(l);
         if (this.chainContains(w, l)) {
           return { kind: 'rejected', code: 'merge_cycle', reason: `merging ${l} into ${w} would close a cycle: ${w} is already merged into ${l}` };
         }
-        const ls = this.state(l);
-        if (ls.mergedInto === w) return { kind: 'applied' };
-        this.touch(l);
-        if (ls.mergedInto !== null) this.identities.get(ls.mergedInto)!.children!.delete(l);
-        ls.mergedInto = w;
-        const ws = this.state(w);
-        (ws.children ??= new Set()).add(l);
-        this.touch(l);
-        return { kind: 'applied' };
+        const li = this.idFor(l);
+        const wi = this.idFor(w);
+        if (this.parent[li] === wi) return APPLIED;
+        this.touch(li);
+        const old = this.parent[li];
+        if (old >= 0) removeChild(this.children[old]!, li);
+        this.parent[li] = wi;
+        (this.children[wi] ??= []).push(li);
+        this.touch(li);
+        return APPLIED;
       }
       case 'identity.unmerged': {
         const { resurrected_uuid: r, former_winner_uuid: w } = ev;
-        const rs = this.identities.get(r);
+        const ri = this.identities.get(r);
+        const wi = this.identities.get(w);
         // Not merged into that winner (already unmerged, or never merged): nothing to undo.
-        if (!rs || rs.mergedInto !== w) return { kind: 'applied' };
-        this.touch(r);
-        rs.mergedInto = null;
-        this.identities.get(w)!.children!.delete(r);
-        this.touched.add(r);
-        return { kind: 'applied' };
+        if (ri === undefined || wi === undefined || this.parent[ri] !== wi) return APPLIED;
+        this.touch(ri);
+        this.parent[ri] = -1;
+        removeChild(this.children[wi]!, ri);
+        this.mark(ri);
+        return APPLIED;
       }
       case 'identity.retired': {
-        const s = this.state(ev.identity_uuid);
-        if (s.retired) return { kind: 'applied' };
-        this.touch(ev.identity_uuid);
-        s.retired = true;
-        return { kind: 'applied' };
+        const id = this.idFor(ev.identity_uuid);
+        if (this.retiredFlag[id]) return APPLIED;
+        this.touch(id);
+        this.retiredFlag[id] = 1;
+        return APPLIED;
       }
     }
   }
 
   /** True when `target` is on the merge chain starting at `from` (inclusive). */
   private chainContains(from: string, target: string): boolean {
-    let u: string | null = from;
-    while (u !== null) {
-      if (u === target) return true;
-      u = this.identities.get(u)?.mergedInto ?? null;
-    }
+    if (from === target) return true;
+    const f = this.identities.get(from);
+    const t = this.identities.get(target);
+    if (f === undefined || t === undefined) return false;
+    for (let u = f; u >= 0; u = this.parent[u]) if (u === t) return true;
     return false;
   }
 
+  isNodeId(id: number): boolean {
+    if (this.retiredFlag[id] || this.parent[id] >= 0) return false;
+    const ch = this.children[id];
+    return this.version[id] > 0 || (ch !== null && ch.length > 0);
+  }
+
   isNode(uuid: string): boolean {
-    const s = this.identities.get(uuid);
-    if (!s || s.retired || s.mergedInto !== null) return false;
-    return s.version > 0 || (s.children !== null && s.children.size > 0);
+    const id = this.identities.get(uuid);
+    return id !== undefined && this.isNodeId(id);
   }
 
   /** Why an identity that was a node no longer is. */
-  removalReason(uuid: string): RemovalReason {
-    const s = this.identities.get(uuid);
-    if (s?.retired) return 'retired';
-    if (s?.mergedInto) return 'merged_upstream';
+  removalReasonOf(id: number): RemovalReason {
+    if (this.retiredFlag[id]) return 'retired';
+    if (this.parent[id] >= 0) return 'merged_upstream';
     return 'no_evidence';
   }
 
+  removalReason(uuid: string): RemovalReason {
+    const id = this.identities.get(uuid);
+    return id === undefined ? 'no_evidence' : this.removalReasonOf(id);
+  }
+
   /** Features of a node: its evidence and that of every non-retired identity merged into it. */
-  features(uuid: string): Features {
+  featuresOf(id: number): Features {
+    const own = this.evidence[id];
+    const ch = this.children[id];
+    if (ch === null || ch.length === 0) return buildFeatures(this.uuids[id], own ? [own] : []);
     const parts: Evidence[] = [];
-    const stack = [uuid];
+    const stack = [id];
     while (stack.length) {
       const u = stack.pop()!;
-      const s = this.identities.get(u);
-      if (!s || s.retired) continue;
-      if (s.evidence) parts.push(s.evidence);
-      if (s.children) for (const c of s.children) stack.push(c);
+      if (this.retiredFlag[u]) continue;
+      const e = this.evidence[u];
+      if (e) parts.push(e);
+      const c = this.children[u];
+      if (c) for (const x of c) stack.push(x);
     }
-    return buildFeatures(uuid, parts);
+    return buildFeatures(this.uuids[id], parts);
+  }
+
+  features(uuid: string): Features {
+    const id = this.identities.get(uuid);
+    return id === undefined ? buildFeatures(uuid, []) : this.featuresOf(id);
+  }
+
+  /** Ids touched since the last call, in touch order. */
+  drainTouchedIds(): number[] {
+    const out = this.touchedList;
+    for (const id of out) this.touchedMark[id] = 0;
+    this.touchedList = [];
+    return out;
   }
 
   /** Identities touched since the last call, sorted. */
   drainTouched(): string[] {
-    const out = [...this.touched].sort();
-    this.touched = new Set();
-    return out;
+    return this.drainTouchedIds().map((id) => this.uuids[id]).sort();
   }
+
+  // ---- snapshot support -------------------------------------------------------------------
+
+  stateOf(id: number): { version: number; evidence: Evidence | null; mergedInto: string | null; retired: boolean } {
+    const p = this.parent[id];
+    return { version: this.version[id], evidence: this.evidence[id], mergedInto: p >= 0 ? this.uuids[p] : null, retired: this.retiredFlag[id] === 1 };
+  }
+
+  /** Restores one identity (merge pointers are linked by `linkRestored`). */
+  restoreIdentity(uuid: string, version: number, evidence: Evidence | null, retired: boolean): void {
+    const id = this.idFor(uuid);
+    this.version[id] = version;
+    this.evidence[id] = evidence;
+    this.retiredFlag[id] = retired ? 1 : 0;
+  }
+
+  restoreMerge(loser: string, winner: string): void {
+    const li = this.idFor(loser);
+    const wi = this.idFor(winner);
+    this.parent[li] = wi;
+    (this.children[wi] ??= []).push(li);
+  }
+}
+
+function removeChild(list: number[], v: number): void {
+  const i = list.indexOf(v);
+  if (i >= 0) list.splice(i, 1);
 }
 
 function retired(uuid: string): ApplyResult {

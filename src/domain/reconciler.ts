@@ -10,209 +10,585 @@
  *  5. nothing is emitted for no change (the reference's merge/unmerge oscillation cannot occur:
  *     merges and unmerges are both decided on canonical membership);
  *  6. ties are broken by value (uuid, sequence), never by arrival order.
+ *
+ * Campaigns and identities are dense integers here (campaign uuids are kept as 16 raw bytes).
+ * Before a batch, invariant 1 makes every component exactly one canonical campaign. So a
+ * component the batch did not split is resolved from what the graph recorded while it grew (the
+ * pre-batch campaigns it absorbed, its new nodes): present campaigns, merges and assignments
+ * come out without walking its members. Components a split touched are walked in full, as are
+ * the campaigns they held.
  */
-import type { CampaignEventType, EdgeEvidence, PayloadByType, RemovalReason } from './campaign-events.ts';
-import { campaignId } from './ids.ts';
+import type { CampaignEventType, PayloadByType, RemovalReason } from './campaign-events.ts';
+import { growF64, growI32 } from './columns.ts';
+import type { ComponentGraph } from './components.ts';
+import { campaignIdInto, formatUuid, parseUuid } from './ids.ts';
 
-export interface CampaignState {
+/** Emits one event; `evidence` are edge ids in Kruskal order. Returns the event's sequence. */
+export type Emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]) => number;
+
+export interface CampaignView {
   readonly uuid: string;
-  /** sequence of its `campaign.formed` event: the age used to pick merge winners */
   readonly formedSeq: number;
-  mergedInto: string | null;
-  readonly children: Set<string>;
-  /** identities literally assigned to this campaign */
-  readonly members: Set<string>;
+  readonly mergedInto: string | null;
+  readonly children: ReadonlySet<string>;
+  readonly members: ReadonlySet<string>;
 }
-
-export interface Assignment {
-  campaign: string;
-  /** sequence of the event that assigned it: "earliest-assigned" tie-break of invariant 3 */
-  seq: number;
-}
-
-/** What the reconciler needs to know about the graph after the batch. */
-export interface PartitionView {
-  /** component key of a node: equal keys ⇔ same component */
-  componentKey(u: string): string | number;
-  /** spanning evidence for a set of members: maximum spanning forest edges, deterministic order */
-  spanning(members: readonly string[]): readonly EdgeEvidence[];
-}
-
-export type Emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly EdgeEvidence[]) => number;
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class Reconciler {
-  readonly campaigns = new Map<string, CampaignState>();
-  readonly assignment = new Map<string, Assignment>();
-  readonly founded = new Map<string, number>();
+  // ---- campaigns (dense ids)
+  private count = 0;
+  private uuidBytes = new Uint8Array(0);
+  private formedSeq = new Float64Array(0);
+  private mergedIntoCol = new Int32Array(0);
+  /** children of a campaign: intrusive doubly linked list (first child, siblings) */
+  private firstChild = new Int32Array(0);
+  private nextSib = new Int32Array(0);
+  private prevSib = new Int32Array(0);
+  /** own members of a campaign: intrusive doubly linked list over identities */
+  private firstMember = new Int32Array(0);
+  /** live identities whose canonical chain passes through the campaign (its own and its children's) */
+  private subtotal = new Int32Array(0);
+  private mergedCount = 0;
+  private byUuid: Map<string, number> | null = null;
+  // ---- identities (the projection's dense ids)
+  private nodeCamp = new Int32Array(0);
+  private nodeSeq = new Float64Array(0);
+  private nextMember = new Int32Array(0);
+  private prevMember = new Int32Array(0);
+  private foundedCol = new Int32Array(0);
+  private markCol = new Int32Array(0);
+  private markToken = 0;
 
-  canonical(campaign: string): string {
-    let c = campaign;
-    for (let s = this.campaigns.get(c); s?.mergedInto; s = this.campaigns.get(c)) c = s.mergedInto;
+  constructor(readonly uuidOf: (id: number) => string, private readonly idOf: (uuid: string) => number | undefined) {}
+
+  /** A read-only view by campaign uuid (tests, diagnostics). */
+  readonly campaigns: ReadonlyMap<string, CampaignView> = new CampaignsView(this);
+
+  get size(): number {
+    return this.count;
+  }
+
+  get merged(): number {
+    return this.mergedCount;
+  }
+
+  ensureNode(id: number): void {
+    if (id < this.nodeCamp.length) return;
+    this.nodeCamp = growI32(this.nodeCamp, id + 1, -1);
+    this.nodeSeq = growF64(this.nodeSeq, id + 1);
+    this.nextMember = growI32(this.nextMember, id + 1, -1);
+    this.prevMember = growI32(this.prevMember, id + 1, -1);
+    this.foundedCol = growI32(this.foundedCol, id + 1);
+    this.markCol = growI32(this.markCol, id + 1);
+  }
+
+  // =========================================================================================
+  // campaign access
+
+  uuid(c: number): string {
+    return formatUuid(this.uuidBytes, 16 * c);
+  }
+
+  /** Compares two campaigns by uuid (byte order = canonical string order). */
+  readonly byUuidOrder = (x: number, y: number): number => {
+    const b = this.uuidBytes;
+    const ox = 16 * x;
+    const oy = 16 * y;
+    for (let i = 0; i < 16; i++) {
+      const d = b[ox + i] - b[oy + i];
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+
+  idOfCampaign(uuid: string): number | undefined {
+    if (!this.byUuid) {
+      this.byUuid = new Map();
+      for (let c = 0; c < this.count; c++) this.byUuid.set(this.uuid(c), c);
+    }
+    return this.byUuid.get(uuid);
+  }
+
+  formedSeqOf(c: number): number {
+    return this.formedSeq[c];
+  }
+
+  mergedIntoOf(c: number): number {
+    return this.mergedIntoCol[c];
+  }
+
+  childrenIds(c: number): number[] {
+    const out: number[] = [];
+    for (let x = this.firstChild[c]; x >= 0; x = this.nextSib[x]) out.push(x);
+    return out;
+  }
+
+  ownMembers(c: number): number[] {
+    const out: number[] = [];
+    for (let u = this.firstMember[c]; u >= 0; u = this.nextMember[u]) out.push(u);
+    return out;
+  }
+
+  canonicalId(c: number): number {
+    while (this.mergedIntoCol[c] >= 0) c = this.mergedIntoCol[c];
     return c;
   }
 
-  campaignOf(identity: string): string | undefined {
-    const a = this.assignment.get(identity);
-    return a ? this.canonical(a.campaign) : undefined;
+  canonical(campaign: string): string {
+    const c = this.idOfCampaign(campaign);
+    return c === undefined ? campaign : this.uuid(this.canonicalId(c));
   }
 
-  /** Live identities whose canonical campaign is `c` (c's own and those of campaigns merged into it). */
-  canonicalMembers(c: string): string[] {
-    const out: string[] = [];
+  /** Canonical campaign of an identity, -1 when unassigned. */
+  campaignIdOf(u: number): number {
+    const c = u < this.nodeCamp.length ? this.nodeCamp[u] : -1;
+    return c < 0 ? -1 : this.canonicalId(c);
+  }
+
+  /** The campaign an identity is literally assigned to (not followed to its canonical), -1 = none. */
+  assignedTo(u: number): number {
+    return u < this.nodeCamp.length ? this.nodeCamp[u] : -1;
+  }
+
+  assignedSeq(u: number): number {
+    return this.nodeSeq[u];
+  }
+
+  campaignOf(identity: string): string | undefined {
+    const u = this.idOf(identity);
+    if (u === undefined) return undefined;
+    const c = this.campaignIdOf(u);
+    return c < 0 ? undefined : this.uuid(c);
+  }
+
+  /** Live identities whose canonical campaign is c's (c's own and those of campaigns merged into it). */
+  canonicalMemberIds(c: number): number[] {
+    const out: number[] = [];
     const stack = [c];
     while (stack.length) {
-      const s = this.campaigns.get(stack.pop()!)!;
-      for (const m of s.members) out.push(m);
-      for (const ch of s.children) stack.push(ch);
+      const s = stack.pop()!;
+      for (let u = this.firstMember[s]; u >= 0; u = this.nextMember[u]) out.push(u);
+      for (let x = this.firstChild[s]; x >= 0; x = this.nextSib[x]) stack.push(x);
     }
-    return out.sort(cmp);
+    return out;
   }
 
+  canonicalMembers(c: string): string[] {
+    const id = this.idOfCampaign(c);
+    return id === undefined ? [] : this.canonicalMemberIds(id).map(this.uuidOf).sort();
+  }
+
+  /** Live members under c (including merged-in campaigns). */
+  liveCount(c: number): number {
+    return this.subtotal[c];
+  }
+
+  /** Some live identity under c (its own or a merged-in campaign's), -1 when none. */
+  anyLiveMember(c: number): number {
+    if (this.subtotal[c] === 0) return -1;
+    const stack = [c];
+    while (stack.length) {
+      const s = stack.pop()!;
+      if (this.firstMember[s] >= 0) return this.firstMember[s];
+      for (let x = this.firstChild[s]; x >= 0; x = this.nextSib[x]) if (this.subtotal[x] > 0) stack.push(x);
+    }
+    return -1;
+  }
+
+  founded(u: number): number {
+    return this.foundedCol[u];
+  }
+
+  // =========================================================================================
+  // mutation primitives
+
+  private newCampaign(founder: number): number {
+    const c = this.count++;
+    if (c >= this.formedSeq.length) {
+      const n = Math.max(c + 1, this.formedSeq.length * 2, 1024);
+      this.formedSeq = growF64(this.formedSeq, n);
+      this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
+      this.firstChild = growI32(this.firstChild, n, -1);
+      this.nextSib = growI32(this.nextSib, n, -1);
+      this.prevSib = growI32(this.prevSib, n, -1);
+      this.firstMember = growI32(this.firstMember, n, -1);
+      this.subtotal = growI32(this.subtotal, n);
+      const b = new Uint8Array(16 * this.formedSeq.length);
+      b.set(this.uuidBytes);
+      this.uuidBytes = b;
+    }
+    const n = this.foundedCol[founder]++;
+    campaignIdInto(this.uuidOf(founder), n, this.uuidBytes, 16 * c);
+    this.byUuid?.set(this.uuid(c), c);
+    return c;
+  }
+
+  private adjust(c: number, d: number): void {
+    for (let x = c; x >= 0; x = this.mergedIntoCol[x]) this.subtotal[x] += d;
+  }
+
+  private addMember(c: number, u: number): void {
+    const h = this.firstMember[c];
+    this.nextMember[u] = h;
+    this.prevMember[u] = -1;
+    if (h >= 0) this.prevMember[h] = u;
+    this.firstMember[c] = u;
+    this.nodeCamp[u] = c;
+    this.adjust(c, 1);
+  }
+
+  private dropMember(c: number, u: number): void {
+    const p = this.prevMember[u];
+    const n = this.nextMember[u];
+    if (p >= 0) this.nextMember[p] = n;
+    else this.firstMember[c] = n;
+    if (n >= 0) this.prevMember[n] = p;
+    this.nextMember[u] = -1;
+    this.prevMember[u] = -1;
+    this.nodeCamp[u] = -1;
+    this.adjust(c, -1);
+  }
+
+  private assign(u: number, c: number, seq: number): void {
+    if (this.nodeCamp[u] >= 0) this.dropMember(this.nodeCamp[u], u);
+    this.addMember(c, u);
+    this.nodeSeq[u] = seq;
+  }
+
+  private mergeInto(loser: number, winner: number): void {
+    this.mergedIntoCol[loser] = winner;
+    const h = this.firstChild[winner];
+    this.nextSib[loser] = h;
+    this.prevSib[loser] = -1;
+    if (h >= 0) this.prevSib[h] = loser;
+    this.firstChild[winner] = loser;
+    this.adjust(winner, this.subtotal[loser]);
+    this.mergedCount++;
+  }
+
+  private unmergeFrom(l: number, k: number): void {
+    const p = this.prevSib[l];
+    const n = this.nextSib[l];
+    if (p >= 0) this.nextSib[p] = n;
+    else this.firstChild[k] = n;
+    if (n >= 0) this.prevSib[n] = p;
+    this.nextSib[l] = -1;
+    this.prevSib[l] = -1;
+    this.adjust(k, -this.subtotal[l]);
+    this.mergedIntoCol[l] = -1;
+    this.mergedCount--;
+  }
+
+  // =========================================================================================
+  // reconciliation
+
   /**
-   * @param removed identities that left the graph this batch, sorted
-   * @param components the post-batch components that contain a changed node, members sorted,
-   *        components sorted by their smallest member
+   * @param removed identities that left the graph this batch, sorted by uuid
+   * @param dirty nodes whose features changed (new nodes included)
    * @returns canonical campaigns whose membership or composition changed
    */
-  reconcile(
-    removed: ReadonlyArray<{ uuid: string; reason: RemovalReason }>,
-    components: ReadonlyArray<readonly string[]>,
-    view: PartitionView,
-    emit: Emit,
-  ): Set<string> {
-    const changed = new Set<string>();
+  reconcile(removed: ReadonlyArray<{ id: number; reason: RemovalReason }>, dirty: readonly number[], graph: ComponentGraph, emit: Emit): Set<number> {
+    const changed = new Set<number>();
 
-    for (const { uuid, reason } of removed) {
-      const a = this.assignment.get(uuid);
-      if (!a) continue;
-      const k = this.canonical(a.campaign);
-      emit('campaign.identity.removed', { campaign_uuid: k, identity_uuid: uuid, reason });
-      this.campaigns.get(a.campaign)!.members.delete(uuid);
-      this.assignment.delete(uuid);
+    for (const { id, reason } of removed) {
+      const a = this.nodeCamp[id];
+      if (a < 0) continue;
+      const k = this.canonicalId(a);
+      emit('campaign.identity.removed', { campaign_uuid: this.uuid(k), identity_uuid: this.uuidOf(id), reason });
+      this.dropMember(a, id);
       changed.add(k);
     }
 
-    // Splits: resolved per canonical campaign, oldest first, before anything joins.
-    const movers = new Map<string, string>();
-    const touched = new Set<string>();
-    for (const comp of components) for (const u of comp) {
-      const k = this.campaignOf(u);
-      if (k !== undefined) touched.add(k);
+    // Splits: resolved per canonical campaign, oldest first, before anything joins. Only a
+    // component a split touched can hold a campaign that fell apart.
+    const movers = new Map<number, number>();
+    const taintedReps = new Map<number, number>();
+    for (const u of graph.taintedPieces()) {
+      const key = graph.compKey(u);
+      if (!taintedReps.has(key)) taintedReps.set(key, u);
     }
-    const byAge = [...touched].sort((a, b) => this.campaigns.get(a)!.formedSeq - this.campaigns.get(b)!.formedSeq);
-    for (const k of byAge) this.resolveSplit(k, view, emit, movers, changed);
+    if (taintedReps.size) {
+      const touched = new Set<number>();
+      for (const rep of taintedReps.values()) {
+        for (const u of graph.membersOfId(rep)) {
+          const k = this.campaignIdOf(u);
+          if (k >= 0) touched.add(k);
+        }
+      }
+      const byAge = [...touched].sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
+      for (const k of byAge) this.resolveSplit(k, graph, emit, movers, changed);
+    }
 
-    for (const members of components) this.joinComponent(members, view, emit, movers, changed);
+    // Components where something may join, in ascending order of their smallest member.
+    const reps = new Map<number, number>(taintedReps);
+    const fresh = new Map<number, number[]>();
+    for (const u of dirty) {
+      const key = graph.compKey(u);
+      if (!reps.has(key)) reps.set(key, u);
+      if (this.nodeCamp[u] < 0) {
+        const list = fresh.get(key);
+        if (list) list.push(u);
+        else fresh.set(key, [u]);
+      }
+    }
+    for (const u of movers.keys()) {
+      const key = graph.compKey(u);
+      if (!reps.has(key)) reps.set(key, u);
+    }
+    const order = [...reps.values()].map((u) => {
+      const m = graph.compMin(u);
+      return { rep: u, min: this.uuidOf(m) };
+    });
+    if (order.length > 1) order.sort((x, y) => (x.min < y.min ? -1 : x.min > y.min ? 1 : 0));
+    for (const { rep } of order) {
+      const key = graph.compKey(rep);
+      this.joinComponent(rep, graph, fresh.get(key) ?? [], emit, movers, changed);
+    }
     return changed;
   }
 
-  private resolveSplit(k: string, view: PartitionView, emit: Emit, movers: Map<string, string>, changed: Set<string>): void {
-    let members = this.canonicalMembers(k);
-    const fragmentsOf = (us: readonly string[]) => new Set(us.map((u) => view.componentKey(u)));
+  private resolveSplit(k: number, graph: ComponentGraph, emit: Emit, movers: Map<number, number>, changed: Set<number>): void {
+    let members = this.canonicalMemberIds(k);
+    const fragmentsOf = (us: readonly number[]) => {
+      const s = new Set<number>();
+      for (const u of us) s.add(graph.compKey(u));
+      return s;
+    };
     if (fragmentsOf(members).size <= 1) return;
     changed.add(k);
 
-    const k_ = this.campaigns.get(k)!;
-    const children = [...k_.children].sort((a, b) => this.campaigns.get(a)!.formedSeq - this.campaigns.get(b)!.formedSeq);
+    const children = this.childrenIds(k).sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
     for (const l of children) {
-      const sub = this.canonicalMembers(l);
+      const sub = this.canonicalMemberIds(l);
       if (sub.length === 0) continue;
-      const subSet = new Set(sub);
-      const rest = members.filter((u) => !subSet.has(u));
+      const t = ++this.markToken;
+      for (const u of sub) this.markCol[u] = t;
+      const rest = members.filter((u) => this.markCol[u] !== t);
       if (rest.length === 0) continue;
       const restFrags = fragmentsOf(rest);
-      if (sub.some((u) => restFrags.has(view.componentKey(u)))) continue;
-      k_.children.delete(l);
-      this.campaigns.get(l)!.mergedInto = null;
-      emit('campaign.unmerged', { resurrected_uuid: l, former_winner_uuid: k });
+      if (sub.some((u) => restFrags.has(graph.compKey(u)))) continue;
+      this.unmergeFrom(l, k);
+      emit('campaign.unmerged', { resurrected_uuid: this.uuid(l), former_winner_uuid: this.uuid(k) });
       changed.add(l);
-      this.resolveSplit(l, view, emit, movers, changed);
+      this.resolveSplit(l, graph, emit, movers, changed);
       members = rest;
     }
 
-    const frags = new Map<string | number, string[]>();
+    const frags = new Map<number, number[]>();
     for (const u of members) {
-      const key = view.componentKey(u);
+      const key = graph.compKey(u);
       const list = frags.get(key);
       if (list) list.push(u);
       else frags.set(key, [u]);
     }
     if (frags.size <= 1) return;
     // The majority fragment keeps the campaign; a tie goes to the earliest-assigned member's.
-    const earliest = (us: string[]) =>
+    const earliest = (us: number[]) =>
       us.reduce((best, u) => {
-        const a = this.assignment.get(u)!.seq;
-        const b = this.assignment.get(best)!.seq;
-        return a < b || (a === b && u < best) ? u : best;
+        const a = this.nodeSeq[u];
+        const b = this.nodeSeq[best];
+        return a < b || (a === b && this.uuidOf(u) < this.uuidOf(best)) ? u : best;
       });
-    let keeper: string[] | null = null;
+    let keeper: number[] | null = null;
     for (const list of frags.values()) {
       if (!keeper || list.length > keeper.length) keeper = list;
       else if (list.length === keeper.length) {
         const e1 = earliest(list);
         const e0 = earliest(keeper);
-        const s1 = this.assignment.get(e1)!.seq;
-        const s0 = this.assignment.get(e0)!.seq;
-        if (s1 < s0 || (s1 === s0 && e1 < e0)) keeper = list;
+        const s1 = this.nodeSeq[e1];
+        const s0 = this.nodeSeq[e0];
+        if (s1 < s0 || (s1 === s0 && this.uuidOf(e1) < this.uuidOf(e0))) keeper = list;
       }
     }
-    const keep = new Set(keeper!);
-    for (const u of members) if (!keep.has(u)) movers.set(u, k);
+    const t = ++this.markToken;
+    for (const u of keeper!) this.markCol[u] = t;
+    for (const u of members) if (this.markCol[u] !== t) movers.set(u, k);
   }
 
   private joinComponent(
-    members: readonly string[], view: PartitionView, emit: Emit, movers: Map<string, string>, changed: Set<string>,
+    rep: number, graph: ComponentGraph, freshNodes: number[], emit: Emit, movers: Map<number, number>, changed: Set<number>,
   ): void {
-    const present = new Set<string>();
-    const unassigned: string[] = [];
-    for (const u of members) {
-      const k = movers.has(u) ? undefined : this.campaignOf(u);
-      if (k === undefined) unassigned.push(u);
-      else present.add(k);
-    }
-    if (present.size === 0) {
-      const founder = members[0];
-      const n = this.founded.get(founder) ?? 0;
-      this.founded.set(founder, n + 1);
-      const uuid = campaignId(founder, n);
-      const seq = emit('campaign.formed', { campaign_uuid: uuid, identity_uuids: [...members] }, view.spanning(members));
-      this.campaigns.set(uuid, { uuid, formedSeq: seq, mergedInto: null, children: new Set(), members: new Set() });
-      changed.add(uuid);
+    const tainted = graph.isTainted(rep);
+    const byUuid = (a: number, b: number) => {
+      const x = this.uuidOf(a);
+      const y = this.uuidOf(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    };
+    let present: Set<number>;
+    let unassigned: number[];
+    let members: number[] | null = null;
+    if (tainted) {
+      members = [...graph.membersOfId(rep)].sort(byUuid);
+      present = new Set();
+      unassigned = [];
       for (const u of members) {
-        const prior = movers.get(u) ?? null;
-        this.assign(u, uuid, seq);
-        emit('identity.campaign.assigned', { identity_uuid: u, campaign_uuid: uuid, prior_campaign_uuid: prior });
+        const k = movers.has(u) ? -1 : this.campaignIdOf(u);
+        if (k < 0) unassigned.push(u);
+        else present.add(k);
+      }
+    } else {
+      // Untouched by splits: the component is the pre-batch campaigns it absorbed plus new nodes.
+      present = new Set(graph.labels(rep));
+      unassigned = freshNodes;
+      if (unassigned.length > 1) unassigned.sort(byUuid);
+    }
+
+    if (present.size === 0) {
+      members ??= unassigned;
+      const founder = members[0];
+      const c = this.newCampaign(founder);
+      const uuid = this.uuid(c);
+      const seq = emit('campaign.formed', { campaign_uuid: uuid, identity_uuids: members.map(this.uuidOf) }, graph.spanningEdges(rep));
+      this.formedSeq[c] = seq;
+      changed.add(c);
+      for (const u of members) {
+        const prior = movers.get(u);
+        this.assign(u, c, seq);
+        emit('identity.campaign.assigned', {
+          identity_uuid: this.uuidOf(u), campaign_uuid: uuid, prior_campaign_uuid: prior === undefined ? null : this.uuid(prior),
+        });
       }
       return;
     }
-    const byAge = [...present].sort((a, b) => this.campaigns.get(a)!.formedSeq - this.campaigns.get(b)!.formedSeq);
+    const byAge = [...present];
+    if (byAge.length > 1) byAge.sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
     const winner = byAge[0];
-    let span: readonly EdgeEvidence[] | null = null;
-    const spanning = () => (span ??= view.spanning(members));
+    const winnerUuid = this.uuid(winner);
     if (byAge.length > 1 || unassigned.length > 0) changed.add(winner);
-    for (const loser of byAge.slice(1)) {
-      const lm = new Set(this.canonicalMembers(loser));
-      const bridge = spanning().filter((e) => lm.has(e.a) !== lm.has(e.b));
-      this.campaigns.get(loser)!.mergedInto = winner;
-      this.campaigns.get(winner)!.children.add(loser);
-      emit('campaign.merged', { winner_uuid: winner, loser_uuid: loser }, bridge);
+    for (let i = 1; i < byAge.length; i++) {
+      const loser = byAge[i];
+      const bridge = this.bridge(loser, byAge, i, unassigned, members, rep, graph);
+      this.mergeInto(loser, winner);
+      emit('campaign.merged', { winner_uuid: winnerUuid, loser_uuid: this.uuid(loser) }, bridge);
     }
     for (const u of unassigned) {
-      const prior = movers.get(u) ?? null;
-      const ev = spanning().filter((e) => e.a === u || e.b === u);
-      const seq = emit('campaign.identity.assigned', { campaign_uuid: winner, identity_uuid: u, prior_campaign_uuid: prior }, ev);
+      const prior = movers.get(u);
+      const priorUuid = prior === undefined ? null : this.uuid(prior);
+      const ev: number[] = [];
+      graph.forEachTreeEdge(u, (e) => ev.push(e));
+      if (ev.length > 1) ev.sort(graph.strongerFirst);
+      const seq = emit('campaign.identity.assigned', { campaign_uuid: winnerUuid, identity_uuid: this.uuidOf(u), prior_campaign_uuid: priorUuid }, ev);
       this.assign(u, winner, seq);
-      emit('identity.campaign.assigned', { identity_uuid: u, campaign_uuid: winner, prior_campaign_uuid: prior });
-      if (prior) changed.add(prior);
+      emit('identity.campaign.assigned', { identity_uuid: this.uuidOf(u), campaign_uuid: winnerUuid, prior_campaign_uuid: priorUuid });
+      if (prior !== undefined) changed.add(prior);
     }
   }
 
-  private assign(u: string, campaign: string, seq: number): void {
-    const old = this.assignment.get(u);
-    if (old) this.campaigns.get(old.campaign)!.members.delete(u);
-    this.assignment.set(u, { campaign, seq });
-    this.campaigns.get(campaign)!.members.add(u);
+  /**
+   * Spanning-forest edges of the component crossing between `loser`'s canonical members and the
+   * rest, in Kruskal order. Walks whichever side is smaller.
+   */
+  private bridge(
+    loser: number, byAge: readonly number[], i: number, unassigned: readonly number[], members: readonly number[] | null,
+    rep: number, graph: ComponentGraph,
+  ): number[] {
+    const t = ++this.markToken;
+    const mark = this.markCol;
+    const out: number[] = [];
+    const collect = (side: Iterable<number>) => {
+      for (const x of side) {
+        graph.forEachTreeEdge(x, (e) => {
+          const other = graph.edgeA(e) === x ? graph.edgeB(e) : graph.edgeA(e);
+          if (mark[other] !== t) out.push(e);
+        });
+      }
+    };
+    if (members) {
+      // Split-touched component: decide membership per member.
+      const side: number[] = [];
+      for (const x of members) if (this.campaignIdOf(x) === loser) { mark[x] = t; side.push(x); }
+      collect(side);
+    } else if (2 * this.subtotal[loser] <= graph.compSize(rep)) {
+      const side = this.canonicalMemberIds(loser);
+      for (const x of side) mark[x] = t;
+      collect(side);
+    } else {
+      const side: number[] = [...unassigned];
+      for (let j = 0; j < byAge.length; j++) if (j !== i && (j === 0 || j > i)) side.push(...this.canonicalMemberIds(byAge[j]));
+      for (const x of side) mark[x] = t;
+      collect(side);
+    }
+    if (out.length > 1) out.sort(graph.strongerFirst);
+    return out;
+  }
+
+  // =========================================================================================
+  // snapshot support
+
+  restoreCampaign(uuid: string, formedSeq: number): number {
+    const c = this.count++;
+    if (c >= this.formedSeq.length) {
+      const n = Math.max(c + 1, this.formedSeq.length * 2, 1024);
+      this.formedSeq = growF64(this.formedSeq, n);
+      this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
+      this.firstChild = growI32(this.firstChild, n, -1);
+      this.nextSib = growI32(this.nextSib, n, -1);
+      this.prevSib = growI32(this.prevSib, n, -1);
+      this.firstMember = growI32(this.firstMember, n, -1);
+      this.subtotal = growI32(this.subtotal, n);
+      const b = new Uint8Array(16 * this.formedSeq.length);
+      b.set(this.uuidBytes);
+      this.uuidBytes = b;
+    }
+    this.uuidBytes.set(parseUuid(uuid), 16 * c);
+    this.formedSeq[c] = formedSeq;
+    this.byUuid?.set(this.uuid(c), c);
+    return c;
+  }
+
+  restoreMerge(loser: number, winner: number): void {
+    this.mergeInto(loser, winner);
+  }
+
+  restoreAssignment(u: number, c: number, seq: number): void {
+    this.ensureNode(u);
+    this.assign(u, c, seq);
+  }
+
+  restoreFounded(u: number, n: number): void {
+    this.ensureNode(u);
+    this.foundedCol[u] = n;
+  }
+}
+
+/** `reconciler.campaigns`: a live, read-only map view keyed by campaign uuid. */
+class CampaignsView implements ReadonlyMap<string, CampaignView> {
+  constructor(private readonly r: Reconciler) {}
+
+  get size(): number {
+    return this.r.size;
+  }
+  has(uuid: string): boolean {
+    return this.r.idOfCampaign(uuid) !== undefined;
+  }
+  get(uuid: string): CampaignView | undefined {
+    const c = this.r.idOfCampaign(uuid);
+    return c === undefined ? undefined : this.view(c);
+  }
+  private view(c: number): CampaignView {
+    const r = this.r;
+    const m = r.mergedIntoOf(c);
+    return {
+      uuid: r.uuid(c),
+      formedSeq: r.formedSeqOf(c),
+      mergedInto: m >= 0 ? r.uuid(m) : null,
+      children: new Set(r.childrenIds(c).map((x) => r.uuid(x))),
+      members: new Set(r.ownMembers(c).map((u) => r.uuidOf(u))),
+    };
+  }
+  *entries(): MapIterator<[string, CampaignView]> {
+    for (let c = 0; c < this.r.size; c++) yield [this.r.uuid(c), this.view(c)];
+  }
+  *keys(): MapIterator<string> {
+    for (let c = 0; c < this.r.size; c++) yield this.r.uuid(c);
+  }
+  *values(): MapIterator<CampaignView> {
+    for (let c = 0; c < this.r.size; c++) yield this.view(c);
+  }
+  forEach(cb: (value: CampaignView, key: string, map: ReadonlyMap<string, CampaignView>) => void, thisArg?: unknown): void {
+    for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, CampaignView]> {
+    return this.entries();
   }
 }

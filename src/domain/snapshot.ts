@@ -1,30 +1,27 @@
 /**
  * Engine snapshots as plain JSON. Only source state is stored (evidence, merge forest,
  * versions, seen event ids, campaigns, assignments, last emitted profiles); features, the
- * candidate index and the edges are re-derived on restore, so a snapshot can never disagree
- * with the clustering it restores.
+ * candidate index, the edges, the components and the spanning forest are re-derived on restore,
+ * so a snapshot can never disagree with the clustering it restores.
+ *
+ * Version 2: compact tuples; evidence in its canonical (sorted) form; profiles with epoch times.
  */
-import type { CampaignProfile } from './campaign-profile.ts';
-import type { Evidence, PhaseMark } from './features.ts';
+import type { StoredProfile, ProfileStore } from './campaign-profile.ts';
+import { evidenceFromParts, evidenceToParts, type EvidenceParts } from './features.ts';
 import type { ScoringProfile } from './profile.ts';
 import type { Projection } from './projection.ts';
 import type { Reconciler } from './reconciler.ts';
 
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
-interface EvidenceJson {
-  asns?: number[]; tools?: string[]; payloads?: string[]; c2?: string[]; deckies?: string[];
-  first?: Array<[string, PhaseMark]>; last?: Array<[string, PhaseMark]>; windows?: number[];
-  kdCounts?: number[]; kdN?: number; firstActivity?: number; lastActivity?: number; selfAccess?: boolean;
-}
+type EvidenceJson = EvidenceParts;
 
-interface IdentityJson {
-  uuid: string; version: number; evidence: EvidenceJson | null; mergedInto: string | null; retired: boolean;
-}
-
-interface CampaignJson {
-  uuid: string; formedSeq: number; mergedInto: string | null; members: string[];
-}
+/** [uuid, version, evidence, merged into, retired] */
+type IdentityJson = [string, number, EvidenceJson | null, string | null, 0 | 1];
+/** [uuid, formation sequence, merged into] */
+type CampaignJson = [string, number, string | null];
+/** [campaign, first, last, confidence, payloads, c2, deckies, asns] */
+type ProfileJson = [string, number | null, number | null, number, string[], string[], string[], number[]];
 
 export interface EngineSnapshot {
   snapshot_version: number;
@@ -33,46 +30,38 @@ export interface EngineSnapshot {
   identities: IdentityJson[];
   seen: string[];
   campaigns: CampaignJson[];
+  /** [identity, campaign it is literally assigned to, sequence of that assignment] */
   assignment: Array<[string, string, number]>;
   founded: Array<[string, number]>;
-  profiles: Array<[string, CampaignProfile]>;
+  profiles: ProfileJson[];
 }
 
-const arr = <T>(s: Set<T> | null) => (s ? [...s] : undefined);
-
-function evidenceToJson(e: Evidence): EvidenceJson {
-  return {
-    asns: arr(e.asns), tools: arr(e.tools), payloads: arr(e.payloads), c2: arr(e.c2), deckies: arr(e.deckies),
-    first: e.first ? [...e.first] : undefined, last: e.last ? [...e.last] : undefined,
-    windows: e.windows ?? undefined, kdCounts: e.kdCounts ?? undefined, kdN: e.kdN || undefined,
-    firstActivity: Number.isFinite(e.firstActivity) ? e.firstActivity : undefined,
-    lastActivity: Number.isFinite(e.lastActivity) ? e.lastActivity : undefined,
-    selfAccess: e.selfAccess || undefined,
-  };
-}
-
-function evidenceFromJson(j: EvidenceJson): Evidence {
-  const set = <T>(a: T[] | undefined) => (a ? new Set(a) : null);
-  return {
-    asns: set(j.asns), tools: set(j.tools), payloads: set(j.payloads), c2: set(j.c2), deckies: set(j.deckies),
-    first: j.first ? new Map(j.first) : null, last: j.last ? new Map(j.last) : null,
-    windows: j.windows ?? null, kdCounts: j.kdCounts ?? null, kdN: j.kdN ?? 0,
-    firstActivity: j.firstActivity ?? Infinity, lastActivity: j.lastActivity ?? -Infinity,
-    selfAccess: j.selfAccess ?? false,
-  };
-}
+const orNull = (t: number) => (Number.isNaN(t) ? null : t);
 
 export function snapshotState(
-  profile: ScoringProfile, projection: Projection, reconciler: Reconciler,
-  profiles: Map<string, CampaignProfile>, nextSequence: number,
+  profile: ScoringProfile, projection: Projection, reconciler: Reconciler, profiles: ProfileStore, nextSequence: number,
 ): EngineSnapshot {
   const identities: IdentityJson[] = [];
-  for (const [uuid, s] of projection.identities) {
-    identities.push({ uuid, version: s.version, evidence: s.evidence ? evidenceToJson(s.evidence) : null, mergedInto: s.mergedInto, retired: s.retired });
+  for (let id = 0; id < projection.size; id++) {
+    const s = projection.stateOf(id);
+    identities.push([projection.uuidOf(id), s.version, s.evidence ? evidenceToParts(s.evidence) : null, s.mergedInto, s.retired ? 1 : 0]);
   }
   const campaigns: CampaignJson[] = [];
-  for (const c of reconciler.campaigns.values()) {
-    campaigns.push({ uuid: c.uuid, formedSeq: c.formedSeq, mergedInto: c.mergedInto, members: [...c.members] });
+  for (let c = 0; c < reconciler.size; c++) {
+    const m = reconciler.mergedIntoOf(c);
+    campaigns.push([reconciler.uuid(c), reconciler.formedSeqOf(c), m >= 0 ? reconciler.uuid(m) : null]);
+  }
+  const assignment: Array<[string, string, number]> = [];
+  const founded: Array<[string, number]> = [];
+  for (let id = 0; id < projection.size; id++) {
+    const c = reconciler.assignedTo(id);
+    if (c >= 0) assignment.push([projection.uuidOf(id), reconciler.uuid(c), reconciler.assignedSeq(id)]);
+    const n = reconciler.founded(id);
+    if (n > 0) founded.push([projection.uuidOf(id), n]);
+  }
+  const out: ProfileJson[] = [];
+  for (const [c, p] of profiles.entries()) {
+    out.push([reconciler.uuid(c), orNull(p.first), orNull(p.last), p.confidence, [...p.payloads], [...p.c2], [...p.deckies], [...p.asns]]);
   }
   return {
     snapshot_version: SNAPSHOT_VERSION,
@@ -81,39 +70,37 @@ export function snapshotState(
     identities,
     seen: [...projection.seen],
     campaigns,
-    assignment: [...reconciler.assignment].map(([u, a]) => [u, a.campaign, a.seq]),
-    founded: [...reconciler.founded],
-    profiles: [...profiles],
+    assignment,
+    founded,
+    profiles: out,
   };
 }
 
 /** Restores into fresh instances; returns the next sequence. Throws on a foreign snapshot. */
 export function restoreState(
-  raw: unknown, profile: ScoringProfile, projection: Projection, reconciler: Reconciler,
-  profiles: Map<string, CampaignProfile>,
+  raw: unknown, profile: ScoringProfile, projection: Projection, reconciler: Reconciler, profiles: ProfileStore,
 ): number {
   const snap = raw as EngineSnapshot;
   if (!snap || snap.snapshot_version !== SNAPSHOT_VERSION) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
   if (snap.profile !== profile.name) throw new Error(`snapshot was taken with profile "${snap.profile}", engine runs "${profile.name}"`);
-  for (const i of snap.identities) {
-    projection.identities.set(i.uuid, {
-      version: i.version, evidence: i.evidence ? evidenceFromJson(i.evidence) : null,
-      mergedInto: i.mergedInto, children: null, retired: i.retired,
-    });
+  for (const [uuid, version, evidence, , retired] of snap.identities) {
+    projection.restoreIdentity(uuid, version, evidence ? evidenceFromParts(uuid, evidence) : null, retired === 1);
   }
-  for (const [uuid, s] of projection.identities) {
-    if (s.mergedInto) {
-      const w = projection.identities.get(s.mergedInto)!;
-      (w.children ??= new Set()).add(uuid);
-    }
-  }
+  for (const [uuid, , , mergedInto] of snap.identities) if (mergedInto !== null) projection.restoreMerge(uuid, mergedInto);
   for (const id of snap.seen) projection.seen.add(id);
-  for (const c of snap.campaigns) {
-    reconciler.campaigns.set(c.uuid, { uuid: c.uuid, formedSeq: c.formedSeq, mergedInto: c.mergedInto, children: new Set(), members: new Set(c.members) });
+  const idOf = new Map<string, number>();
+  for (const [uuid, formedSeq] of snap.campaigns) idOf.set(uuid, reconciler.restoreCampaign(uuid, formedSeq));
+  for (const [uuid, , mergedInto] of snap.campaigns) if (mergedInto !== null) reconciler.restoreMerge(idOf.get(uuid)!, idOf.get(mergedInto)!);
+  const node = (uuid: string) => {
+    const id = projection.idOf(uuid);
+    if (id === undefined) throw new Error(`snapshot assigns unknown identity ${uuid}`);
+    return id;
+  };
+  for (const [u, c, seq] of snap.assignment) reconciler.restoreAssignment(node(u), idOf.get(c)!, seq);
+  for (const [u, n] of snap.founded) reconciler.restoreFounded(node(u), n);
+  for (const [c, first, last, confidence, payloads, c2, deckies, asns] of snap.profiles) {
+    const p: StoredProfile = { first: first ?? NaN, last: last ?? NaN, confidence, payloads, c2, deckies, asns };
+    profiles.set(idOf.get(c)!, p);
   }
-  for (const c of reconciler.campaigns.values()) if (c.mergedInto) reconciler.campaigns.get(c.mergedInto)!.children.add(c.uuid);
-  for (const [u, c, seq] of snap.assignment) reconciler.assignment.set(u, { campaign: c, seq });
-  for (const [u, n] of snap.founded) reconciler.founded.set(u, n);
-  for (const [c, p] of snap.profiles) profiles.set(c, p);
   return snap.next_sequence;
 }

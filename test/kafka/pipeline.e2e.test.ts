@@ -116,3 +116,45 @@ describe('Kafka pipeline end to end', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('Kafka pipeline without a schema registry', { timeout: 90_000 }, () => {
+  const store = tempStoreDir();
+  after(() => store.remove());
+
+  it('takes NDJSON in, publishes JSON out, and tombstones an identity that leaves every campaign', async () => {
+    const { kafkaBrokers } = await requireServices(['kafka']);
+    const kafka = testKafka(kafkaBrokers!);
+    const topics = testTopics('json');
+    await createTestTopics(kafka, topics, 2);
+    const observed = simulateFixture(NOISE_FLOOR, 19).emitted.events;
+    const embedded = embeddedMembership(observed);
+    const leaver = embedded[0].identity_uuid;
+    const retire = { type: 'identity.retired' as const, event_id: 'retire-1', time: observed[observed.length - 1].time + 60, identity_uuid: leaver };
+    const producer = IdentityProducer.create(kafka, null, topics.identity);
+    const running = await startTestPipeline({ brokers: kafkaBrokers!, registryUrl: null, topics, store: store.dir, group: unique('json'), batchSize: 20 });
+    try {
+      await producer.send(observed, () => 'ndjson');
+      await waitUntilDone(running, store.dir, observed.length);
+      // Retired in a later batch than its observations: it was a member, now it leaves.
+      await producer.send([retire], () => 'ndjson');
+      await waitUntilDone(running, store.dir, observed.length + 1);
+    } finally {
+      await running.stop();
+      await producer.close();
+    }
+    const view = await readStore(store.dir);
+    assert.ok(view.events.some((e) => e.type === 'campaign.identity.removed' && e.payload.identity_uuid === leaver));
+    assert.ok(!view.membership.some((m) => m.identity_uuid === leaver));
+
+    const published = allMessages(await readTopic(kafka, topics.events));
+    assert.equal(new Set(published.map((m) => header(m, 'ce_id'))).size, view.events.length);
+    for (const m of published) {
+      assert.equal(header(m, 'content-type'), 'application/json');
+      assert.deepEqual(JSON.parse(m.value!.toString()), view.events.find((e) => e.event_id === header(m, 'ce_id')));
+    }
+    const last = new Map<string, Buffer | null>();
+    for (const m of allMessages(await readTopic(kafka, topics.assignments)).sort((a, b) => a.offset - b.offset)) last.set(m.key!.toString(), m.value);
+    assert.equal(last.get(leaver), null, 'the leaver has a tombstone');
+    assert.equal([...last.values()].filter((v) => v !== null).length, view.membership.length);
+  });
+});

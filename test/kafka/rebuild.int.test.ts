@@ -25,9 +25,9 @@ describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
   const first = simulateFixture(NOISE_FLOOR, 21).emitted.events;
   const later = benchCorpus(150, 5);
 
-  const rebuild = async (out: string, extra: string[] = []) => {
-    const child = spawnCli(['rebuild', '--from-topic', topics.identity, '--from-beginning', '--out', out,
-      '--brokers', brokers, '--registry', registryUrl, '--batch-size', '40', '--json', ...extra]);
+  const rebuild = async (out: string | null, extra: string[] = [], env: Record<string, string> = {}) => {
+    const child = spawnCli(['rebuild', '--from-topic', topics.identity, '--from-beginning', ...(out === null ? [] : ['--out', out]),
+      '--brokers', brokers, '--registry', registryUrl, '--batch-size', '40', '--json', ...extra], env);
     const { code } = await child.exit;
     return { code, stderr: child.stderr.join('\n'), summary: code === 0 ? JSON.parse(child.stdout.join('')) : null };
   };
@@ -81,6 +81,13 @@ describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
     const fresh = await readStore(out);
     assert.equal(fresh.batches.reduce((n, b) => n + b.input_count, 0), first.length + later.length);
     assert.deepEqual(partitionOf(fresh.membership), partitionOf(embeddedMembership([...first, ...later])));
+  });
+
+  it('writes next to the store named by CAMPAIGNS_STORE when no --out is given', async () => {
+    const { code, stderr, summary } = await rebuild(null, [], { CAMPAIGNS_STORE: live });
+    assert.equal(code, 0, stderr);
+    assert.equal(summary.identical, true);
+    assert.equal((await readStore(`${live}.rebuilt`)).events.length, summary.events_appended);
   });
 
   it('refuses to write into a store that already holds a log', async () => {

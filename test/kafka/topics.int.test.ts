@@ -21,6 +21,7 @@ describe('topic settings', { timeout: 60_000 }, () => {
       assert.deepEqual(report.mismatches, [
         `${names.table}: 1 partitions, configured 2 (left as is)`,
         `${names.table}: cleanup.policy is delete, expected compact (left as is)`,
+        `${names.table}: max.message.bytes is 1048588, expected 8388608 (left as is)`,
       ]);
       const described = await admin.describeConfigs({
         includeSynonyms: false,

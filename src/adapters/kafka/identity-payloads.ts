@@ -53,11 +53,6 @@ export class IdentityPayloadDecoder {
     }));
   }
 
-  /** Forgets unknown ids, so that a replay asks the registry again. */
-  forgetMissing(): void {
-    for (const [id, s] of this.schemas) if (typeof s !== 'string') this.schemas.delete(id);
-  }
-
   /** Synchronous after `prepare` of the same values. */
   decode(value: Buffer | null): DecodedPayload {
     if (value === null || value.length === 0) {

@@ -76,14 +76,15 @@ export interface PartitionSourceDeps {
   readonly quarantine: QuarantineView;
 }
 
-/** Fingerprints kept for the positions the live path hands out (the committer asks at once). */
-const MAX_REMEMBERED = 4_096;
+/** Messages kept for the positions the live path hands out (the committer asks about them at once). */
+const MAX_REMEMBERED = 16_384;
 
 export class KafkaPartitionSource implements IdentitySource {
   readonly name: string;
   readonly locator: string;
   readonly size = null;
-  private readonly remembered = new Map<number, string>();
+  /** Position → the message just before it; digested only when asked (the committer asks once per batch). */
+  private readonly remembered = new Map<number, FetchedMessage>();
 
   constructor(readonly topic: string, readonly partition: number, private readonly deps: PartitionSourceDeps) {
     this.name = sourceNameOf(topic, partition);
@@ -113,7 +114,7 @@ export class KafkaPartitionSource implements IdentitySource {
         ...(d.deadLetterCode !== undefined ? { deadLetterCode: d.deadLetterCode } : {}),
         ...(eventId !== undefined ? { eventId } : {}),
       });
-      this.remember(m.offset + 1, messageFingerprint(m));
+      this.remember(m.offset + 1, m);
       prev = m.offset + 1;
     }
     return out;
@@ -134,7 +135,7 @@ export class KafkaPartitionSource implements IdentitySource {
   async fingerprint(at: InputPosition): Promise<string> {
     if (at.offset === 0) return 'kafka-v1:start';
     const known = this.remembered.get(at.offset);
-    if (known !== undefined) return known;
+    if (known !== undefined) return messageFingerprint(known);
     const o = (await this.deps.reader.offsets()).get(this.partition);
     if (o === undefined || o.high < at.offset) {
       throw new InputError('input_changed', `${this.name} ends at offset ${o?.high ?? 0}, before ${at.offset}, the position already consumed`);
@@ -147,11 +148,11 @@ export class KafkaPartitionSource implements IdentitySource {
     return found ?? `kafka-v1:gap:${at.offset - 1}`;
   }
 
-  private remember(end: number, fingerprint: string): void {
+  private remember(end: number, message: FetchedMessage): void {
     if (this.remembered.size >= MAX_REMEMBERED) {
       const oldest = this.remembered.keys().next().value;
       if (oldest !== undefined) this.remembered.delete(oldest);
     }
-    this.remembered.set(end, fingerprint);
+    this.remembered.set(end, message);
   }
 }

@@ -24,10 +24,49 @@ export interface MessageSender {
   close(): Promise<void>;
 }
 
+/**
+ * Most bytes per produce request. kafkajs writes one record batch per partition per request, and
+ * a broker refuses a record batch over the topic's `max.message.bytes` (1 MiB by default) with
+ * a non-retriable error: a relay catching up on a long log would otherwise build requests no
+ * broker accepts.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+const sizeOf = (m: OutgoingMessage): number => {
+  let n = 64 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [k, v] of Object.entries(m.headers)) n += k.length + v.length + 8;
+  return n;
+};
+
+/** Splits batches into requests of at most `maxBytes` (a larger single message goes alone). */
+export function chunkRequests(batches: readonly TopicBatch[], maxBytes: number): TopicBatch[][] {
+  const requests: TopicBatch[][] = [];
+  let current: TopicBatch[] = [];
+  let size = 0;
+  for (const b of batches) {
+    let open: OutgoingMessage[] = [];
+    for (const m of b.messages) {
+      const n = sizeOf(m);
+      if (size + n > maxBytes && size > 0) {
+        if (open.length > 0) current.push({ topic: b.topic, messages: open });
+        requests.push(current);
+        current = [];
+        open = [];
+        size = 0;
+      }
+      open.push(m);
+      size += n;
+    }
+    if (open.length > 0) current.push({ topic: b.topic, messages: open });
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
 export class KafkaSender implements MessageSender {
   private connecting: Promise<void> | null = null;
 
-  private constructor(private readonly producer: Producer) {}
+  private constructor(private readonly producer: Producer, private readonly maxRequestBytes = MAX_REQUEST_BYTES) {}
 
   static create(kafka: Kafka): KafkaSender {
     return new KafkaSender(kafka.producer({
@@ -48,15 +87,19 @@ export class KafkaSender implements MessageSender {
   }
 
   async send(batches: readonly TopicBatch[], what: string, code: KafkaErrorCode = 'publish_failed'): Promise<void> {
-    const topicMessages = batches
-      .filter((b) => b.messages.length > 0)
-      .map((b) => ({ topic: b.topic, messages: b.messages.map((m): Message => ({ key: m.key, value: m.value, headers: { ...m.headers } })) }));
-    if (topicMessages.length === 0) return;
+    const nonEmpty = batches.filter((b) => b.messages.length > 0);
+    if (nonEmpty.length === 0) return;
     await this.connect();
-    try {
-      await this.producer.sendBatch({ topicMessages, acks: -1 });
-    } catch (e) {
-      throw fromKafkaJs(e, `publishing ${what}`, code);
+    // Requests go one after the other (and one in flight): each partition keeps the given order.
+    for (const request of chunkRequests(nonEmpty, this.maxRequestBytes)) {
+      const topicMessages = request.map((b) => ({
+        topic: b.topic, messages: b.messages.map((m): Message => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      }));
+      try {
+        await this.producer.sendBatch({ topicMessages, acks: -1 });
+      } catch (e) {
+        throw fromKafkaJs(e, `publishing ${what}`, code);
+      }
     }
   }
 

@@ -2,15 +2,21 @@
  * Reads exact offset ranges of a topic's partitions: to re-derive engine state from the
  * batches a store recorded, to verify an input checkpoint, and to rebuild a log from history.
  *
- * kafkajs has no `assign()`: reading specific partitions at specific offsets goes through a
- * consumer group of our own (a throwaway group id, deleted on close), every partition paused
- * except the one being read, and a seek per read. Nothing is committed to that group.
+ * kafkajs has no `assign()`: reading chosen partitions at chosen offsets goes through a consumer
+ * group of our own (a throwaway group id, deleted on close; nothing is committed to it), with
+ * every partition paused except those a reader is waiting on.
+ *
+ * Flow control is per partition: fetched messages go into the partition's buffer and the batch
+ * handler returns at once; a partition is paused when its buffer is full or nobody reads it, and
+ * resumed when a reader needs more. The handler never waits for a reader, so reading partitions
+ * alternately (a rebuild replaying recorded batches) cannot block the shared consumer. A read
+ * that continues where the previous one of its partition ended reuses the buffer instead of
+ * seeking, so consecutive batches cost no extra round trip.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { InputError } from '../../ports/errors.ts';
 import { fromKafkaJs } from './errors.ts';
-import { Handoff } from './handoff.ts';
 import { toFetched, type FetchedMessage } from './messages.ts';
 
 export interface PartitionOffsets {
@@ -21,22 +27,22 @@ export interface PartitionOffsets {
   readonly high: number;
 }
 
-interface Delivery {
-  readonly messages: FetchedMessage[];
-  readonly lastOffset: number;
-}
-
-interface Wanted {
-  /** Next offset the reader expects. */
-  position: number;
-  readonly handoff: Handoff<Delivery>;
+interface PartitionState {
+  /** Fetched, not yet read, in offset order: every message of [base, next). */
+  queue: FetchedMessage[];
+  base: number;
+  /** Where the next fetch must start: everything before it is in the queue or was read. */
+  next: number;
+  paused: boolean;
+  reading: boolean;
+  wake: (() => void) | null;
 }
 
 export interface TopicReaderOptions {
   /** Prefix of the throwaway group id (visible in broker tooling while reading). */
   readonly groupPrefix?: string;
-  /** Heartbeat while a delivered batch waits for the reader. */
-  readonly heartbeatMs?: number;
+  /** Messages buffered per partition before its fetching pauses. */
+  readonly bufferMessages?: number;
 }
 
 /** kafkajs' Batch carries the offset it was fetched from, untyped. */
@@ -47,13 +53,13 @@ export class TopicReader {
   private consumer: Consumer | null = null;
   private admin: Admin | null = null;
   private starting: Promise<void> | null = null;
-  private readonly wanted = new Map<number, Wanted>();
+  private readonly states = new Map<number, PartitionState>();
   private readonly groupId: string;
-  private readonly heartbeatMs: number;
+  private readonly bufferMessages: number;
 
   constructor(private readonly kafka: Kafka, readonly topic: string, options: TopicReaderOptions = {}) {
     this.groupId = `${options.groupPrefix ?? 'campaign-stream-reader'}-${randomUUID()}`;
-    this.heartbeatMs = options.heartbeatMs ?? 2_000;
+    this.bufferMessages = options.bufferMessages ?? 20_000;
   }
 
   /** Low and high watermarks of every partition. */
@@ -68,9 +74,10 @@ export class TopicReader {
   }
 
   /**
-   * The messages of `partition` with offsets in [from, to), in offset order, one fetched batch
-   * at a time. Fails with `input_missing` when part of the range is no longer (or not yet) on
-   * the broker, rather than waiting for offsets that will never come.
+   * The messages of `partition` with offsets in [from, to), in offset order, a buffer at a time.
+   * Fails with `input_missing` / `input_changed` when part of the range is no longer (or not yet)
+   * on the broker, rather than waiting for offsets that will never come. One read per partition
+   * at a time.
    */
   async *read(partition: number, from: number, to: number): AsyncGenerator<FetchedMessage[]> {
     if (from >= to) return;
@@ -83,29 +90,68 @@ export class TopicReader {
       throw new InputError('input_changed', `${this.topic}/${partition} ends at offset ${o.high}, before ${to}, where recorded input ended (was the topic recreated?)`);
     }
     await this.start();
-    if (this.wanted.has(partition)) throw new Error(`TopicReader: partition ${partition} is already being read`);
-    const w: Wanted = { position: from, handoff: new Handoff<Delivery>() };
-    this.wanted.set(partition, w);
     const consumer = this.consumer!;
-    consumer.seek({ topic: this.topic, partition, offset: String(from) });
-    consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+    let st = this.states.get(partition);
+    if (st?.reading) throw new Error(`TopicReader: partition ${partition} is already being read`);
+    if (st === undefined || from < st.base || from > st.next) {
+      // Not a continuation of what is buffered: start over at `from`.
+      st = { queue: [], base: from, next: from, paused: true, reading: false, wake: null };
+      this.states.set(partition, st);
+      consumer.seek({ topic: this.topic, partition, offset: String(from) });
+    }
+    const s = st;
+    s.reading = true;
+    let at = from;
     try {
-      while (w.position < to) {
-        const d = await w.handoff.take(30_000);
-        if (d === null) {
-          const now = (await this.offsets()).get(partition);
-          if (now === undefined || now.high < to || now.low > w.position) {
-            throw new InputError('input_missing', `${this.topic}/${partition}: offsets ${w.position}…${to - 1} can no longer be read`);
-          }
-          continue; // slow broker: keep waiting
+      while (at < to) {
+        let skip = 0;
+        while (skip < s.queue.length && s.queue[skip].offset < at) skip++;
+        if (skip > 0) s.queue.splice(0, skip);
+        s.base = at;
+        let take = 0;
+        while (take < s.queue.length && s.queue[take].offset < to) take++;
+        if (take > 0) {
+          const out = s.queue.splice(0, take);
+          at = out[out.length - 1].offset + 1;
+          s.base = at;
+          this.flow(partition, s, to);
+          yield out;
+          continue;
         }
-        const within = d.messages.filter((m) => m.offset >= w.position && m.offset < to);
-        w.position = Math.max(w.position, d.lastOffset + 1);
-        if (within.length > 0) yield within;
+        if (s.queue.length > 0 || s.next >= to) break; // the rest of the range is a gap
+        this.flow(partition, s, to);
+        const woke = await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), 30_000);
+          s.wake = () => {
+            clearTimeout(t);
+            resolve(true);
+          };
+        });
+        s.wake = null;
+        if (!woke) {
+          const now = (await this.offsets()).get(partition);
+          if (now === undefined || now.high < to || now.low > s.next) {
+            throw new InputError('input_missing', `${this.topic}/${partition}: offsets ${s.next}…${to - 1} can no longer be read`);
+          }
+        }
       }
     } finally {
-      this.wanted.delete(partition);
-      w.handoff.close();
+      s.reading = false;
+      s.wake = null;
+      this.flow(partition, s, to);
+    }
+  }
+
+  /** Pauses or resumes a partition's fetching after its buffer or its reader changed. */
+  private flow(partition: number, s: PartitionState, wantedUpTo: number): void {
+    const consumer = this.consumer;
+    if (consumer === null) return;
+    const fetch = s.reading && s.queue.length < this.bufferMessages && (s.next < wantedUpTo || s.queue.length < this.bufferMessages / 2);
+    if (fetch && s.paused) {
+      s.paused = false;
+      consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+    } else if (!fetch && !s.paused) {
+      s.paused = true;
       consumer.pause([{ topic: this.topic, partitions: [partition] }]);
     }
   }
@@ -121,7 +167,8 @@ export class TopicReader {
   private async startConsumer(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
-      maxWaitTimeInMs: 250,
+      // Also how long the fetch loop sleeps while every partition is paused.
+      maxWaitTimeInMs: 50,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       allowAutoTopicCreation: false,
@@ -130,11 +177,15 @@ export class TopicReader {
     let joined!: () => void;
     const join = new Promise<void>((resolve) => { joined = resolve; });
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      // Only the partitions being read may fetch. After a rejoin, restart them where they stood.
+      // Only partitions being read may fetch. After a rejoin, restart them where they stood.
       consumer.pause([{ topic: this.topic }]);
-      for (const [partition, w] of this.wanted) {
-        consumer.seek({ topic: this.topic, partition, offset: String(w.position) });
-        consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+      for (const [partition, s] of this.states) {
+        consumer.seek({ topic: this.topic, partition, offset: String(s.next) });
+        s.paused = true;
+        if (s.reading) {
+          s.paused = false;
+          consumer.resume([{ topic: this.topic, partitions: [partition] }]);
+        }
       }
       joined();
     });
@@ -145,7 +196,7 @@ export class TopicReader {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
-        eachBatch: (payload) => this.onBatch(payload),
+        eachBatch: async (payload) => this.onBatch(payload),
       });
     } catch (e) {
       await consumer.disconnect().catch(() => {});
@@ -155,24 +206,22 @@ export class TopicReader {
     await join;
   }
 
-  private async onBatch({ batch, heartbeat, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    const w = this.wanted.get(batch.partition);
-    if (w === undefined || isStale()) return;
-    if (fetchedOffsetOf(batch) !== w.position) {
-      // Fetched before the last seek took effect: not what the reader is waiting for.
-      this.consumer?.seek({ topic: this.topic, partition: batch.partition, offset: String(w.position) });
+  private onBatch({ batch, isStale, resolveOffset }: EachBatchPayload): void {
+    const s = this.states.get(batch.partition);
+    if (s === undefined || isStale()) return;
+    if (fetchedOffsetOf(batch) !== s.next) {
+      // Fetched before the last seek took effect: not the continuation of the buffer.
+      this.consumer?.seek({ topic: this.topic, partition: batch.partition, offset: String(s.next) });
       return;
     }
-    const delivery: Delivery = { messages: batch.messages.map(toFetched), lastOffset: Number(batch.lastOffset()) };
-    const taken = w.handoff.put(delivery);
-    let done = false;
-    void taken.then(() => { done = true; });
-    // The reader may take its time (it clusters what it reads): stay in the group meanwhile.
-    while (!done) {
-      await Promise.race([taken, new Promise((r) => setTimeout(r, this.heartbeatMs))]);
-      if (!done) await heartbeat().catch(() => {});
-    }
+    for (const m of batch.messages) s.queue.push(toFetched(m));
+    s.next = Number(batch.lastOffset()) + 1;
     resolveOffset(batch.lastOffset());
+    if (!s.reading || s.queue.length >= this.bufferMessages) {
+      s.paused = true;
+      this.consumer?.pause([{ topic: this.topic, partitions: [batch.partition] }]);
+    }
+    s.wake?.();
   }
 
   private async adminClient(): Promise<Admin> {
@@ -189,7 +238,8 @@ export class TopicReader {
   }
 
   async close(): Promise<void> {
-    for (const w of this.wanted.values()) w.handoff.close();
+    for (const s of this.states.values()) s.wake?.();
+    this.states.clear();
     const consumer = this.consumer;
     this.consumer = null;
     this.starting = null;
@@ -202,4 +252,3 @@ export class TopicReader {
     this.admin = null;
   }
 }
-

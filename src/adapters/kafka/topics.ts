@@ -34,6 +34,13 @@ export const DEFAULT_TOPICS: TopicNames = {
   deadLetter: 'identity.events.dlq',
 };
 
+/**
+ * 8 MiB per message on the output topics: one `campaign.formed` lists every member of a
+ * campaign that forms at once, and a large one must not stop the relay (the broker default is
+ * 1 MiB).
+ */
+const OUTPUT_MAX_MESSAGE_BYTES = String(8 * 1024 * 1024);
+
 /** 30 days: long enough to inspect and replay refused input after a weekend. */
 const DLQ_RETENTION_MS = String(30 * 24 * 3600 * 1000);
 
@@ -45,9 +52,9 @@ const DLQ_RETENTION_MS = String(30 * 24 * 3600 * 1000);
 export function topicSpecs(names: TopicNames, partitions: number): TopicSpec[] {
   return [
     { name: names.identity, role: 'input', partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
-    { name: names.events, role: 'events', partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1' } },
-    { name: names.assignments, role: 'assignments', partitions, config: { 'cleanup.policy': 'compact' } },
-    { name: names.table, role: 'table', partitions, config: { 'cleanup.policy': 'compact' } },
+    { name: names.events, role: 'events', partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'max.message.bytes': OUTPUT_MAX_MESSAGE_BYTES } },
+    { name: names.assignments, role: 'assignments', partitions, config: { 'cleanup.policy': 'compact', 'max.message.bytes': OUTPUT_MAX_MESSAGE_BYTES } },
+    { name: names.table, role: 'table', partitions, config: { 'cleanup.policy': 'compact', 'max.message.bytes': OUTPUT_MAX_MESSAGE_BYTES } },
     { name: names.deadLetter, role: 'dead-letter', partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': DLQ_RETENTION_MS } },
   ];
 }

@@ -6,6 +6,8 @@ import type { Command } from '../command.ts';
 import { demoCommand } from './demo.ts';
 import { eventsCommand } from './events.ts';
 import { membershipCommand } from './membership.ts';
+import { pipelineCommand } from './pipeline.ts';
+import { rebuildCommand } from './rebuild.ts';
 import { replayCommand } from './replay.ts';
 import { runCommand } from './run.ts';
 import { scoreCommand } from './score.ts';
@@ -21,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   simulateCommand,
   scoreCommand,
+  pipelineCommand,
+  rebuildCommand,
   serveCommand,
   demoCommand,
 ];

@@ -19,7 +19,7 @@ import { defineCommand } from '../command.ts';
 import { campaignEngines } from '../engines.ts';
 import { emit } from '../io.ts';
 import { progressBar } from '../progress-bar.ts';
-import { openStoreForReading } from '../store-dir.ts';
+import { openStoreForReading, STORE_FILE } from '../store-dir.ts';
 import { openKafkaStore } from './pipeline.ts';
 
 interface PreviousStore {
@@ -76,8 +76,8 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 const options = {
   'from-topic': { type: 'string', required: true, placeholder: 'topic', description: 'the identity topic to read' },
   'from-beginning': { type: 'boolean', description: 'read the whole retained history (required: the only mode)' },
-  out: { type: 'string', required: true, placeholder: 'dir|postgres://…', description: 'the fresh store to write (must be empty)' },
-  store: { type: 'string', placeholder: 'dir|postgres://…', description: 'an existing store: its batch boundaries are reused, so the same engine reproduces its log byte for byte' },
+  store: { type: 'string', placeholder: 'dir|postgres://…', description: 'the existing store (env CAMPAIGNS_STORE): its batch boundaries are reused, so the same engine reproduces its log byte for byte' },
+  out: { type: 'string', placeholder: 'dir|postgres://…', description: 'the fresh store to write, which must be empty (default: <store dir>.rebuilt)' },
   brokers: { type: 'string', placeholder: 'host:port,…', description: `Kafka bootstrap brokers (env KAFKA_BROKERS; default ${DEFAULT_BROKERS})` },
   registry: { type: 'string', placeholder: 'url', description: 'schema registry for Avro values (env SCHEMA_REGISTRY_URL)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'valid events per batch after the reused ones' },
@@ -99,32 +99,44 @@ function readable(s: RebuildSummary, out: string, elapsedMs: number): string {
 export const rebuildCommand = defineCommand({
   name: 'rebuild',
   summary: 're-cluster the whole identity topic history into a fresh event log',
-  usage: '--from-topic <topic> --from-beginning --out <dir|postgres://…> [--store <existing>] [--brokers …] [--registry …]',
+  usage: '--from-topic <topic> --from-beginning [--store <existing>] [--out <fresh store>] [--brokers …] [--registry …]',
   description:
     'Reads the identity topic from its earliest retained offset to its end at the start of the rebuild and\n' +
-    'clusters it into a new, empty store. With --store, the batches recorded in that store are replayed\n' +
-    'first with their exact input ranges, so the same engine reproduces its log byte for byte (the summary\n' +
-    'says whether it did, or where it first differs); the rest of the topic follows in batches of\n' +
-    '--batch-size. Shows a progress bar with the remaining lag on a terminal. Nothing is published.',
+    'clusters it into a new, empty store (--out). If the existing store (--store) holds a log, its recorded\n' +
+    'batches are replayed first with their exact input ranges, so the same engine reproduces that log byte\n' +
+    'for byte (the summary says whether it did, or where it first differs); the rest of the topic follows in\n' +
+    'batches of --batch-size. Shows a progress bar with the remaining lag on a terminal. Nothing is published.',
   options,
   async run(opts, { io, clock }) {
     if (!opts['from-beginning']) throw new UsageError('--from-beginning is required (rebuilding from a later offset is not supported)');
+    const existing = opts.store ?? (process.env.CAMPAIGNS_STORE?.trim() || undefined);
+    let out = opts.out;
+    if (out === undefined) {
+      if (existing === undefined || isPostgresUrl(existing)) {
+        throw new UsageError('--out is required (it defaults to <store>.rebuilt only for a store directory)');
+      }
+      out = `${existing.replace(/[/\\]+$/, '')}.rebuilt`;
+    }
+    const target = out;
     const started = clock.now();
     const brokers = parseBrokers(opts.brokers ?? process.env.KAFKA_BROKERS ?? DEFAULT_BROKERS);
     const registryUrl = opts.registry ?? process.env.SCHEMA_REGISTRY_URL ?? null;
     const kafka = createKafka({ brokers, clientId: 'campaign-stream-rebuild' });
     const reader = new TopicReader(kafka, opts['from-topic'], { groupPrefix: 'campaign-stream-rebuild' });
-    const previous = opts.store !== undefined ? await openPrevious(opts.store) : null;
+    // A store directory that holds no store yet has no boundaries to reuse.
+    const previous = existing !== undefined && (isPostgresUrl(existing) || existsSync(path.join(existing, STORE_FILE)))
+      ? await openPrevious(existing)
+      : null;
     const bar = progressBar(io.stderr, clock, 'rebuild');
     try {
-      const target = await openKafkaStore(opts.out);
+      const fresh = await openKafkaStore(target);
       try {
         const summary = await rebuildFromTopic({
           topic: opts['from-topic'],
           reader,
           decoder: new IdentityPayloadDecoder(registryUrl === null ? null : new ConfluentRegistryClient(registryUrl)),
           engines: campaignEngines,
-          target,
+          target: fresh,
           previous,
           batchSize: opts['batch-size'],
           snapshotEveryRecords: opts['snapshot-every'],
@@ -133,10 +145,10 @@ export const rebuildCommand = defineCommand({
         bar.finish();
         await emit(io.stdout, opts.json
           ? JSON.stringify({ ...summary, elapsed_ms: clock.now() - started }) + '\n'
-          : readable(summary, opts.out, clock.now() - started));
+          : readable(summary, target, clock.now() - started));
         return 0;
       } finally {
-        await target.close();
+        await fresh.close();
       }
     } finally {
       bar.finish();

@@ -87,6 +87,8 @@ interface Active {
   readonly sourcesByName: Map<string, IdentitySource>;
   /** Next offset to consume per owned partition: the stored checkpoint, then each commit's end. */
   readonly expected: Map<number, number>;
+  /** Partitions with a stored position (the others started at their low watermark). */
+  readonly checkpointed: Set<number>;
   readonly dlq: KafkaDeadLetterSink;
   readonly relay: OutboxRelay;
   /** The engine or tables ran ahead of the store (a commit failed): never snapshot them. */
@@ -96,7 +98,7 @@ interface Active {
 }
 
 /** What restoring needs of an Active (also before the Active exists). */
-type RestoreTarget = Pick<Active, 'store' | 'dlq' | 'partitionSources' | 'sourcesByName' | 'expected' | 'quarantine'>;
+type RestoreTarget = Pick<Active, 'store' | 'dlq' | 'partitionSources' | 'sourcesByName' | 'expected' | 'checkpointed' | 'quarantine'>;
 
 /** Errors that mean "restore from the store and read again", as opposed to a stop. */
 const isResyncable = (e: unknown): boolean =>
@@ -253,6 +255,7 @@ export class KafkaPipeline {
         partitionSources: new Map<number, KafkaPartitionSource>(),
         sourcesByName: new Map<string, IdentitySource>(),
         expected: new Map<number, number>(),
+        checkpointed: new Set<number>(),
       };
       const { runtime, committer, lastIndex } = await this.restore(base, null);
       const a: Active = {
@@ -273,6 +276,8 @@ export class KafkaPipeline {
             this.notice(`publishing paused: ${describe(e)}`);
           },
           onPublished: (seq) => { this.health.publishedSequence = seq; },
+          // The log would grow unpublished behind a healthy-looking process: stop, loudly.
+          onFailure: (e) => void this.fail(e),
         }, this.options.relay),
       };
       a.relay.start();
@@ -314,7 +319,10 @@ export class KafkaPipeline {
       // partition never committed keeps its start (the low watermark chosen at assignment).
       for (const cp of await a.store.log.checkpoints()) {
         const parsed = parseSourceName(cp.source);
-        if (parsed !== null && parsed.topic === this.options.topic) a.expected.set(parsed.partition, cp.position.offset);
+        if (parsed !== null && parsed.topic === this.options.topic) {
+          a.expected.set(parsed.partition, cp.position.offset);
+          a.checkpointed.add(parsed.partition);
+        }
       }
       const lastIndex = runtime.lastBatch?.index ?? 0;
       const committer = new BatchCommitter(
@@ -390,12 +398,20 @@ export class KafkaPipeline {
     const a = this.active;
     if (a === null || !this.canContinue(a, control)) return;
     const p = batch.partition;
-    const expected = a.expected.get(p);
+    let expected = a.expected.get(p);
     if (expected === undefined || !this.deps.consumer.assigned().includes(p)) return;
-    if (batch.fetchedOffset > expected) {
-      // The fetch started past the stored position (the group's offset ran ahead of this store): go back.
-      this.deps.consumer.seek(p, expected);
-      return;
+    if (batch.fetchedOffset !== expected) {
+      // Fetched before our seek took effect (from the group's offset, which may lag or lead the
+      // store's): read again from the stored position. Only a partition never committed may move
+      // forward on its own, when retention removed its start.
+      if (batch.fetchedOffset > expected && !a.checkpointed.has(p)) {
+        const low = (await this.deps.reader.offsets()).get(p)?.low ?? 0;
+        if (low > expected) a.expected.set(p, (expected = Math.min(low, batch.fetchedOffset)));
+      }
+      if (batch.fetchedOffset !== expected) {
+        this.deps.consumer.seek(p, expected);
+        return;
+      }
     }
     this.health.lag.set(p, Math.max(0, batch.highWatermark - expected));
     const source = this.partitionSource(a, p);
@@ -448,6 +464,7 @@ export class KafkaPipeline {
     a.lastIndex = committed.index;
     const end = input.segments[input.segments.length - 1].end.offset;
     a.expected.set(p, end);
+    a.checkpointed.add(p);
     // From the events, not engine.status(): that walks every campaign.
     const head = committed.events.length > 0 ? committed.events[committed.events.length - 1].sequence : a.head;
     a.head = head;
@@ -457,6 +474,7 @@ export class KafkaPipeline {
     this.health.deadLetters += committed.rejected;
     this.health.lag.set(p, Math.max(0, highWatermark - end));
     this.health.relayLag = Math.max(0, head - a.relay.published);
+    a.relay.offer(committed.events);
     a.relay.notify(head);
     await control.commit(end);
     await control.heartbeat();

@@ -9,6 +9,7 @@
  * with backoff; nothing is ever skipped.
  */
 import { withBackoff } from '../../adapters/kafka/backoff.ts';
+import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { OutboxCursor, PublishedRow, Publisher } from '../../ports/publisher.ts';
 
@@ -20,6 +21,8 @@ export interface RelayDeps {
   readonly rowsChangedAfter: (after: number, upTo: number) => Promise<readonly PublishedRow[]>;
   readonly onRetry?: (e: unknown) => void;
   readonly onPublished?: (sequence: number) => void;
+  /** Publishing stopped on a failure retrying cannot fix. */
+  readonly onFailure?: (e: unknown) => void;
 }
 
 export interface RelayOptions {
@@ -39,6 +42,8 @@ export class OutboxRelay {
   private readonly maxEvents: number;
   private readonly idleMs: number;
   private failure: unknown = null;
+  /** Events just committed by this process, in sequence order: spares reading them back from the log. */
+  private recent: CampaignEvent[] = [];
 
   constructor(private readonly deps: RelayDeps, options: RelayOptions = {}) {
     this.maxEvents = options.maxEvents ?? 2_000;
@@ -69,6 +74,32 @@ export class OutboxRelay {
   notify(head?: number): void {
     if (head !== undefined && head > this.headSeq) this.headSeq = head;
     this.wake?.();
+  }
+
+  /**
+   * Events this process has just appended (durable). Kept while they continue the ones kept
+   * before, and only up to a bound: otherwise the relay reads the log, which is always right.
+   */
+  offer(events: readonly CampaignEvent[]): void {
+    if (events.length === 0) return;
+    const last = this.recent.length > 0 ? this.recent[this.recent.length - 1].sequence : this.publishedSeq;
+    if (events[0].sequence !== last + 1 || this.recent.length + events.length > this.maxEvents * 4) {
+      this.recent = [];
+      return;
+    }
+    this.recent.push(...events);
+    this.notify(events[events.length - 1].sequence);
+  }
+
+  private take(after: number): CampaignEvent[] | null {
+    const i = this.recent.findIndex((e) => e.sequence === after + 1);
+    if (i < 0) {
+      this.recent = this.recent.filter((e) => e.sequence > after);
+      return null;
+    }
+    const run = this.recent.slice(i, i + this.maxEvents);
+    this.recent = this.recent.slice(i + run.length);
+    return run;
   }
 
   /** Resolves once everything appended so far is published, or after `timeoutMs`. */
@@ -107,7 +138,7 @@ export class OutboxRelay {
           continue;
         }
         const after = this.publishedSeq;
-        const events = await patiently(() => log.read(after + 1, this.maxEvents));
+        const events = this.take(after) ?? await patiently(() => log.read(after + 1, this.maxEvents));
         if (events.length === 0) {
           await this.sleep();
           continue;
@@ -124,6 +155,7 @@ export class OutboxRelay {
         // Not retriable (an encoding bug, a refused topic): stop publishing rather than skip.
         this.failure = e;
         this.running = false;
+        this.deps.onFailure?.(e);
       }
     }
   }

@@ -314,8 +314,8 @@ export interface CliChild {
   line(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
-export function spawnCli(args: readonly string[]): CliChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): CliChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   const stdout: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];

@@ -2,33 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { withBackoff } from '../../src/adapters/kafka/backoff.ts';
 import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
-import { Handoff } from '../../src/adapters/kafka/handoff.ts';
-
-describe('handoff between a batch handler and a pulling reader', () => {
-  it('holds the handler until the reader takes the batch', async () => {
-    const h = new Handoff<number>();
-    let taken = false;
-    const put = h.put(1).then(() => { taken = true; });
-    await new Promise((r) => setTimeout(r, 10));
-    assert.equal(taken, false);
-    assert.equal(await h.take(100), 1);
-    await put;
-    assert.equal(taken, true);
-  });
-
-  it('gives the reader null after its timeout, and releases everyone on close', async () => {
-    const h = new Handoff<number>();
-    assert.equal(await h.take(5), null);
-    const waiting = h.take(10_000);
-    const put = h.put(2);
-    assert.equal(await waiting, 2);
-    await put;
-    const pending = h.put(3);
-    h.close();
-    await pending;
-    assert.equal(await h.take(10_000), null);
-  });
-});
 
 describe('backoff', () => {
   const transient = () => new KafkaAdapterError('broker_unavailable', 'down', true);
@@ -57,5 +30,24 @@ describe('backoff', () => {
     setTimeout(() => abort.abort(), 20);
     await assert.rejects(withBackoff(async () => { throw transient(); }, { initialMs: 5_000, signal: abort.signal }),
       (e: unknown) => e instanceof KafkaAdapterError && (e.code === 'aborted' || e.code === 'broker_unavailable'));
+  });
+});
+
+describe('produce requests', () => {
+  it('are cut so that no request carries more than the byte budget, keeping message order per topic', async () => {
+    const { chunkRequests } = await import('../../src/adapters/kafka/producer.ts');
+    const msg = (i: number) => ({ key: `k${i}`, value: Buffer.alloc(100, i), headers: {} });
+    const requests = chunkRequests([
+      { topic: 'a', messages: Array.from({ length: 10 }, (_, i) => msg(i)) },
+      { topic: 'b', messages: Array.from({ length: 3 }, (_, i) => msg(i)) },
+    ], 500);
+    assert.ok(requests.length > 1);
+    const flat = (t: string) => requests.flat().filter((b) => b.topic === t).flatMap((b) => b.messages.map((m) => m.key));
+    assert.deepEqual(flat('a'), Array.from({ length: 10 }, (_, i) => `k${i}`));
+    assert.deepEqual(flat('b'), ['k0', 'k1', 'k2']);
+    for (const r of requests) {
+      const bytes = r.flatMap((b) => b.messages).reduce((n, m) => n + 64 + (m.key?.length ?? 0) + (m.value?.length ?? 0), 0);
+      assert.ok(bytes <= 500, `a request of ${bytes} bytes`);
+    }
   });
 });

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark, each in its own process (so RSS is its own), printing one
+// JSON line per measurement. `npm run bench -- --quick` runs the small sizes only; name a
+// group to run just it: engine, runtime, kafka, handoff.
+// Numbers go into docs/BENCHMARKS.md with the machine and the date.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.filter((a) => !a.startsWith('--'));
+const want = (g) => only.length === 0 || only.includes(g);
+
+const runs = [];
+if (want('engine')) {
+  for (const n of quick ? [10_000] : [10_000, 100_000, 1_000_000]) runs.push(['engine', ['bench/engine.ts', String(n)]]);
+  runs.push(['engine', ['bench/engine.ts', '4000', '--brute']]);
+}
+if (want('runtime')) {
+  const events = quick ? 20_000 : 1_000_000;
+  runs.push(['runtime', ['bench/runtime.ts', 'run', String(events)]]);
+  runs.push(['runtime', ['bench/runtime.ts', 'replay', String(quick ? 200_000 : 10_000_000), String(events)]]);
+}
+if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '20000']]);
+if (want('handoff')) runs.push(['handoff', ['bench/handoff-rule.ts', quick ? '100' : '1000']]);
+
+let failed = 0;
+for (const [group, argv] of runs) {
+  console.error(`[${group}] node ${argv.join(' ')}`);
+  const r = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', ...argv], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`[${group}] exited with ${r.status ?? r.signal}`);
+  }
+}
+process.exit(failed ? 1 : 0);
