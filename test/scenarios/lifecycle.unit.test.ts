@@ -27,6 +27,22 @@ function runner() {
     },
   };
 }
+/** Two operations, each a broker handing a foothold to a post-exploitation operator. */
+function twoHandoffOperations() {
+  const r = runner();
+  // Operation A: a broker hands a foothold on decky-01 to a post-exploitation operator.
+  r.batch([
+    observed('a-broker', { ttp: [ttp('decky-01', 'exploitation', T0), ttp('decky-01', 'persistence', T0 + 60, T0 + 120)] }),
+    observed('a-postex', { ttp: [ttp('decky-01', 'discovery', T0 + 2 * HOUR)] }),
+  ]);
+  // Operation B, a day later: a foothold on decky-02 goes to another post-exploitation operator.
+  r.batch([
+    observed('b-broker', { ttp: [ttp('decky-02', 'exploitation', T0 + 24 * HOUR), ttp('decky-02', 'command_and_control', T0 + 25 * HOUR)] }),
+    observed('b-postex', { ttp: [ttp('decky-02', 'lateral_movement', T0 + 27 * HOUR)] }),
+  ]);
+  return r;
+}
+
 const campaignOf = (e: CampaignEngine, id: string) => e.membership().find((m) => m.identity_uuid === id)?.campaign_uuid;
 
 describe('an identity that drifts to another campaign', () => {
@@ -53,17 +69,7 @@ describe('an identity that drifts to another campaign', () => {
 
 describe('an upstream identity merge', () => {
   it('merges the two campaigns its evidence now joins, the older campaign winning', () => {
-    const r = runner();
-    // Operation A: a broker hands a foothold on decky-01 to a post-exploitation operator.
-    r.batch([
-      observed('a-broker', { ttp: [ttp('decky-01', 'exploitation', T0), ttp('decky-01', 'persistence', T0 + 60, T0 + 120)] }),
-      observed('a-postex', { ttp: [ttp('decky-01', 'discovery', T0 + 2 * HOUR)] }),
-    ]);
-    // Operation B, a day later: a foothold on decky-02 goes to another post-exploitation operator.
-    r.batch([
-      observed('b-broker', { ttp: [ttp('decky-02', 'exploitation', T0 + 24 * HOUR), ttp('decky-02', 'command_and_control', T0 + 25 * HOUR)] }),
-      observed('b-postex', { ttp: [ttp('decky-02', 'lateral_movement', T0 + 27 * HOUR)] }),
-    ]);
+    const r = twoHandoffOperations();
     const A = campaignOf(r.engine, 'a-broker')!;
     const B = campaignOf(r.engine, 'b-broker')!;
     assert.notEqual(A, B);
@@ -77,15 +83,7 @@ describe('an upstream identity merge', () => {
   });
 
   it('an upstream unmerge splits it again and brings the loser campaign back', () => {
-    const r = runner();
-    r.batch([
-      observed('a-broker', { ttp: [ttp('decky-01', 'exploitation', T0), ttp('decky-01', 'persistence', T0 + 60, T0 + 120)] }),
-      observed('a-postex', { ttp: [ttp('decky-01', 'discovery', T0 + 2 * HOUR)] }),
-    ]);
-    r.batch([
-      observed('b-broker', { ttp: [ttp('decky-02', 'exploitation', T0 + 24 * HOUR), ttp('decky-02', 'command_and_control', T0 + 25 * HOUR)] }),
-      observed('b-postex', { ttp: [ttp('decky-02', 'lateral_movement', T0 + 27 * HOUR)] }),
-    ]);
+    const r = twoHandoffOperations();
     const B = campaignOf(r.engine, 'b-broker')!;
     r.batch([merged('a-broker', 'b-broker')]);
     const out = r.batch([{ type: 'identity.unmerged', event_id: 'u1', time: T0 + 48 * HOUR, resurrected_uuid: 'b-broker', former_winner_uuid: 'a-broker' }]);
