@@ -39,7 +39,9 @@ import type { HealthReport } from '../../../src/pipeline/kafka/health.ts';
 import { NO_QUARANTINE } from '../../../src/pipeline/kafka/side-store.ts';
 import { startKafkaPipeline, type KafkaPipelineConfig, type RunningKafkaPipeline } from '../../../src/pipeline/kafka/wiring.ts';
 
-export const NOISE_FLOOR = '/work/shared/fixtures/decnet/noise_floor.yaml';
+/** The reference fixtures live in `../shared/` beside the repository (DECNET_FIXTURE_DIR overrides). */
+export const NOISE_FLOOR = path.join(
+  process.env.DECNET_FIXTURE_DIR ?? fileURLToPath(new URL('../../../../shared/fixtures/decnet/', import.meta.url)), 'noise_floor.yaml');
 
 export const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 
