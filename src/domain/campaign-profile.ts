@@ -16,6 +16,7 @@
  */
 import type { CampaignProfileUpdated, EdgeEvidence, SetDelta } from './campaign-events.ts';
 import type { Features } from './features.ts';
+import { nextCapacity } from './columns.ts';
 import { formatIso } from './time.ts';
 
 export interface CampaignProfile {
@@ -505,7 +506,7 @@ export class ProfileStore {
 
   private ensure(c: number): void {
     if (c < this.first.length) return;
-    const n = Math.max(c + 1, 2 * this.first.length, 1024);
+    const n = nextCapacity(Math.max(this.first.length, 512), c + 1);
     const f = new Float64Array(n);
     f.set(this.first);
     this.first = f;

@@ -80,6 +80,16 @@ export function nodeKeys(f: Features, plan: CandidatePlan, p: ScoringProfile): s
   return keys;
 }
 
+/**
+ * Per-node scratch shared with the engine, one 64-byte block per node so a candidate costs one
+ * cache line: the dedup stamp and the infra-hit count live here (the engine keeps its bound
+ * facts and the compact scorer its features in the other slots).
+ */
+export const NODE_STRIDE = 16;
+const NO_OUT: number[] = [];
+export const SLOT_HITS = 3;
+export const SLOT_MARK = 6;
+
 /** Nodes under one key: a bare id for a single node (most payload tokens are unique), else a list. */
 type Posting = number | number[];
 
@@ -116,11 +126,10 @@ export class CandidateIndex {
   private readonly wideBand = new Map<bigint, Posting>();
   private readonly cohort = new Map<string, Posting>();
   private readonly all = new Set<number>();
-  private mark = new Int32Array(0);
   private stamp = 0;
   // the candidates() call in progress
-  private curOut: number[] = [];
-  private curHits: Int32Array | null = null;
+  private curOut: number[] = NO_OUT;
+  private block: Int32Array = new Int32Array(0);
   private curId = -1;
 
   constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile) {
@@ -213,45 +222,50 @@ export class CandidateIndex {
   private visit(p: Posting | undefined, count: boolean): void {
     if (p === undefined) return;
     const stamp = this.stamp;
-    const hits = this.curHits;
+    const B = this.block;
     if (typeof p === 'number') {
-      if (p >= this.mark.length) this.growMark(p);
-      if (this.mark[p] !== stamp) {
-        this.mark[p] = stamp;
+      const at = NODE_STRIDE * p;
+      if (B[at + SLOT_MARK] !== stamp) {
+        B[at + SLOT_MARK] = stamp;
+        B[at + SLOT_HITS] = 0;
         this.curOut.push(p);
-        if (hits) hits[p] = 0;
       }
-      if (count && hits && p !== this.curId) hits[p]++;
+      if (count && p !== this.curId) B[at + SLOT_HITS]++;
       return;
     }
     for (let i = 0; i < p.length; i++) {
       const y = p[i];
-      if (y >= this.mark.length) this.growMark(y);
-      if (this.mark[y] !== stamp) {
-        this.mark[y] = stamp;
+      const at = NODE_STRIDE * y;
+      if (B[at + SLOT_MARK] !== stamp) {
+        B[at + SLOT_MARK] = stamp;
+        B[at + SLOT_HITS] = 0;
         this.curOut.push(y);
-        if (hits) hits[y] = 0;
       }
-      if (count && hits && y !== this.curId) hits[y]++;
+      if (count && y !== this.curId) B[at + SLOT_HITS]++;
     }
   }
 
   /**
    * Appends to `out` every node that shares a blocking key with node `id` (indexed with
-   * features `f`), each once, excluding `id` itself. With `hits`, also counts for each of them
-   * how many of `f`'s infra tokens it holds: exactly |f.infra ∩ y.infra| when the plan indexes
-   * infra.
+   * features `f`), each once, excluding `id` itself; for each, block slot SLOT_HITS gets how
+   * many of `f`'s infra tokens it holds: exactly |f.infra ∩ y.infra| when the plan indexes
+   * infra. `block` (NODE_STRIDE ints per node) must cover every indexed node.
    */
-  candidates(id: number, f: Features, out: number[], hits?: Int32Array): void {
-    this.growMark(id);
-    this.mark[id] = ++this.stamp;
+  candidates(id: number, f: Features, out: number[], block: Int32Array): void {
+    this.block = block;
+    // Stamps only grow; a wrap (after 2^31 calls) clears the marks once.
+    if (this.stamp === 0x7fffffff) {
+      for (let i = SLOT_MARK; i < block.length; i += NODE_STRIDE) block[i] = 0;
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
+    block[NODE_STRIDE * id + SLOT_MARK] = stamp;
     this.curOut = out;
-    this.curHits = hits ?? null;
     this.curId = id;
     const plan = this.plan;
     if (plan.scan) {
       for (const y of this.all) this.visit(y, false);
-      if (plan.infra && hits) for (const t of f.infra) this.visit(this.infra.get(t), true);
+      if (plan.infra) for (const t of f.infra) this.visit(this.infra.get(t), true);
     } else {
       if (plan.infra) for (const t of f.infra) this.visit(this.infra.get(t), true);
       if (plan.handoff) this.forRoles(f, this.visitRole);
@@ -261,15 +275,7 @@ export class CandidateIndex {
       }
       if (plan.cohort) for (const k of this.cohortKeys(f)) this.visit(this.cohort.get(k), false);
     }
-    this.curOut = [];
-    this.curHits = null;
-  }
-
-  private growMark(id: number): void {
-    if (id < this.mark.length) return;
-    const m = new Int32Array(Math.max(id + 1, this.mark.length * 2, 1024));
-    m.set(this.mark);
-    this.mark = m;
+    this.curOut = NO_OUT;
   }
 
   /** Number of distinct infra keys held (diagnostics). */

@@ -4,9 +4,15 @@
  * object each, and gives the garbage collector nothing to trace.
  */
 
+/** Next capacity: doubling while small, then 1.5× (a million-row column should not carry half a million spare rows). */
+export function nextCapacity(current: number, need: number): number {
+  const grown = current < 1 << 20 ? current * 2 : current + (current >> 1);
+  return Math.max(need, grown, 16);
+}
+
 export function growI32(a: Int32Array, need: number, fill = 0): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a as never;
-  const b = new Int32Array(Math.max(need, a.length * 2, 16));
+  const b = new Int32Array(nextCapacity(a.length, need));
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
   return b;
@@ -14,7 +20,7 @@ export function growI32(a: Int32Array, need: number, fill = 0): Int32Array<Array
 
 export function growF64(a: Float64Array, need: number, fill = 0): Float64Array<ArrayBuffer> {
   if (need <= a.length) return a as never;
-  const b = new Float64Array(Math.max(need, a.length * 2, 16));
+  const b = new Float64Array(nextCapacity(a.length, need));
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
   return b;
@@ -22,7 +28,7 @@ export function growF64(a: Float64Array, need: number, fill = 0): Float64Array<A
 
 export function growU8(a: Uint8Array, need: number): Uint8Array<ArrayBuffer> {
   if (need <= a.length) return a as never;
-  const b = new Uint8Array(Math.max(need, a.length * 2, 16));
+  const b = new Uint8Array(nextCapacity(a.length, need));
   b.set(a);
   return b;
 }
@@ -34,4 +40,24 @@ export function removeUnordered(list: number[], v: number): boolean {
   const last = list.pop()!;
   if (i < list.length) list[i] = last;
   return true;
+}
+
+/**
+ * Sorts in place. Small arrays (the usual evidence list, a handful of campaigns) by insertion,
+ * which allocates nothing; larger ones by Array.prototype.sort. For a comparator that is a
+ * total order on the elements (every one here is) the result is the same either way.
+ */
+export function sortInPlace<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
+  const n = a.length;
+  if (n > 24) return a.sort(cmp);
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= 0 && cmp(a[j], v) > 0) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+  return a;
 }

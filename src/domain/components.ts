@@ -21,7 +21,7 @@
  * pre-batch campaigns they absorbed ("labels") and whether a split touched them ("taint"): the
  * reconciler resolves untainted components from that record alone.
  */
-import { growF64, growI32, growU8 } from './columns.ts';
+import { growF64, growI32, growU8, nextCapacity, sortInPlace } from './columns.ts';
 import type { Features } from './features.ts';
 import { ProfileAggregate } from './campaign-profile.ts';
 
@@ -43,6 +43,9 @@ export class Component {
 }
 
 export class ComponentGraph {
+  /** Components at least this large keep a weight heap and a feature aggregate (tests lower it). */
+  static bigThreshold = BIG_COMPONENT;
+
   // ---- nodes
   private nodeCap = 0;
   private head = new Int32Array(0);
@@ -64,16 +67,15 @@ export class ComponentGraph {
   private eTree = new Int32Array(0);
   private eStamp = new Int32Array(0);
   private slotNext = new Int32Array(0);
-  private slotPrev = new Int32Array(0);
   private readonly freeEdges: number[] = [];
   private edgeHigh = 0;
   edgeCount = 0;
   treeEdgeCount = 0;
   // ---- link-cut tree: vertex v is node 2v, a tree edge in slot k is node 2k+1
-  private lc = new Int32Array(0);
-  private rc = new Int32Array(0);
-  private pa = new Int32Array(0);
-  private best = new Int32Array(0);
+  /** per link-cut node x: T[4x] left child, T[4x+1] right child, T[4x+2] parent, T[4x+3] weakest edge node below (-1 none) */
+  private T = new Int32Array(0);
+  /** weight of an edge node (a copy of its edge's weight: comparisons stay in one array) */
+  private lw = new Float64Array(0);
   private flip = new Uint8Array(0);
   private lctEdge = new Int32Array(0);
   private readonly freeTreeSlots: number[] = [];
@@ -102,7 +104,7 @@ export class ComponentGraph {
 
   ensureNode(id: number): void {
     if (id < this.nodeCap) return;
-    const n = Math.max(id + 1, this.nodeCap * 2, 1024);
+    const n = nextCapacity(Math.max(this.nodeCap, 512), id + 1);
     const old = this.nodeCap;
     this.head = growI32(this.head, n, -1);
     this.compOf = growI32(this.compOf, n, -1);
@@ -112,15 +114,13 @@ export class ComponentGraph {
     this.scratchEdge = growI32(this.scratchEdge, n);
     this.scratchMark = growI32(this.scratchMark, n);
     this.visitMark = growI32(this.visitMark, n);
-    this.lc = growI32(this.lc, 2 * n, -1);
-    this.rc = growI32(this.rc, 2 * n, -1);
-    this.pa = growI32(this.pa, 2 * n, -1);
-    this.best = growI32(this.best, 2 * n, -1);
-    this.flip = growU8(this.flip, 2 * n);
-    this.lctEdge = growI32(this.lctEdge, 2 * n, -1);
-    this.stack = growI32(this.stack, 2 * n);
     this.nodeCap = this.head.length;
-    for (let v = old; v < this.nodeCap; v++) this.best[2 * v] = -1;
+    this.T = growI32(this.T, 8 * this.nodeCap, -1);
+    this.lw = growF64(this.lw, 2 * this.nodeCap);
+    this.flip = growU8(this.flip, 2 * this.nodeCap);
+    this.lctEdge = growI32(this.lctEdge, 2 * this.nodeCap, -1);
+    this.stack = growI32(this.stack, 2 * this.nodeCap);
+    void old;
   }
 
   private allocEdge(): number {
@@ -128,14 +128,13 @@ export class ComponentGraph {
     if (e === undefined) {
       e = this.edgeHigh++;
       if (e >= this.edgeCap) {
-        const n = Math.max(e + 1, this.edgeCap * 2, 1024);
+        const n = nextCapacity(Math.max(this.edgeCap, 512), e + 1);
         this.ea = growI32(this.ea, n);
         this.eb = growI32(this.eb, n);
         this.ew = growF64(this.ew, n);
         this.eTree = growI32(this.eTree, n, -2);
         this.eStamp = growI32(this.eStamp, n);
         this.slotNext = growI32(this.slotNext, 2 * n, -1);
-        this.slotPrev = growI32(this.slotPrev, 2 * n, -1);
         this.edgeCap = this.ea.length;
       }
     }
@@ -203,6 +202,19 @@ export class ComponentGraph {
     }
   }
 
+  /** Appends u's tree edges to `out`. */
+  treeEdgesOf(u: number, out: number[]): void {
+    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
+      const e = s >> 1;
+      if (this.eTree[e] >= 0) out.push(e);
+    }
+  }
+
+  /** The other endpoint of edge e seen from u. */
+  other(e: number, u: number): number {
+    return this.ea[e] === u ? this.eb[e] : this.ea[e];
+  }
+
   /** Calls fn(e, other) for every edge at u. */
   forEachEdge(u: number, fn: (e: number, other: number) => void): void {
     for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
@@ -244,7 +256,7 @@ export class ComponentGraph {
         if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) out.push(s >> 1);
       }
     }
-    if (out.length > 1) out.sort(this.strongerFirst);
+    if (out.length > 1) sortInPlace(out, this.strongerFirst);
     return out;
   }
 
@@ -423,19 +435,20 @@ export class ComponentGraph {
   }
 
   private pushSlot(u: number, s: number): void {
-    const h = this.head[u];
-    this.slotNext[s] = h;
-    this.slotPrev[s] = -1;
-    if (h >= 0) this.slotPrev[h] = s;
+    this.slotNext[s] = this.head[u];
     this.head[u] = s;
   }
 
+  /** Unlinks slot s from u's list (singly linked: a walk of u's degree, only on deletions). */
   private unlinkSlot(u: number, s: number): void {
-    const p = this.slotPrev[s];
-    const n = this.slotNext[s];
-    if (p >= 0) this.slotNext[p] = n;
-    else this.head[u] = n;
-    if (n >= 0) this.slotPrev[n] = p;
+    const next = this.slotNext;
+    let p = this.head[u];
+    if (p === s) {
+      this.head[u] = next[s];
+      return;
+    }
+    while (next[p] !== s) p = next[p];
+    next[p] = next[s];
   }
 
   private reweight(e: number, w: number): void {
@@ -447,6 +460,7 @@ export class ComponentGraph {
         // Stronger tree edge: still in the forest; refresh the path minima it takes part in.
         this.splay(n);
         this.ew[e] = w;
+        this.lw[n] = w;
         this.pull(n);
         this.heapPushEdge(e);
       } else {
@@ -637,7 +651,13 @@ export class ComponentGraph {
         if (f) big.agg.add(f);
       }
     }
-    if (big.heapW) for (const u of small.members) this.forEachTreeEdge(u, (e) => { if (this.ea[e] === u) this.heapPushEdge(e); });
+    if (big.heapW) {
+      for (const u of small.members) {
+        for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
+          if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) this.heapPushEdge(s >> 1);
+        }
+      }
+    }
     small.agg?.detach();
     this.comps[small.id] = null;
     this.freeComps.push(small.id);
@@ -657,7 +677,7 @@ export class ComponentGraph {
 
   /** Gives a component that has grown large its heap and aggregate. */
   private maybeBig(comp: Component): void {
-    if (comp.heapW || comp.members.length < BIG_COMPONENT) return;
+    if (comp.heapW || comp.members.length < ComponentGraph.bigThreshold) return;
     this.rebuildHeap(comp);
     comp.agg = new ProfileAggregate();
     for (const u of comp.members) {
@@ -738,13 +758,15 @@ export class ComponentGraph {
   private allocTreeNode(e: number): number {
     const k = this.freeTreeSlots.pop() ?? this.treeSlotHigh++;
     const n = 2 * k + 1;
-    if (n >= this.lc.length) this.ensureNode(k);
-    this.lc[n] = -1;
-    this.rc[n] = -1;
-    this.pa[n] = -1;
+    if (4 * n + 3 >= this.T.length) this.ensureNode(k);
+    const T = this.T;
+    T[4 * n] = -1;
+    T[4 * n + 1] = -1;
+    T[4 * n + 2] = -1;
+    T[4 * n + 3] = n;
     this.flip[n] = 0;
     this.lctEdge[n] = e;
-    this.best[n] = n;
+    this.lw[n] = this.ew[e];
     return n;
   }
 
@@ -770,77 +792,91 @@ export class ComponentGraph {
   private pathWeakest(a: number, b: number): number {
     this.makeRoot(2 * a);
     this.access(2 * b);
-    const n = this.best[2 * b];
+    const n = this.T[4 * (2 * b) + 3];
     return n < 0 ? -1 : this.lctEdge[n];
   }
 
+  /** Edge node x is weaker than edge node y (Kruskal order). */
+  private weakerNode(x: number, y: number): boolean {
+    const wx = this.lw[x];
+    const wy = this.lw[y];
+    if (wx !== wy) return wx < wy;
+    return this.pairCompare(this.lctEdge[x], this.lctEdge[y]) > 0;
+  }
+
   private isRoot(x: number): boolean {
-    const p = this.pa[x];
-    return p < 0 || (this.lc[p] !== x && this.rc[p] !== x);
+    const T = this.T;
+    const p = T[4 * x + 2];
+    return p < 0 || (T[4 * p] !== x && T[4 * p + 1] !== x);
   }
 
   private pushDown(x: number): void {
-    if (!this.flip[x]) return;
-    const l = this.lc[x];
-    const r = this.rc[x];
-    this.lc[x] = r;
-    this.rc[x] = l;
-    if (l >= 0) this.flip[l] ^= 1;
-    if (r >= 0) this.flip[r] ^= 1;
-    this.flip[x] = 0;
+    const flip = this.flip;
+    if (!flip[x]) return;
+    const T = this.T;
+    const l = T[4 * x];
+    const r = T[4 * x + 1];
+    T[4 * x] = r;
+    T[4 * x + 1] = l;
+    if (l >= 0) flip[l] ^= 1;
+    if (r >= 0) flip[r] ^= 1;
+    flip[x] = 0;
   }
 
   private pull(x: number): void {
+    const T = this.T;
     let b = x & 1 ? x : -1;
-    const l = this.lc[x];
-    const r = this.rc[x];
+    const l = T[4 * x];
+    const r = T[4 * x + 1];
     if (l >= 0) {
-      const bl = this.best[l];
-      if (bl >= 0 && (b < 0 || this.weaker(this.lctEdge[bl], this.lctEdge[b]))) b = bl;
+      const bl = T[4 * l + 3];
+      if (bl >= 0 && (b < 0 || this.weakerNode(bl, b))) b = bl;
     }
     if (r >= 0) {
-      const br = this.best[r];
-      if (br >= 0 && (b < 0 || this.weaker(this.lctEdge[br], this.lctEdge[b]))) b = br;
+      const br = T[4 * r + 3];
+      if (br >= 0 && (b < 0 || this.weakerNode(br, b))) b = br;
     }
-    this.best[x] = b;
+    T[4 * x + 3] = b;
   }
 
   private rotate(x: number): void {
-    const p = this.pa[x];
-    const g = this.pa[p];
-    const pRoot = this.isRoot(p);
-    if (this.lc[p] === x) {
-      const m = this.rc[x];
-      this.lc[p] = m;
-      if (m >= 0) this.pa[m] = p;
-      this.rc[x] = p;
+    const T = this.T;
+    const p = T[4 * x + 2];
+    const g = T[4 * p + 2];
+    const pRoot = g < 0 || (T[4 * g] !== p && T[4 * g + 1] !== p);
+    if (T[4 * p] === x) {
+      const m = T[4 * x + 1];
+      T[4 * p] = m;
+      if (m >= 0) T[4 * m + 2] = p;
+      T[4 * x + 1] = p;
     } else {
-      const m = this.lc[x];
-      this.rc[p] = m;
-      if (m >= 0) this.pa[m] = p;
-      this.lc[x] = p;
+      const m = T[4 * x];
+      T[4 * p + 1] = m;
+      if (m >= 0) T[4 * m + 2] = p;
+      T[4 * x] = p;
     }
-    this.pa[p] = x;
-    this.pa[x] = g;
+    T[4 * p + 2] = x;
+    T[4 * x + 2] = g;
     if (!pRoot) {
-      if (this.lc[g] === p) this.lc[g] = x;
-      else this.rc[g] = x;
+      if (T[4 * g] === p) T[4 * g] = x;
+      else T[4 * g + 1] = x;
     }
     this.pull(p);
     this.pull(x);
   }
 
   private splay(x: number): void {
+    const T = this.T;
     let n = 0;
     const st = this.stack;
     st[n++] = x;
-    for (let y = x; !this.isRoot(y); y = this.pa[y]) st[n++] = this.pa[y];
+    for (let y = x; !this.isRoot(y); y = T[4 * y + 2]) st[n++] = T[4 * y + 2];
     while (n) this.pushDown(st[--n]);
     while (!this.isRoot(x)) {
-      const p = this.pa[x];
+      const p = T[4 * x + 2];
       if (!this.isRoot(p)) {
-        const g = this.pa[p];
-        if ((this.lc[g] === p) === (this.lc[p] === x)) this.rotate(p);
+        const g = T[4 * p + 2];
+        if ((T[4 * g] === p) === (T[4 * p] === x)) this.rotate(p);
         else this.rotate(x);
       }
       this.rotate(x);
@@ -848,10 +884,11 @@ export class ComponentGraph {
   }
 
   private access(x: number): void {
+    const T = this.T;
     let last = -1;
-    for (let y = x; y >= 0; y = this.pa[y]) {
+    for (let y = x; y >= 0; y = T[4 * y + 2]) {
       this.splay(y);
-      this.rc[y] = last;
+      T[4 * y + 1] = last;
       this.pull(y);
       last = y;
     }
@@ -865,15 +902,16 @@ export class ComponentGraph {
 
   private link(x: number, y: number): void {
     this.makeRoot(x);
-    this.pa[x] = y;
+    this.T[4 * x + 2] = y;
   }
 
   private cut(x: number, y: number): void {
     this.makeRoot(x);
     this.access(y);
     // The path is x – y: x is y's left child in y's splay tree.
-    this.lc[y] = -1;
-    this.pa[x] = -1;
+    const T = this.T;
+    T[4 * y] = -1;
+    T[4 * x + 2] = -1;
     this.pull(y);
   }
 }

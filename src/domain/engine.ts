@@ -13,10 +13,11 @@ import type { BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, Payloa
 import {
   EMPTY_STORED, ProfileStore, profileOfMembers, storedUpdate, type StoredProfile,
 } from './campaign-profile.ts';
-import { CandidateIndex, planCandidates } from './candidate-index.ts';
-import { growI32 } from './columns.ts';
+import { CandidateIndex, NODE_STRIDE, planCandidates, SLOT_HITS } from './candidate-index.ts';
+import { CompactScorer, keystrokeFromHalves } from './compact-scorer.ts';
+import { growI32, sortInPlace } from './columns.ts';
 import { ComponentGraph } from './components.ts';
-import { isEdge, scorePair, sharedInfraScore } from './edges.ts';
+import { scorePair, sharedInfraScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
 import { eventId } from './ids.ts';
@@ -38,9 +39,18 @@ export interface EngineOptions {
   readonly profile?: ScoringProfile;
 }
 
+// engine slots of the per-node block (the index uses SLOT_HITS and SLOT_MARK)
+const B_FLAGS = 0;
+const B_KDHI = 1;
+const B_KDLO = 2;
+const B_DIRTY = 4;
+const B_POS = 5;
+
 const NO_EVIDENCE: readonly EdgeEvidence[] = Object.freeze([]) as readonly EdgeEvidence[];
 
 export class CampaignEngine implements Engine {
+  /** Test hook: check every compact weight against scorePair (throws on a difference). */
+  static verifyCompactScores = false;
   readonly profile: ScoringProfile;
   readonly projection = new Projection();
   readonly graph: ComponentGraph;
@@ -52,21 +62,22 @@ export class CampaignEngine implements Engine {
   private readonly index: CandidateIndex;
   private nextSequence = 1;
   private nodeCount = 0;
-  private dirtyMark = new Int32Array(0);
-  private dirtyPos = new Int32Array(0);
   private batchNo = 0;
   /** Non-negative weights: a cheap upper bound on a pair's weight can rule it out exactly. */
   private readonly boundable: boolean;
-  /** Per-node facts the bound needs, in columns (no pointer chasing into candidates' features). */
-  private infraLen = new Int32Array(0);
-  private kdHiCol = new Int32Array(0);
-  private kdLoCol = new Int32Array(0);
-  private boundFlags = new Uint8Array(0);
-  private hits = new Int32Array(0);
+  /**
+   * Per-node block (NODE_STRIDE ints, one cache line for half a dozen facts): the candidate
+   * index's stamp and infra-hit count, and what the bound needs, so a candidate pair is judged
+   * without touching either node's features: B_FLAGS = bound flags | infra length << 5,
+   * B_KDHI / B_KDLO = keystroke halves, B_DIRTY = batch stamp when dirty, B_POS = its position.
+   */
+  private block = new Int32Array(0);
+  private readonly compact: CompactScorer;
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile);
+    this.compact = new CompactScorer(this.profile);
     const w = this.profile.weights;
     this.boundable = [w.handoff, w.shared_infra, w.temporal, w.cohort, w.keystroke].every((v) => Number.isFinite(v) && v >= 0);
     const p = this.projection;
@@ -110,7 +121,7 @@ export class CampaignEngine implements Engine {
     };
 
     const uuids = this.projection.uuids;
-    if (removed.length > 1) removed.sort((a, b) => (uuids[a.id] < uuids[b.id] ? -1 : uuids[a.id] > uuids[b.id] ? 1 : 0));
+    if (removed.length > 1) sortInPlace(removed, (a, b) => (uuids[a.id] < uuids[b.id] ? -1 : uuids[a.id] > uuids[b.id] ? 1 : 0));
     const changed = this.reconciler.reconcile(removed, dirty, this.graph, emit);
     for (const u of dirty) {
       const k = this.reconciler.campaignIdOf(u);
@@ -159,56 +170,84 @@ export class CampaignEngine implements Engine {
   }
 
   private ensureColumns(n: number): void {
-    if (n <= this.infraLen.length) return;
-    this.infraLen = growI32(this.infraLen, n);
-    this.kdHiCol = growI32(this.kdHiCol, n);
-    this.kdLoCol = growI32(this.kdLoCol, n);
-    this.hits = growI32(this.hits, n);
-    const f = new Uint8Array(this.infraLen.length);
-    f.set(this.boundFlags);
-    this.boundFlags = f;
+    if (NODE_STRIDE * n <= this.block.length) return;
+    this.block = growI32(this.block, NODE_STRIDE * Math.max(n, 1024));
   }
 
   private setBoundColumns(u: number, f: Features): void {
-    this.infraLen[u] = f.infra.length;
-    this.kdHiCol[u] = f.kdHi | 0;
-    this.kdLoCol[u] = f.kdLo | 0;
-    this.boundFlags[u] =
+    const at = NODE_STRIDE * u;
+    this.block[at + B_FLAGS] =
       (f.windowTotal > 0 ? 1 : 0) |
       (f.asns.length + f.tools.length + f.deckies.length > 0 ? 2 : 0) |
       (f.last.size > 0 ? 4 : 0) |
       (f.first.size > 0 ? 8 : 0) |
-      (f.kd !== null ? 16 : 0);
+      (f.kd !== null ? 16 : 0) |
+      (f.infra.length << 5);
+    this.block[at + B_KDHI] = f.kdHi | 0;
+    this.block[at + B_KDLO] = f.kdLo | 0;
+    this.compact.set(this.block, u, f);
   }
 
   /** Scores every changed node against its candidates, each pair once, and updates the edges. */
   private scoreDirty(dirty: readonly number[]): number {
     const batch = ++this.batchNo;
-    const n = this.projection.size;
-    this.dirtyMark = growI32(this.dirtyMark, n);
-    this.dirtyPos = growI32(this.dirtyPos, n);
+    this.ensureColumns(this.projection.size);
+    const B = this.block;
     for (let i = 0; i < dirty.length; i++) {
-      this.dirtyMark[dirty[i]] = batch;
-      this.dirtyPos[dirty[i]] = i;
+      B[NODE_STRIDE * dirty[i] + B_DIRTY] = batch;
+      B[NODE_STRIDE * dirty[i] + B_POS] = i;
     }
     let scored = 0;
+    const threshold = this.profile.threshold;
     const cands: number[] = [];
     for (let i = 0; i < dirty.length; i++) {
       const x = dirty[i];
       const fx = this.feats[x]!;
       cands.length = 0;
-      this.index.candidates(x, fx, cands, this.hits);
+      this.index.candidates(x, fx, cands, B);
       this.graph.beginNode(x);
       for (const y of cands) {
-        if (this.dirtyMark[y] === batch && this.dirtyPos[y] < i) continue;
+        if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
         scored++;
-        if (this.boundable && !this.mayReach(x, y)) continue;
-        const fy = this.feats[y]!;
-        const s = scorePair(fx, fy, this.profile);
-        if (isEdge(s, this.profile)) this.graph.upsert(x, y, s.weight);
+        let weight = this.exactWeight(x, y);
+        if (CampaignEngine.verifyCompactScores && !Number.isNaN(weight)) {
+          const ref = scorePair(fx, this.feats[y]!, this.profile).weight;
+          if (!Object.is(ref, weight)) throw new Error(`compact weight ${weight} ≠ scorePair ${ref} for ${fx.uuid} / ${this.feats[y]!.uuid}`);
+        }
+        if (Number.isNaN(weight)) {
+          if (this.boundable && !this.mayReach(x, y)) continue;
+          weight = scorePair(fx, this.feats[y]!, this.profile).weight;
+        }
+        if (weight >= threshold) this.graph.upsert(x, y, weight);
       }
     }
     return scored;
+  }
+
+  /**
+   * scorePair(a, b).weight computed from the node blocks alone when both nodes are compact
+   * (CompactScorer), NaN otherwise. Shared infra comes from the candidate hit count, keystroke
+   * from the stored halves: both exactly as edges.ts computes them.
+   */
+  private exactWeight(a: number, b: number): number {
+    if (!this.index.plan.infra) return NaN;
+    const B = this.block;
+    const A = NODE_STRIDE * a;
+    const Bb = NODE_STRIDE * b;
+    const fa = B[A + B_FLAGS];
+    const fb = B[Bb + B_FLAGS];
+    const p = this.profile;
+    const w = p.weights;
+    let shared = 0;
+    if (w.shared_infra !== 0) {
+      const la = fa >>> 5;
+      const lb = fb >>> 5;
+      const inter = B[Bb + SLOT_HITS];
+      shared = la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
+    }
+    const keystroke = w.keystroke !== 0 && fa & 16 && fb & 16
+      ? keystrokeFromHalves(B[A + B_KDHI], B[A + B_KDLO], B[Bb + B_KDHI], B[Bb + B_KDLO], p.keystrokeMaxHamming) : 0;
+    return this.compact.weight(B, a, b, shared, keystroke);
   }
 
   /**
@@ -221,22 +260,25 @@ export class CampaignEngine implements Engine {
   private mayReach(a: number, b: number): boolean {
     const p = this.profile;
     const w = p.weights;
-    const fa = this.boundFlags[a];
-    const fb = this.boundFlags[b];
+    const B = this.block;
+    const A = NODE_STRIDE * a;
+    const Bb = NODE_STRIDE * b;
+    const fa = B[A + B_FLAGS];
+    const fb = B[Bb + B_FLAGS];
     let shared = 0;
     if (w.shared_infra !== 0) {
       if (this.index.plan.infra) {
         // |a.infra ∩ b.infra| was counted while gathering candidates: sharedInfraScore exactly.
-        const la = this.infraLen[a];
-        const lb = this.infraLen[b];
-        const inter = this.hits[b];
+        const la = fa >>> 5;
+        const lb = fb >>> 5;
+        const inter = B[Bb + SLOT_HITS];
         shared = la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
       } else shared = sharedInfraScore(this.feats[a]!, this.feats[b]!);
     }
     let keystroke = 0;
     if (w.keystroke !== 0 && fa & 16 && fb & 16) {
       // keystrokeScore exactly (hammingHalves on the same bits)
-      const d = popcount32((this.kdHiCol[a] ^ this.kdHiCol[b]) >>> 0) + popcount32((this.kdLoCol[a] ^ this.kdLoCol[b]) >>> 0);
+      const d = popcount32((B[A + B_KDHI] ^ B[Bb + B_KDHI]) >>> 0) + popcount32((B[A + B_KDLO] ^ B[Bb + B_KDLO]) >>> 0);
       keystroke = d < p.keystrokeMaxHamming ? 1 - d / p.keystrokeMaxHamming : 0;
     }
     const temporal = w.temporal !== 0 && fa & 1 && fb & 1 ? 1 : 0;
@@ -246,16 +288,38 @@ export class CampaignEngine implements Engine {
     return bound >= p.threshold;
   }
 
-  /** Edge ids → evidence records (capped), scores recomputed from the current features. */
+  /**
+   * Edge ids → evidence records (capped), scores recomputed from the current features: by the
+   * compact scorer when both ends are compact (the same numbers, see CompactScorer), else by
+   * scorePair.
+   */
   private evidence(edges: readonly number[]): EdgeEvidence[] {
     const n = Math.min(edges.length, EVIDENCE_CAP);
     const out: EdgeEvidence[] = new Array(n);
     const uuids = this.projection.uuids;
+    const p = this.profile;
+    const w = p.weights;
+    const B = this.block;
     for (let i = 0; i < n; i++) {
       const e = edges[i];
       const a = this.graph.edgeA(e);
       const b = this.graph.edgeB(e);
-      const s = scorePair(this.feats[a]!, this.feats[b]!, this.profile);
+      const fa = this.feats[a]!;
+      const fb = this.feats[b]!;
+      const shared = w.shared_infra !== 0 ? sharedInfraScore(fa, fb) : 0;
+      const A = NODE_STRIDE * a;
+      const Bb = NODE_STRIDE * b;
+      const keystroke = w.keystroke !== 0 && B[A + B_FLAGS] & 16 && B[Bb + B_FLAGS] & 16
+        ? keystrokeFromHalves(B[A + B_KDHI], B[A + B_KDLO], B[Bb + B_KDHI], B[Bb + B_KDLO], p.keystrokeMaxHamming) : 0;
+      const weight = this.compact.weight(B, a, b, shared, keystroke);
+      if (!Number.isNaN(weight)) {
+        const f = this.compact.last;
+        out[i] = {
+          a: uuids[a], b: uuids[b], weight, handoff: f.handoff, shared_infra: shared, temporal: f.temporal, cohort: f.cohort, keystroke,
+        };
+        continue;
+      }
+      const s = scorePair(fa, fb, p);
       out[i] = {
         a: uuids[a], b: uuids[b], weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
         cohort: s.cohort, keystroke: s.keystroke,
@@ -271,7 +335,7 @@ export class CampaignEngine implements Engine {
     const r = this.reconciler;
     const g = this.graph;
     const list = [...changed];
-    if (list.length > 1) list.sort(r.byUuidOrder);
+    if (list.length > 1) sortInPlace(list, r.byUuidOrder);
     for (const c of list) {
       if (r.mergedIntoOf(c) >= 0) continue; // merged away: the winner carries the aggregates
       const uuid = r.uuid(c);

@@ -46,27 +46,42 @@ export interface Features {
 }
 
 /**
- * An immutable map decky → phase mark with keys in sorted order, stored as one flat array
- * [decky0, mark0, decky1, mark1, …]: a fraction of a `Map`'s footprint for the one or two
- * deckies an identity usually has.
+ * An immutable map decky → phase mark with keys in sorted order: the single entry most
+ * identities have is held inline, more as one flat array [decky0, mark0, decky1, mark1, …].
+ * A fraction of a `Map`'s footprint.
  */
 export class Marks implements ReadonlyMap<string, PhaseMark> {
-  constructor(private readonly kv: ReadonlyArray<string | PhaseMark>) {}
+  private readonly k0: string | null;
+  private readonly m0: PhaseMark | null;
+  private readonly kv: ReadonlyArray<string | PhaseMark> | null;
+
+  constructor(kv: ReadonlyArray<string | PhaseMark>) {
+    if (kv.length === 2) {
+      this.k0 = kv[0] as string;
+      this.m0 = kv[1] as PhaseMark;
+      this.kv = null;
+    } else {
+      this.k0 = null;
+      this.m0 = null;
+      this.kv = kv.length ? kv : null;
+    }
+  }
 
   get size(): number {
-    return this.kv.length >> 1;
+    return this.kv ? this.kv.length >> 1 : this.k0 === null ? 0 : 1;
   }
   /** decky at position i (sorted order) */
   key(i: number): string {
-    return this.kv[2 * i] as string;
+    return this.kv ? (this.kv[2 * i] as string) : this.k0!;
   }
   mark(i: number): PhaseMark {
-    return this.kv[2 * i + 1] as PhaseMark;
+    return this.kv ? (this.kv[2 * i + 1] as PhaseMark) : this.m0!;
   }
   private indexOf(k: string): number {
     const kv = this.kv;
+    if (kv === null) return this.k0 === k ? 0 : -1;
     if (kv.length <= 16) {
-      for (let i = 0; i < kv.length; i += 2) if (kv[i] === k) return i;
+      for (let i = 0; i < kv.length; i += 2) if (kv[i] === k) return i >> 1;
       return -1;
     }
     let lo = 0;
@@ -74,7 +89,7 @@ export class Marks implements ReadonlyMap<string, PhaseMark> {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const m = kv[2 * mid] as string;
-      if (m === k) return 2 * mid;
+      if (m === k) return mid;
       if (m < k) lo = mid + 1;
       else hi = mid;
     }
@@ -82,24 +97,24 @@ export class Marks implements ReadonlyMap<string, PhaseMark> {
   }
   get(k: string): PhaseMark | undefined {
     const i = this.indexOf(k);
-    return i < 0 ? undefined : (this.kv[i + 1] as PhaseMark);
+    return i < 0 ? undefined : this.mark(i);
   }
   has(k: string): boolean {
     return this.indexOf(k) >= 0;
   }
   *entries(): MapIterator<[string, PhaseMark]> {
-    for (let i = 0; i < this.kv.length; i += 2) yield [this.kv[i] as string, this.kv[i + 1] as PhaseMark];
+    for (let i = 0; i < this.size; i++) yield [this.key(i), this.mark(i)];
   }
   keys(): MapIterator<string> {
     const out: string[] = [];
-    for (let i = 0; i < this.kv.length; i += 2) out.push(this.kv[i] as string);
+    for (let i = 0; i < this.size; i++) out.push(this.key(i));
     return out[Symbol.iterator]() as MapIterator<string>;
   }
   *values(): MapIterator<PhaseMark> {
-    for (let i = 1; i < this.kv.length; i += 2) yield this.kv[i] as PhaseMark;
+    for (let i = 0; i < this.size; i++) yield this.mark(i);
   }
   forEach(cb: (value: PhaseMark, key: string, map: ReadonlyMap<string, PhaseMark>) => void, thisArg?: unknown): void {
-    for (let i = 0; i < this.kv.length; i += 2) cb.call(thisArg, this.kv[i + 1] as PhaseMark, this.kv[i] as string, this);
+    for (let i = 0; i < this.size; i++) cb.call(thisArg, this.mark(i), this.key(i), this);
   }
   [Symbol.iterator](): MapIterator<[string, PhaseMark]> {
     return this.entries();
@@ -139,6 +154,12 @@ function allocWindows(n: number): Float64Array {
  * evidence of your own mutates it in place.
  */
 export class Evidence implements Features {
+  // Storage behind `windows` (engine-internal): the array when there are two or more windows,
+  // else the single window inline (no typed array per identity), else nothing.
+  w: Float64Array | null = null;
+  ws: number | null = null;
+  we: number | null = null;
+
   constructor(
     public uuid: string,
     /** sorted ascending, no duplicates */
@@ -154,8 +175,7 @@ export class Evidence implements Features {
     public first: Marks,
     /** per decky, the last phase: largest (end, phase); keys sorted */
     public last: Marks,
-    /** flat [start, end, …] sorted by (start, end) */
-    public windows: Float64Array,
+    windows: Float64Array,
     /** Σ (end − start) over `windows`, summed in sorted order */
     public windowTotal: number,
     /** majority SimHash of the keystroke digraph hashes (null without any) */
@@ -171,14 +191,43 @@ export class Evidence implements Features {
     public lastActivity: number | null,
     /** any ttp entry in an initial-access phase (delivery, exploitation) */
     public selfAccess: boolean,
-  ) {}
-}
+  ) {
+    this.windows = windows;
+  }
 
-// Give the class's number fields a tagged representation from the start (the first instance
-// stores null in them): small integers then live inline instead of in a boxed double each.
-const N = null as unknown as number;
-void new Evidence('', EMPTY_NUMBERS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_MARKS, EMPTY_MARKS,
-  EMPTY_WINDOWS, N, null, N, N, N, null, null, null, false);
+  /** flat [start, end, …] sorted by (start, end); a fresh array when there is one window */
+  get windows(): Float64Array {
+    return this.w ?? (this.ws === null ? EMPTY_WINDOWS : Float64Array.of(this.ws, this.we!));
+  }
+
+  set windows(v: Float64Array) {
+    if (v.length === 2) {
+      this.w = null;
+      this.ws = v[0];
+      this.we = v[1];
+    } else {
+      this.w = v.length ? v : null;
+      this.ws = null;
+      this.we = null;
+    }
+  }
+
+  /** Number of windows × 2 (without materializing them). */
+  get windowsLength(): number {
+    return this.w ? this.w.length : this.ws === null ? 0 : 2;
+  }
+
+  /** A copy for `uuid` (containers shared: they are never mutated). */
+  copy(uuid: string): Evidence {
+    const e = new Evidence(uuid, this.asns, this.tools, this.payloads, this.c2, this.infra, this.deckies, this.first, this.last,
+      EMPTY_WINDOWS, this.windowTotal, this.kd, this.kdHi, this.kdLo, this.kdN, this.kdCounts, this.firstActivity, this.lastActivity,
+      this.selfAccess);
+    e.w = this.w;
+    e.ws = this.ws;
+    e.we = this.we;
+    return e;
+  }
+}
 
 export function emptyEvidence(uuid = ''): Evidence {
   return new Evidence(uuid, EMPTY_NUMBERS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_STRINGS, EMPTY_MARKS,
@@ -187,8 +236,7 @@ export function emptyEvidence(uuid = ''): Evidence {
 
 /** A copy of `e` for `uuid` (containers shared: they are never mutated). */
 export function copyEvidence(e: Evidence, uuid: string): Evidence {
-  return new Evidence(uuid, e.asns, e.tools, e.payloads, e.c2, e.infra, e.deckies, e.first, e.last, e.windows, e.windowTotal,
-    e.kd, e.kdHi, e.kdLo, e.kdN, e.kdCounts, e.firstActivity, e.lastActivity, e.selfAccess);
+  return e.copy(uuid);
 }
 
 /** Stored parts of an evidence (snapshot form): the derived fields are recomputed. */
@@ -233,9 +281,10 @@ export function evidenceFromParts(uuid: string, j: EvidenceParts): Evidence {
   e.first = toMarks(j.first);
   e.last = toMarks(j.last);
   if (j.windows && j.windows.length) {
-    e.windows = allocWindows(j.windows.length);
-    e.windows.set(j.windows);
-    e.windowTotal = windowTotalOf(e.windows);
+    const w = allocWindows(j.windows.length);
+    w.set(j.windows);
+    e.windows = w;
+    e.windowTotal = windowTotalOf(w);
   }
   e.kdN = j.kdN ?? 0;
   e.kdCounts = j.kdCounts ? Int32Array.from(j.kdCounts) : null;
@@ -259,10 +308,38 @@ const later = (a: PhaseMark, b: PhaseMark) => a.t > b.t || (a.t === b.t && a.pha
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byNumber = (a: number, b: number) => a - b;
 
-// Single-value lists repeat a lot (an ASN, a decky, a tool): share one frozen array per value.
+// Deckies and phases repeat endlessly: keep one string instance of each (bounded).
+const canonical = new Map<string, string>();
+function intern(s: string): string {
+  const c = canonical.get(s);
+  if (c !== undefined) return c;
+  if (canonical.size < INTERN_LIMIT) canonical.set(s, s);
+  return s;
+}
+
+// Lists repeat a lot: an ASN, a decky, a tool, and a campaign's payloads and C2 endpoints
+// (every member observes the same ones). One frozen array per distinct list, shared by every
+// evidence holding it: members then share the strings too. Bounded: past the limit, lists are
+// simply not shared.
 const singleNumbers = new Map<number, readonly number[]>();
 const singleStrings = new Map<string, readonly string[]>();
-const INTERN_LIMIT = 100_000;
+const multiStrings = new Map<string, readonly string[]>();
+const INTERN_LIMIT = 4_000_000;
+
+/** The shared instance of a sorted string list (a list of one is keyed by its element). */
+function internList(list: readonly string[]): readonly string[] {
+  if (list.length === 0) return EMPTY_STRINGS;
+  if (list.length === 1) return oneString(list[0], true);
+  if (list.length > 8) return list;
+  // length-prefixed elements: no two different lists share a key
+  let key = '';
+  for (const v of list) key += v.length + ':' + v;
+  const hit = multiStrings.get(key);
+  if (hit) return hit;
+  const frozen = Object.isFrozen(list) ? list : Object.freeze(list.slice());
+  if (multiStrings.size < INTERN_LIMIT) multiStrings.set(key, frozen);
+  return frozen;
+}
 function oneNumber(v: number): readonly number[] {
   let a = singleNumbers.get(v);
   if (!a) {
@@ -350,18 +427,13 @@ function marksOf(m: Map<string, PhaseMark>): Marks {
 /** Sorted flat windows with the `add` pairs folded in. */
 function mergeWindows(cur: Float64Array, add: readonly number[]): Float64Array {
   const n = cur.length + add.length;
-  if (cur.length === 0 && add.length === 2) {
-    const out = allocWindows(2);
-    out[0] = add[0];
-    out[1] = add[1];
-    return out;
-  }
+  if (cur.length === 0 && add.length === 2) return Float64Array.of(add[0], add[1]);
   const pairs: number[] = [];
   for (let i = 0; i < cur.length; i++) pairs.push(cur[i]);
   for (const v of add) pairs.push(v);
   const idx = Array.from({ length: n >> 1 }, (_, i) => i);
   idx.sort((x, y) => pairs[2 * x] - pairs[2 * y] || pairs[2 * x + 1] - pairs[2 * y + 1]);
-  const out = allocWindows(n);
+  const out = n === 2 ? new Float64Array(2) : allocWindows(n);
   for (let i = 0; i < idx.length; i++) {
     out[2 * i] = pairs[2 * idx[i]];
     out[2 * i + 1] = pairs[2 * idx[i] + 1];
@@ -399,32 +471,35 @@ const kdBig = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(l
 export function addObservation(ev: Evidence, obs: Observation): void {
   if (obs.asn !== null) ev.asns = mergeNumber(ev.asns, obs.asn);
   if (obs.tools.length) ev.tools = mergeStrings(ev.tools, obs.tools, true);
-  if (obs.payload_hashes.length) ev.payloads = mergeStrings(ev.payloads, obs.payload_hashes, false);
-  if (obs.c2_endpoints.length) ev.c2 = mergeStrings(ev.c2, obs.c2_endpoints, false);
-  if (obs.payload_hashes.length || obs.c2_endpoints.length) ev.infra = unionSorted(ev.payloads, ev.c2);
+  if (obs.payload_hashes.length) ev.payloads = internList(mergeStrings(ev.payloads, obs.payload_hashes, true));
+  if (obs.c2_endpoints.length) ev.c2 = internList(mergeStrings(ev.c2, obs.c2_endpoints, true));
+  if (obs.payload_hashes.length || obs.c2_endpoints.length) ev.infra = internList(unionSorted(ev.payloads, ev.c2));
   let first = ev.firstActivity;
   let last = ev.lastActivity;
   const deckies: string[] = [];
   if (obs.sessions.length) {
     const flat: number[] = [];
     for (const s of obs.sessions) {
-      deckies.push(s.decky);
+      deckies.push(intern(s.decky));
       flat.push(s.start, s.end);
       if (first === null || s.start < first) first = s.start;
       if (last === null || s.end > last) last = s.end;
     }
-    ev.windows = mergeWindows(ev.windows, flat);
-    ev.windowTotal = windowTotalOf(ev.windows);
+    const w = mergeWindows(ev.windows, flat);
+    ev.windows = w;
+    ev.windowTotal = windowTotalOf(w);
   }
   if (obs.ttp.length) {
     const td: string[] = [];
     const firsts: PhaseMark[] = [];
     const lasts: PhaseMark[] = [];
     for (const t of obs.ttp) {
-      deckies.push(t.decky);
-      td.push(t.decky);
-      firsts.push({ phase: t.phase, t: t.start });
-      lasts.push({ phase: t.phase, t: t.end });
+      const decky = intern(t.decky);
+      const phase = intern(t.phase) as Phase;
+      deckies.push(decky);
+      td.push(decky);
+      firsts.push({ phase, t: t.start });
+      lasts.push({ phase, t: t.end });
       if (INITIAL_ACCESS.has(t.phase)) ev.selfAccess = true;
       if (first === null || t.start < first) first = t.start;
       if (last === null || t.end > last) last = t.end;
@@ -493,7 +568,10 @@ export function buildFeatures(uuid: string, parts: readonly Evidence[]): Feature
       const cur = last.get(d);
       if (!cur || later(m, cur)) last.set(d, m);
     }
-    for (let i = 0; i < ev.windows.length; i++) flat.push(ev.windows[i]);
+    if (ev.windowsLength) {
+      const w = ev.windows;
+      for (let i = 0; i < w.length; i++) flat.push(w[i]);
+    }
     if (ev.kdN > 0) {
       counts ??= new Int32Array(64);
       if (ev.kdCounts) for (let i = 0; i < 64; i++) counts[i] += ev.kdCounts[i];
@@ -532,6 +610,11 @@ function sameMarks(a: ReadonlyMap<string, PhaseMark>, b: ReadonlyMap<string, Pha
   return true;
 }
 
+function sameEvidenceWindows(a: Evidence, b: Evidence): boolean {
+  if (a.w || b.w) return a.w !== null && b.w !== null && sameWindows(a.w, b.w);
+  return a.ws === b.ws && a.we === b.we;
+}
+
 function sameWindows(a: Float64Array, b: Float64Array): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
@@ -544,5 +627,6 @@ export function sameFeatures(a: Features, b: Features): boolean {
   return a.kd === b.kd && a.selfAccess === b.selfAccess && a.windowTotal === b.windowTotal && a.firstActivity === b.firstActivity &&
     a.lastActivity === b.lastActivity && sameList(a.asns, b.asns) && sameList(a.tools, b.tools) &&
     sameList(a.payloads, b.payloads) && sameList(a.c2, b.c2) && sameList(a.deckies, b.deckies) &&
-    sameWindows(a.windows, b.windows) && sameMarks(a.first, b.first) && sameMarks(a.last, b.last);
+    (a instanceof Evidence && b instanceof Evidence ? sameEvidenceWindows(a, b) : sameWindows(a.windows, b.windows)) &&
+    sameMarks(a.first, b.first) && sameMarks(a.last, b.last);
 }

@@ -19,12 +19,14 @@
  * the campaigns they held.
  */
 import type { CampaignEventType, PayloadByType, RemovalReason } from './campaign-events.ts';
-import { growF64, growI32 } from './columns.ts';
+import { growF64, growI32, nextCapacity, sortInPlace } from './columns.ts';
 import type { ComponentGraph } from './components.ts';
 import { campaignIdInto, formatUuid, parseUuid } from './ids.ts';
 
 /** Emits one event; `evidence` are edge ids in Kruskal order. Returns the event's sequence. */
 export type Emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]) => number;
+
+const byMin = (x: { min: string }, y: { min: string }): number => (x.min < y.min ? -1 : x.min > y.min ? 1 : 0);
 
 export interface CampaignView {
   readonly uuid: string;
@@ -88,6 +90,16 @@ export class Reconciler {
   uuid(c: number): string {
     return formatUuid(this.uuidBytes, 16 * c);
   }
+
+  /** Identities by uuid. */
+  private readonly byUuidNode = (a: number, b: number): number => {
+    const x = this.uuidOf(a);
+    const y = this.uuidOf(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+
+  /** Campaigns by age (formation sequence; unique). */
+  private readonly byAgeOrder = (a: number, b: number): number => this.formedSeq[a] - this.formedSeq[b];
 
   /** Compares two campaigns by uuid (byte order = canonical string order). */
   readonly byUuidOrder = (x: number, y: number): number => {
@@ -205,7 +217,7 @@ export class Reconciler {
   private newCampaign(founder: number): number {
     const c = this.count++;
     if (c >= this.formedSeq.length) {
-      const n = Math.max(c + 1, this.formedSeq.length * 2, 1024);
+      const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
       this.formedSeq = growF64(this.formedSeq, n);
       this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
       this.firstChild = growI32(this.firstChild, n, -1);
@@ -315,7 +327,7 @@ export class Reconciler {
           if (k >= 0) touched.add(k);
         }
       }
-      const byAge = [...touched].sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
+      const byAge = sortInPlace([...touched], this.byAgeOrder);
       for (const k of byAge) this.resolveSplit(k, graph, emit, movers, changed);
     }
 
@@ -339,7 +351,7 @@ export class Reconciler {
       const m = graph.compMin(u);
       return { rep: u, min: this.uuidOf(m) };
     });
-    if (order.length > 1) order.sort((x, y) => (x.min < y.min ? -1 : x.min > y.min ? 1 : 0));
+    if (order.length > 1) sortInPlace(order, byMin);
     for (const { rep } of order) {
       const key = graph.compKey(rep);
       this.joinComponent(rep, graph, fresh.get(key) ?? [], emit, movers, changed);
@@ -357,7 +369,7 @@ export class Reconciler {
     if (fragmentsOf(members).size <= 1) return;
     changed.add(k);
 
-    const children = this.childrenIds(k).sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
+    const children = sortInPlace(this.childrenIds(k), this.byAgeOrder);
     for (const l of children) {
       const sub = this.canonicalMemberIds(l);
       if (sub.length === 0) continue;
@@ -409,16 +421,12 @@ export class Reconciler {
     rep: number, graph: ComponentGraph, freshNodes: number[], emit: Emit, movers: Map<number, number>, changed: Set<number>,
   ): void {
     const tainted = graph.isTainted(rep);
-    const byUuid = (a: number, b: number) => {
-      const x = this.uuidOf(a);
-      const y = this.uuidOf(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    };
+    const byUuid = this.byUuidNode;
     let present: Set<number>;
     let unassigned: number[];
     let members: number[] | null = null;
     if (tainted) {
-      members = [...graph.membersOfId(rep)].sort(byUuid);
+      members = sortInPlace([...graph.membersOfId(rep)], byUuid);
       present = new Set();
       unassigned = [];
       for (const u of members) {
@@ -430,7 +438,7 @@ export class Reconciler {
       // Untouched by splits: the component is the pre-batch campaigns it absorbed plus new nodes.
       present = new Set(graph.labels(rep));
       unassigned = freshNodes;
-      if (unassigned.length > 1) unassigned.sort(byUuid);
+      if (unassigned.length > 1) sortInPlace(unassigned, byUuid);
     }
 
     if (present.size === 0) {
@@ -451,7 +459,7 @@ export class Reconciler {
       return;
     }
     const byAge = [...present];
-    if (byAge.length > 1) byAge.sort((a, b) => this.formedSeq[a] - this.formedSeq[b]);
+    if (byAge.length > 1) sortInPlace(byAge, this.byAgeOrder);
     const winner = byAge[0];
     const winnerUuid = this.uuid(winner);
     if (byAge.length > 1 || unassigned.length > 0) changed.add(winner);
@@ -465,8 +473,8 @@ export class Reconciler {
       const prior = movers.get(u);
       const priorUuid = prior === undefined ? null : this.uuid(prior);
       const ev: number[] = [];
-      graph.forEachTreeEdge(u, (e) => ev.push(e));
-      if (ev.length > 1) ev.sort(graph.strongerFirst);
+      graph.treeEdgesOf(u, ev);
+      if (ev.length > 1) sortInPlace(ev, graph.strongerFirst);
       const seq = emit('campaign.identity.assigned', { campaign_uuid: winnerUuid, identity_uuid: this.uuidOf(u), prior_campaign_uuid: priorUuid }, ev);
       this.assign(u, winner, seq);
       emit('identity.campaign.assigned', { identity_uuid: this.uuidOf(u), campaign_uuid: winnerUuid, prior_campaign_uuid: priorUuid });
@@ -485,12 +493,12 @@ export class Reconciler {
     const t = ++this.markToken;
     const mark = this.markCol;
     const out: number[] = [];
-    const collect = (side: Iterable<number>) => {
+    const tree: number[] = [];
+    const collect = (side: readonly number[]): void => {
       for (const x of side) {
-        graph.forEachTreeEdge(x, (e) => {
-          const other = graph.edgeA(e) === x ? graph.edgeB(e) : graph.edgeA(e);
-          if (mark[other] !== t) out.push(e);
-        });
+        tree.length = 0;
+        graph.treeEdgesOf(x, tree);
+        for (const e of tree) if (mark[graph.other(e, x)] !== t) out.push(e);
       }
     };
     if (members) {
@@ -508,7 +516,7 @@ export class Reconciler {
       for (const x of side) mark[x] = t;
       collect(side);
     }
-    if (out.length > 1) out.sort(graph.strongerFirst);
+    if (out.length > 1) sortInPlace(out, graph.strongerFirst);
     return out;
   }
 
@@ -518,7 +526,7 @@ export class Reconciler {
   restoreCampaign(uuid: string, formedSeq: number): number {
     const c = this.count++;
     if (c >= this.formedSeq.length) {
-      const n = Math.max(c + 1, this.formedSeq.length * 2, 1024);
+      const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
       this.formedSeq = growF64(this.formedSeq, n);
       this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
       this.firstChild = growI32(this.firstChild, n, -1);
