@@ -82,8 +82,10 @@ async function replayPhase(): Promise<void> {
     let batch = 0;
     for (let copy = 0; seq < size; copy++) {
       const rename = (s: string) => (copy === 0 ? s : `${s}~${copy}`);
-      const renamed = JSON.parse(JSON.stringify(base, (k, v) => (typeof v === 'string' && /uuid$|^[ab]$/.test(k) ? rename(v) : v)), (k, v) =>
-        Array.isArray(v) && k === 'identity_uuids' ? v.map(rename) : v) as CampaignEvent[];
+      const renameEvent = (e: CampaignEvent): CampaignEvent => JSON.parse(
+        JSON.stringify(e, (k, v) => (typeof v === 'string' && /uuid$|^[ab]$/.test(k) ? rename(v) : v)),
+        (k, v) => (Array.isArray(v) && k === 'identity_uuids' ? v.map(rename) : v)) as CampaignEvent;
+      const renamed = copy === 0 ? base : base.map(renameEvent);
       for (let i = 0; i < renamed.length && seq < size; i += 10_000) {
         const events = renamed.slice(i, Math.min(i + 10_000, i + size - seq)).map((e) => ({ ...e, sequence: ++seq, event_id: `${e.event_id}~${copy}` }));
         seq -= events.length;
