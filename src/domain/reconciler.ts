@@ -214,21 +214,25 @@ export class Reconciler {
   // =========================================================================================
   // mutation primitives
 
+  /** Grows every campaign column so that index `c` exists. */
+  private ensureCapacity(c: number): void {
+    if (c < this.formedSeq.length) return;
+    const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
+    this.formedSeq = growF64(this.formedSeq, n);
+    this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
+    this.firstChild = growI32(this.firstChild, n, -1);
+    this.nextSib = growI32(this.nextSib, n, -1);
+    this.prevSib = growI32(this.prevSib, n, -1);
+    this.firstMember = growI32(this.firstMember, n, -1);
+    this.subtotal = growI32(this.subtotal, n);
+    const b = new Uint8Array(16 * this.formedSeq.length);
+    b.set(this.uuidBytes);
+    this.uuidBytes = b;
+  }
+
   private newCampaign(founder: number): number {
     const c = this.count++;
-    if (c >= this.formedSeq.length) {
-      const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
-      this.formedSeq = growF64(this.formedSeq, n);
-      this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
-      this.firstChild = growI32(this.firstChild, n, -1);
-      this.nextSib = growI32(this.nextSib, n, -1);
-      this.prevSib = growI32(this.prevSib, n, -1);
-      this.firstMember = growI32(this.firstMember, n, -1);
-      this.subtotal = growI32(this.subtotal, n);
-      const b = new Uint8Array(16 * this.formedSeq.length);
-      b.set(this.uuidBytes);
-      this.uuidBytes = b;
-    }
+    this.ensureCapacity(c);
     const n = this.foundedCol[founder]++;
     campaignIdInto(this.uuidOf(founder), n, this.uuidBytes, 16 * c);
     this.byUuid?.set(this.uuid(c), c);
@@ -525,19 +529,7 @@ export class Reconciler {
 
   restoreCampaign(uuid: string, formedSeq: number): number {
     const c = this.count++;
-    if (c >= this.formedSeq.length) {
-      const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
-      this.formedSeq = growF64(this.formedSeq, n);
-      this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
-      this.firstChild = growI32(this.firstChild, n, -1);
-      this.nextSib = growI32(this.nextSib, n, -1);
-      this.prevSib = growI32(this.prevSib, n, -1);
-      this.firstMember = growI32(this.firstMember, n, -1);
-      this.subtotal = growI32(this.subtotal, n);
-      const b = new Uint8Array(16 * this.formedSeq.length);
-      b.set(this.uuidBytes);
-      this.uuidBytes = b;
-    }
+    this.ensureCapacity(c);
     this.uuidBytes.set(parseUuid(uuid), 16 * c);
     this.formedSeq[c] = formedSeq;
     this.byUuid?.set(this.uuid(c), c);
