@@ -12,6 +12,7 @@ import { createEngine } from '../src/domain/engine.ts';
 import type { Features } from '../src/domain/features.ts';
 import { bruteForcePartition } from '../test/support/brute-force.ts';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,9 @@ const BATCH = 1000;
 // The corpus is generated and packed by a child process (cached in the temp dir by size), so
 // this process starts clean: no generation garbage whose freed pages the engine could reuse
 // without RSS showing it.
-const corpusFile = join(tmpdir(), `campaign-stream-bench-corpus-${n}-v1.bin`);
+// (keyed by the generator's source, so an edited corpus.ts never reads a stale file)
+const corpusSource = createHash('sha1').update(readFileSync(new URL('./corpus.ts', import.meta.url))).digest('hex').slice(0, 12);
+const corpusFile = join(tmpdir(), `campaign-stream-bench-corpus-${n}-${corpusSource}.bin`);
 if (!existsSync(corpusFile)) {
   execFileSync(process.execPath, ['--import', 'tsx', new URL('./pack-corpus.ts', import.meta.url).pathname, String(n), corpusFile], { stdio: 'inherit' });
 }
