@@ -369,6 +369,31 @@ function materialize(r: Readonly<RowState>): CampaignRow {
   };
 }
 
+/** Campaigns by status, and the live identities of the largest: what the metrics report. */
+export interface CampaignCounts {
+  /** Not merged away, with at least one live identity. */
+  readonly active: number;
+  /** Not merged away, no live identity left (every member retired or unmerged out). */
+  readonly empty: number;
+  readonly merged: number;
+  readonly largest: number;
+}
+
+export function campaignCounts(tables: CampaignTables): CampaignCounts {
+  let active = 0;
+  let empty = 0;
+  let merged = 0;
+  let largest = 0;
+  for (const r of tables.rows.values()) {
+    if (r.merged_into !== null) merged++;
+    else if (r.identity_count > 0) {
+      active++;
+      if (r.identity_count > largest) largest = r.identity_count;
+    } else empty++;
+  }
+  return { active, empty, merged, largest };
+}
+
 export function rowOf(tables: CampaignTables, uuid: string): CampaignRow | undefined {
   const r = tables.rows.get(uuid);
   return r === undefined ? undefined : materialize(r);

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MetricsRegistry } from '../../src/adapters/http/metrics.ts';
-import { registerPipelineMetrics } from '../../src/adapters/http/pipeline-metrics.ts';
+import { registerPipelineMetrics, type PipelineSample } from '../../src/adapters/http/pipeline-metrics.ts';
 
 describe('metrics registry', () => {
   it('renders counters and gauges with HELP and TYPE, series in first-use order', () => {
@@ -65,13 +65,41 @@ describe('pipeline metrics', () => {
     const r = new MetricsRegistry();
     const m = registerPipelineMetrics(r);
     m.observeBatch({ applied: 10, duplicates: 1, stale: 2, rejected: 1, pairs_scored: 40 }, { seconds: 0.02, invalid: 3 });
-    m.setInputLag('identities/0', 12);
     const text = r.render();
     assert.match(text, /campaign_stream_pipeline_input_events_total\{outcome="applied"\} 10/);
     assert.match(text, /campaign_stream_pipeline_input_events_total\{outcome="rejected"\} 4/);
     assert.match(text, /campaign_stream_pipeline_batches_total 1/);
+    assert.match(text, /campaign_stream_pipeline_batch_duration_seconds_bucket\{le="0\.01"\} 0/);
     assert.match(text, /campaign_stream_pipeline_batch_duration_seconds_bucket\{le="0\.025"\} 1/);
     assert.match(text, /campaign_stream_pipeline_candidate_pairs_scored_total 40/);
-    assert.match(text, /campaign_stream_pipeline_input_lag_records\{source="identities\/0"\} 12/);
+  });
+
+  it('sample lag, role, readiness and campaign gauges at scrape time, dropping what is no longer known', () => {
+    const r = new MetricsRegistry();
+    let sample: PipelineSample = {
+      role: 'active', ready: true, inputLag: { 'ids/0': 12, 'ids/1': 0 }, relayLag: 3, headSequence: 90,
+      campaigns: { live: 7, largest: 4 },
+    };
+    registerPipelineMetrics(r, () => sample);
+    const first = r.render();
+    assert.match(first, /campaign_stream_pipeline_input_lag_records\{source="ids\/0"\} 12/);
+    assert.match(first, /campaign_stream_pipeline_input_lag_records\{source="ids\/1"\} 0/);
+    assert.match(first, /campaign_stream_pipeline_role\{role="active"\} 1/);
+    assert.match(first, /campaign_stream_pipeline_role\{role="standby"\} 0/);
+    assert.match(first, /campaign_stream_pipeline_ready 1/);
+    assert.match(first, /campaign_stream_pipeline_relay_lag_events 3/);
+    assert.match(first, /campaign_stream_pipeline_head_sequence 90/);
+    assert.match(first, /campaign_stream_pipeline_campaigns_live 7/);
+    assert.match(first, /campaign_stream_pipeline_largest_campaign_identities 4/);
+
+    // Partitions moved to another member; this one is a standby holding no tables.
+    sample = { role: 'standby', ready: true, inputLag: {}, relayLag: null, headSequence: null, campaigns: null };
+    const second = r.render();
+    assert.doesNotMatch(second, /campaign_stream_pipeline_input_lag_records\{/);
+    assert.match(second, /campaign_stream_pipeline_role\{role="active"\} 0/);
+    assert.match(second, /campaign_stream_pipeline_role\{role="standby"\} 1/);
+    assert.doesNotMatch(second, /campaign_stream_pipeline_campaigns_live \d/);
+    assert.doesNotMatch(second, /campaign_stream_pipeline_relay_lag_events \d/);
+    assert.match(second, /# TYPE campaign_stream_pipeline_campaigns_live gauge/);
   });
 });

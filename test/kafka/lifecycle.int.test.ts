@@ -57,6 +57,26 @@ describe('pipeline process lifecycle', { timeout: 90_000 }, () => {
     assert.equal((await getHealth(port, '/nowhere')).status, 404);
   });
 
+  it('serves /metrics on the health port: consumed, batches, latency, pairs, lag and campaigns agree with the store', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const m = parseMetrics(await res.text());
+    const view = await readStore(store.dir);
+    const outcomes = ['applied', 'duplicate', 'stale', 'rejected'].map((o) => m.get(`campaign_stream_pipeline_input_events_total{outcome="${o}"}`) ?? NaN);
+    assert.equal(outcomes.reduce((a, b) => a + b, 0), events.length, 'every consumed event is counted under one outcome');
+    assert.equal(m.get('campaign_stream_pipeline_batches_total'), view.batches.length);
+    assert.equal(m.get('campaign_stream_pipeline_batch_duration_seconds_count'), view.batches.length);
+    assert.ok((m.get('campaign_stream_pipeline_candidate_pairs_scored_total') ?? 0) > 0, 'noise floor identities share deckies: pairs were scored');
+    for (const p of [0, 1, 2]) assert.equal(m.get(`campaign_stream_pipeline_input_lag_records{source="${topics.identity}/${p}"}`), 0);
+    assert.equal(m.get('campaign_stream_pipeline_role{role="active"}'), 1);
+    assert.equal(m.get('campaign_stream_pipeline_ready'), 1);
+    assert.equal(m.get('campaign_stream_pipeline_head_sequence'), view.events.length);
+    const live = view.rows.filter((r) => r.status === 'active');
+    assert.equal(m.get('campaign_stream_pipeline_campaigns_live'), live.length);
+    assert.equal(m.get('campaign_stream_pipeline_largest_campaign_identities'), Math.max(...live.map((r) => r.identity_count)));
+  });
+
   it('reports lag and is not ready while input waits', async () => {
     // 2,000 more events in batches of 10 keep the pipeline busy for a while: a report taken
     // meanwhile shows it behind.
@@ -100,3 +120,14 @@ describe('pipeline process lifecycle', { timeout: 90_000 }, () => {
     }
   });
 });
+
+/** Exposition text → value by series (`name{labels}`); comments skipped. */
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}

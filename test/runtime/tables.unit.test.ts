@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { CampaignEvent, CampaignEventType, PayloadByType } from '../../src/domain/campaign-events.ts';
 import {
-  allRows, canonicalOf, emptyTables, foldEvents, membershipOf, rowOf, tablesFromRows, type CampaignTables,
+  allRows, campaignCounts, canonicalOf, emptyTables, foldEvents, membershipOf, rowOf, tablesFromRows, type CampaignTables,
 } from '../../src/domain/tables.ts';
 
 type Draft = { [T in CampaignEventType]: { type: T; payload: PayloadByType[T] } }[CampaignEventType];
@@ -158,6 +158,13 @@ describe('tables fold: event semantics', () => {
     foldEvents(t, events);
     assert.deepEqual(foldEvents(t, events), []);
     assert.equal(rowOf(t, 'c1')!.identity_count, 1);
+  });
+
+  it('campaignCounts counts active, empty and merged rows and the largest live campaign through merges', () => {
+    const { t } = fold([
+      formed('c1', 'i1', 'i2'), formed('c2', 'i3'), formed('c3', 'i4'), merged('c1', 'c2'), removed('c3', 'i4'),
+    ]);
+    assert.deepEqual(campaignCounts(t), { active: 1, empty: 1, merged: 1, largest: 3 });
   });
 
   it('tablesFromRows refuses rows that list one identity twice', () => {

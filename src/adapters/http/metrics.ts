@@ -115,6 +115,12 @@ export class Gauge extends Family {
     this.set(labels, this.get(labels) - by);
   }
 
+  /** Drops every series: for gauges rebuilt on each scrape whose label sets come and go. */
+  clear(): void {
+    this.series.clear();
+    this.values.clear();
+  }
+
   get(labels: LabelValues = {}): number {
     return this.values.get(this.key(labels)) ?? 0;
   }

@@ -6,9 +6,10 @@
  * them apart from the log).
  *
  * Rejects, batch latency and candidate pairs scored are not in the store: the process running
- * the engine reports them (`pipeline-metrics.ts`) into the same registry.
+ * the engine reports them on its own `/metrics` (`pipeline-metrics.ts`).
  */
 import { CAMPAIGN_EVENT_TYPES } from '../../domain/campaign-events.ts';
+import { campaignCounts } from '../../domain/tables.ts';
 import type { LogFollower } from './log-follower.ts';
 import type { MetricsRegistry } from './metrics.ts';
 
@@ -51,18 +52,10 @@ export function registerStoreMetrics(registry: MetricsRegistry, follower: LogFol
     const index = follower.index;
     for (const type of CAMPAIGN_EVENT_TYPES) events.setTotal({ type }, index.typeCounts.get(type) ?? 0);
     head.set({}, follower.logHead);
-    const byStatus = { active: 0, empty: 0, merged: 0 };
-    let biggest = 0;
-    for (const r of index.tables.rows.values()) {
-      if (r.merged_into !== null) byStatus.merged++;
-      else {
-        byStatus[r.identity_count > 0 ? 'active' : 'empty']++;
-        if (r.identity_count > biggest) biggest = r.identity_count;
-      }
-    }
-    for (const [status, n] of Object.entries(byStatus)) campaigns.set({ status }, n);
-    live.set({}, byStatus.active);
-    largest.set({}, biggest);
+    const counts = campaignCounts(index.tables);
+    for (const status of ['active', 'empty', 'merged'] as const) campaigns.set({ status }, counts[status]);
+    live.set({}, counts.active);
+    largest.set({}, counts.largest);
     identities.set({}, index.tables.identities.size);
     lag.set({ consumer: 'http_index' }, Math.max(0, follower.logHead - index.sequence));
     if (follower.tablesSequence !== null) lag.set({ consumer: 'tables' }, Math.max(0, follower.logHead - follower.tablesSequence));

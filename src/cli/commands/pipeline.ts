@@ -66,7 +66,7 @@ const options = {
   'no-create-topics': { type: 'boolean', description: 'do not create missing topics (still report differing settings)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'most valid events per batch (a fetched Kafka batch may close one earlier)' },
   'snapshot-every': { type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N', description: 'snapshot the engine after every N input records' },
-  'health-port': { type: 'integer', min: 0, placeholder: 'port', description: 'serve /health, /health/live, /health/ready on this port (env CAMPAIGNS_HEALTH_PORT; 0 = any)' },
+  'health-port': { type: 'integer', min: 0, placeholder: 'port', description: 'serve /health, /health/live, /health/ready and /metrics on this port (env CAMPAIGNS_HEALTH_PORT; 0 = any)' },
   'health-host': { type: 'string', placeholder: 'addr', description: 'address of the health endpoint (default 0.0.0.0)' },
   'ready-max-lag': { type: 'integer', min: 0, default: 1000, placeholder: 'N', description: 'largest total lag still reported ready' },
   'session-timeout': { type: 'integer', min: 6000, default: 10_000, placeholder: 'ms', description: 'group session timeout: how soon a standby takes over from a dead owner' },

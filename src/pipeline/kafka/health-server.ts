@@ -1,14 +1,18 @@
 /**
- * The health endpoint: a small node:http server (`--health-port`).
+ * The ops endpoint: a small node:http server (`--health-port`) for probes and Prometheus.
  *
  *   GET /health/live   200 while live, 503 after an unrecoverable failure
  *   GET /health/ready  200 when ready (see health.ts), 503 otherwise
  *   GET /health        the full report as JSON (always 200)
+ *   GET /metrics       Prometheus text (pipeline-metrics.ts), when metrics are given
  *
- * Every answer carries the JSON report, so a probe's log shows why it failed.
+ * Every health answer carries the JSON report, so a probe's log shows why it failed. No auth:
+ * like a kubelet's probes and a Prometheus scrape, it is for the cluster network, not the
+ * public one (the query API of `campaigns serve` is where tokens apply).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PROMETHEUS_CONTENT_TYPE } from '../../adapters/http/metrics.ts';
 import type { HealthReport } from './health.ts';
 
 export interface HealthServer {
@@ -16,15 +20,25 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(report: () => HealthReport, port: number, host = '0.0.0.0'): Promise<HealthServer> {
+const PATHS = ['/health', '/health/live', '/health/ready'];
+
+export async function startHealthServer(
+  report: () => HealthReport, port: number, host = '0.0.0.0', metrics?: () => string,
+): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
-    const r = report();
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics' && metrics !== undefined) {
+      const body = metrics();
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const r = report();
     const status = path === '/health/live' ? (r.live ? 200 : 503)
       : path === '/health/ready' ? (r.ready ? 200 : 503)
       : path === '/health' || path === '/' ? 200
       : 404;
-    const body = status === 404 ? JSON.stringify({ error: 'not found', paths: ['/health', '/health/live', '/health/ready'] }) : JSON.stringify(r);
+    const body = status === 404 ? JSON.stringify({ error: 'not found', paths: metrics === undefined ? PATHS : [...PATHS, '/metrics'] }) : JSON.stringify(r);
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(body + '\n');
   });

@@ -27,6 +27,9 @@ import { KafkaDeadLetterSink } from '../../adapters/kafka/dead-letter-sink.ts';
 import { KafkaPartitionSource, parseSourceName, type StagedRecord } from '../../adapters/kafka/partition-source.ts';
 import type { MessageSender } from '../../adapters/kafka/producer.ts';
 import type { TopicReader } from '../../adapters/kafka/topic-reader.ts';
+import type { PipelineMetrics, PipelineSample } from '../../adapters/http/pipeline-metrics.ts';
+import type { BatchStats } from '../../domain/engine-api.ts';
+import { campaignCounts, type CampaignCounts } from '../../domain/tables.ts';
 import { InputError, isInputError, isStoreError } from '../../ports/errors.ts';
 import { formatPosition, type IdentitySource } from '../../ports/identity-source.ts';
 import type { Publisher } from '../../ports/publisher.ts';
@@ -54,7 +57,12 @@ export interface KafkaPipelineDeps {
   readonly engines: EngineFactory;
   /** Operator messages (one line each, no newline). */
   readonly notice?: (line: string) => void;
+  /** Per-batch counters and latency for `/metrics`. */
+  readonly metrics?: PipelineMetrics;
 }
+
+/** A batch of only stateless rejects never reaches the engine. */
+const NO_STATS: BatchStats = { applied: 0, duplicates: 0, stale: 0, rejected: 0, pairs_scored: 0 };
 
 export interface KafkaPipelineOptions {
   readonly topic: string;
@@ -389,6 +397,34 @@ export class KafkaPipeline {
     }
   }
 
+  /** For `/metrics` at scrape time. */
+  metricsSample(): PipelineSample {
+    const r = this.health.report();
+    const inputLag: Record<string, number> = {};
+    for (const [p, n] of Object.entries(r.lag)) inputLag[`${this.options.topic}/${p}`] = n;
+    const counts = this.campaignCounts();
+    return {
+      role: r.role,
+      ready: r.ready,
+      inputLag,
+      relayLag: r.relay_lag,
+      headSequence: r.head_sequence,
+      campaigns: counts === null ? null : { live: counts.active, largest: counts.largest },
+    };
+  }
+
+  private counted: { tables: unknown; sequence: number; counts: CampaignCounts } | null = null;
+
+  /** Walks every row, so only once per committed change, not once per scrape. */
+  private campaignCounts(): CampaignCounts | null {
+    const tables = this.active?.runtime.tables;
+    if (tables === undefined) return null;
+    if (this.counted?.tables !== tables || this.counted.sequence !== tables.sequence) {
+      this.counted = { tables, sequence: tables.sequence, counts: campaignCounts(tables) };
+    }
+    return this.counted.counts;
+  }
+
   private canContinue(a: Active, control: BatchControl): boolean {
     return this.active === a && !this.stopping && control.isRunning() && !control.isStale() && !a.dirty;
   }
@@ -450,6 +486,7 @@ export class KafkaPipeline {
     offsetAt: ReadonlyMap<string, number>, control: BatchControl,
   ): Promise<boolean> {
     a.committing = true;
+    const started = performance.now();
     let committed;
     try {
       committed = await a.committer.commit(input);
@@ -461,6 +498,11 @@ export class KafkaPipeline {
       a.committing = false;
     }
     this.failures.clear();
+    const stats = committed.stats ?? NO_STATS;
+    this.deps.metrics?.observeBatch(stats, {
+      seconds: (performance.now() - started) / 1_000,
+      invalid: committed.rejected - stats.rejected,
+    });
     a.lastIndex = committed.index;
     const end = input.segments[input.segments.length - 1].end.offset;
     a.expected.set(p, end);

@@ -3,6 +3,8 @@
  * consumer group member, the pipeline itself and its health endpoint. The CLI (`campaigns
  * pipeline`) turns flags and environment into a `KafkaPipelineConfig`; tests call this directly.
  */
+import { MetricsRegistry } from '../../adapters/http/metrics.ts';
+import { registerPipelineMetrics } from '../../adapters/http/pipeline-metrics.ts';
 import { createKafka } from '../../adapters/kafka/client.ts';
 import { withBackoff } from '../../adapters/kafka/backoff.ts';
 import { KafkaCampaignPublisher } from '../../adapters/kafka/campaign-publisher.ts';
@@ -50,6 +52,8 @@ export interface KafkaPipelineConfig {
 
 export interface RunningKafkaPipeline {
   readonly pipeline: KafkaPipeline;
+  /** What `/metrics` on the health port renders. */
+  readonly metrics: MetricsRegistry;
   readonly healthPort: number | null;
   readonly topicReport: TopicReport;
   /** SIGTERM semantics: finish or abandon the batch, commit, leave the group, publish, close. */
@@ -96,8 +100,13 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     ...(c.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: c.maxWaitTimeMs } : {}),
     isFatal: () => pipeline.health.role === 'failed' || pipeline.health.role === 'stopping',
   });
+  const metrics = new MetricsRegistry();
+  const pipelineMetrics = registerPipelineMetrics(metrics, () => pipeline.metricsSample());
   const pipeline: KafkaPipeline = new KafkaPipeline(
-    { consumer, reader, decoder: new IdentityPayloadDecoder(registry), sender, publisher, openStore: c.openStore, engines: c.engines, notice: c.notice },
+    {
+      consumer, reader, decoder: new IdentityPayloadDecoder(registry), sender, publisher,
+      openStore: c.openStore, engines: c.engines, notice: c.notice, metrics: pipelineMetrics,
+    },
     {
       topic: c.topics.identity,
       group: c.group,
@@ -121,7 +130,7 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     await reader.close();
   };
   try {
-    if (c.healthPort !== null) health = await startHealthServer(() => pipeline.health.report(), c.healthPort, c.healthHost);
+    if (c.healthPort !== null) health = await startHealthServer(() => pipeline.health.report(), c.healthPort, c.healthHost, () => metrics.render());
     await pipeline.start();
   } catch (e) {
     await pipeline.stop().catch(() => {});
@@ -146,5 +155,5 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     },
   );
   done.catch(() => {});
-  return { pipeline, healthPort: health === null ? null : (health as HealthServer).port, topicReport, stop, done };
+  return { pipeline, metrics, healthPort: health === null ? null : (health as HealthServer).port, topicReport, stop, done };
 }
