@@ -71,13 +71,13 @@ function delta<T>(before: readonly T[], after: readonly T[]): SetDelta<T> {
   return { added: after.filter((v) => !b.has(v)), removed: before.filter((v) => !a.has(v)) };
 }
 
+/** Shared empty list for deltas (frozen: the log only ever reads it). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /**
  * `delta` for two sorted duplicate-free lists (stored profiles are), by one merge walk: the
  * same `added` (in `after` order) and `removed` (in `before` order) without building sets.
  */
-/** Shared empty list for deltas (frozen: the log only ever reads it). */
-const NONE: readonly never[] = Object.freeze([]);
-
 function sortedDelta<T extends string | number>(before: readonly T[], after: readonly T[]): SetDelta<T> {
   if (before === after || (before.length === 0 && after.length === 0)) return { added: NONE, removed: NONE };
   if (before.length === 0) return { added: after, removed: NONE };
@@ -148,6 +148,15 @@ const isoVal: string[] = new Array<string>(ISO_SLOTS).fill('');
 const isoText = Buffer.alloc(24);
 const MS_PER_DAY = 86_400_000;
 const YEAR_10000_MS = 253_402_300_800_000;
+// ASCII tens and units digits of 0–99. Looked up, not divided: a helper doing the divisions
+// measured ~20% slower than writing each digit inline; with the lookups it is as fast.
+const TENS = Uint8Array.from({ length: 100 }, (_, v) => 48 + Math.floor(v / 10));
+const UNITS = Uint8Array.from({ length: 100 }, (_, v) => 48 + (v % 10));
+/** `v` (0–99) as two ASCII digits at `at` of `isoText`. */
+function digits2(at: number, v: number): void {
+  isoText[at] = TENS[v];
+  isoText[at + 1] = UNITS[v];
+}
 /**
  * `formatIso` without a Date: the civil date from the day number (H. Hinnant's algorithm),
  * written as bytes and decoded once. Same string for every input in [1970, 10000); anything
@@ -174,33 +183,25 @@ export function fastIso(seconds: number): string {
   const ss = Math.floor(rest / 1000);
   const millis = rest - ss * 1000;
   const b = isoText;
-  b[0] = 48 + Math.floor(year / 1000);
-  b[1] = 48 + (Math.floor(year / 100) % 10);
-  b[2] = 48 + (Math.floor(year / 10) % 10);
-  b[3] = 48 + (year % 10);
-  b[4] = 45;
-  b[5] = 48 + Math.floor(month / 10);
-  b[6] = 48 + (month % 10);
+  digits2(0, Math.floor(year / 100));
+  digits2(2, year % 100);
+  b[4] = 45; // '-'
+  digits2(5, month);
   b[7] = 45;
-  b[8] = 48 + Math.floor(day / 10);
-  b[9] = 48 + (day % 10);
-  b[10] = 84;
-  b[11] = 48 + Math.floor(hh / 10);
-  b[12] = 48 + (hh % 10);
-  b[13] = 58;
-  b[14] = 48 + Math.floor(mm / 10);
-  b[15] = 48 + (mm % 10);
+  digits2(8, day);
+  b[10] = 84; // 'T'
+  digits2(11, hh);
+  b[13] = 58; // ':'
+  digits2(14, mm);
   b[16] = 58;
-  b[17] = 48 + Math.floor(ss / 10);
-  b[18] = 48 + (ss % 10);
+  digits2(17, ss);
   if (millis === 0) {
-    b[19] = 90;
+    b[19] = 90; // 'Z'
     return b.toString('latin1', 0, 20);
   }
-  b[19] = 46;
+  b[19] = 46; // '.'
   b[20] = 48 + Math.floor(millis / 100);
-  b[21] = 48 + (Math.floor(millis / 10) % 10);
-  b[22] = 48 + (millis % 10);
+  digits2(21, millis % 100);
   b[23] = 90;
   return b.toString('latin1', 0, 24);
 }

@@ -5,6 +5,21 @@
  * a driver are mapped to a non-retriable code by the adapter.
  */
 
+/**
+ * The shape every such error shares; each kind is a subclass that fixes its codes and its
+ * `name` (callers tell the kinds apart with `instanceof`, so the base is never thrown itself).
+ */
+export abstract class CodedError<Code extends string> extends Error {
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export type StoreErrorCode =
   /** The batch's first sequence is not the log's head + 1 (another writer, or a lost batch). */
   | 'sequence_conflict'
@@ -25,16 +40,8 @@ export type StoreErrorCode =
   /** Any other driver failure. */
   | 'store_failure';
 
-export class StoreError extends Error {
+export class StoreError extends CodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    readonly retriable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export type InputErrorCode =
@@ -47,16 +54,8 @@ export type InputErrorCode =
   /** The file cannot be read (permissions, I/O error, not a regular file). */
   | 'input_unreadable';
 
-export class InputError extends Error {
+export class InputError extends CodedError<InputErrorCode> {
   override readonly name = 'InputError';
-  constructor(
-    readonly code: InputErrorCode,
-    message: string,
-    readonly retriable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export const isStoreError = (e: unknown): e is StoreError => e instanceof StoreError;

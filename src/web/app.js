@@ -686,6 +686,7 @@ function identityView(id) {
           fact('joined', fmtTime(d.joined_at)),
           fact('first / last event', `${fmtTime(d.created_at)} / ${fmtTime(d.updated_at)}`),
           fact('strongest family scores', FAMILIES.map((f) => `${FAMILY_LABELS[f]} ${fmtNum(d.features.family_signals[f], 3)}`).join(' · '))),
+        engineFeatures(d.features),
         el('h2', {}, `Evidence edges (${d.edges.length})`),
         el('table', { class: 'grid' },
           el('thead', {}, el('tr', {}, el('th', {}, 'with'), el('th', {}, 'weight'), ...FAMILIES.map((f) => el('th', {}, FAMILY_LABELS[f])), el('th', {}, 'seq'))),
@@ -702,6 +703,34 @@ function identityView(id) {
   }
   void load();
   return { dispose: () => { generation++; } };
+}
+
+/**
+ * The engine's view of the identity, from the store's newest snapshot; it may lag the log, so
+ * the position it holds at is shown with it.
+ * @param {any} f
+ */
+function engineFeatures(f) {
+  if (f.source !== 'engine snapshot') {
+    return el('section', { id: 'engine-features' }, el('h2', {}, 'Engine features'),
+      el('p', { class: 'muted' }, `Not available (${f.reason}): ${f.detail}`));
+  }
+  const sessions = f.sessions.data.slice(0, 20).map((/** @type {any} */ s) => el('li', {}, `${fmtTime(s.start)} → ${fmtTime(s.end)}`));
+  return el('section', { id: 'engine-features' },
+    el('h2', {}, 'Engine features ', el('span', { class: 'muted small' }, `snapshot after batch ${f.as_of.batch_index} (sequence ${f.as_of.sequence})`)),
+    el('dl', { class: 'facts' },
+      fact('engine state', f.node !== null && f.node !== undefined && f.engine_state !== 'node' ? `${f.engine_state} → ${f.node}` : f.engine_state),
+      fact('first / last seen', `${fmtTime(f.first_seen_at)} / ${fmtTime(f.last_seen_at)}`),
+      fact('sessions', `${f.sessions.total} (${fmtNum(f.sessions.total_seconds / 3600, 1)} h)`),
+      fact('keystroke centroid', el('span', { class: 'mono', id: 'keystroke-centroid' }, f.keystroke.centroid ?? '—')),
+      fact('initial access', f.initial_access ? 'yes' : 'no'),
+      fact('ASNs', f.asns.length === 0 ? '—' : f.asns.join(', '))),
+    el('div', { class: 'columns' },
+      valueList('Payload hashes', f.payload_hashes, 'identity-payloads'),
+      valueList('C2 endpoints', f.c2_endpoints, 'identity-c2'),
+      valueList('Deckies', f.deckies, 'identity-deckies'),
+      valueList('Tools', f.tools, 'identity-tools')),
+    sessions.length === 0 ? null : el('details', {}, el('summary', {}, `Sessions (first ${sessions.length} of ${f.sessions.total})`), el('ul', {}, ...sessions)));
 }
 
 // ---- start ------------------------------------------------------------------------------

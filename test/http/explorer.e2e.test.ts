@@ -132,6 +132,10 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     await page.locator(`#graph .node[data-id="${IDS.a1.replace(/"/g, '\\"')}"]`).click();
     await page.waitForFunction(() => document.body.dataset.view === 'identity' && document.querySelector('#identity-uuid') !== null);
     assert.equal(await page.locator('#identity-uuid').textContent(), IDS.a1);
+    // Its engine features, from the store's snapshot: the hostile decky arrives as text.
+    await page.waitForSelector('#engine-features #values-identity-deckies li');
+    assert.equal(await page.locator('#values-identity-deckies li').first().textContent(), HOSTILE_DECKY);
+    assert.equal(await page.locator('#values-identity-payloads li', { hasText: A_PAYLOAD }).count(), 1);
     await assertInert();
   });
 });

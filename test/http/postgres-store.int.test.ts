@@ -52,9 +52,13 @@ describe('query surface on PostgreSQL', () => {
     root = mkdtempSync(path.join(tmpdir(), 'cs-http-pg-'));
     scenario = await buildScenarioStore(root);
     referenceStore = openStoreForReading(scenario.dir);
-    reference = await startHttpServer({ log: referenceStore.log, port: 0, onError: () => {} });
+    reference = await startHttpServer({ log: referenceStore.log, snapshots: referenceStore.snapshots, port: 0, onError: () => {} });
     writer = await openPostgresStore(url, { schema });
     await copyLog(referenceStore.log, writer.log);
+    // The engine snapshot too: the identity route's features come from it on either store.
+    const snapshot = await referenceStore.snapshots.latest();
+    assert.ok(snapshot, 'campaigns run saved a snapshot');
+    await writer.snapshots.save(snapshot);
     stop = new AbortController();
     let running: RunningServer | null = null;
     const sink = { write: () => true, once: () => undefined };
@@ -88,6 +92,8 @@ describe('query surface on PostgreSQL', () => {
     for (const p of [`/api/v1/campaigns/${a}`, `/api/v1/campaigns/${a}/identities`, `/api/v1/campaigns/${a}/evidence`, `/api/v1/identities/${encodeURIComponent(IDS.a1)}`]) {
       assert.deepEqual((await request(pgBase, p)).json, (await request(reference.url, p)).json, p);
     }
+    const features = (await request(pgBase, `/api/v1/identities/${encodeURIComponent(IDS.a1)}`)).json.features;
+    assert.equal(features.source, 'engine snapshot', 'serve reads the PostgreSQL store\'s snapshot');
     const m = await request(pgBase, '/metrics');
     assert.match(m.text, /campaign_stream_consumer_lag_events\{consumer="tables"\} 0/);
   });

@@ -8,7 +8,7 @@ import type { RunningServer } from '../../src/adapters/http/server.ts';
 import { serve, serveCommand } from '../../src/cli/commands/serve.ts';
 import { isStoreError } from '../../src/ports/errors.ts';
 import { request } from './support/http-client.ts';
-import { buildScenarioStore, type ScenarioStore } from './support/scenario.ts';
+import { buildScenarioStore, IDS, type ScenarioStore } from './support/scenario.ts';
 
 const io = () => {
   let text = '';
@@ -43,6 +43,9 @@ describe('campaigns serve', () => {
     assert.equal(tooBig.status, 400);
     assert.equal(tooBig.json.parameter, 'limit');
     assert.match(out.text(), /log head \d+\) on http:\/\/127\.0\.0\.1:\d+\//);
+    const identity = await request(base, `/api/v1/identities/${encodeURIComponent(IDS.b1)}`, { headers: auth });
+    assert.equal(identity.json.features.source, 'engine snapshot', 'serve hands the store\'s snapshots to the identity route');
+    assert.equal(identity.json.features.keystroke.centroid, '0123456789abcdef');
     stop.abort();
     assert.equal(await done, 0);
     await assert.rejects(request(base, '/api/v1/campaigns'), 'the port is closed');

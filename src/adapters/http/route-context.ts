@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { LogFollower } from './log-follower.ts';
 import type { Params } from './router.ts';
+import type { SnapshotFeatures } from './snapshot-features.ts';
 
 export interface Limits {
   /** Largest `limit` a paged route accepts. */
@@ -24,6 +25,8 @@ export interface RouteContext {
   readonly follower: LogFollower;
   readonly log: EventLog;
   readonly limits: Limits;
+  /** Per-identity engine features from the store's newest engine snapshot (one per server). */
+  readonly engineFeatures: SnapshotFeatures;
 }
 
 export type Reply =

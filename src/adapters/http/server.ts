@@ -1,7 +1,8 @@
 /**
  * The read-only query server: the campaign API under `/api/v1`, its event stream, `/metrics`
- * and the explorer page, over the EventLog port (and optionally the TableReader), so it serves
- * any store adapter. node:http and a tiny router: the surface is a dozen GET routes.
+ * and the explorer page, over the EventLog port (and optionally the TableReader and the engine
+ * snapshots' reader), so it serves any store adapter. node:http and a tiny router: the surface
+ * is a dozen GET routes.
  *
  * Request order: method (GET/HEAD only) → Host check → route → token → parameters → handler.
  * Every failure is a JSON `{error, detail, parameter?}` with a 4xx; an unexpected one is a 500
@@ -10,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventLog } from '../../ports/event-log.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { bearerGuard } from './auth.ts';
 import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
@@ -21,6 +23,7 @@ import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
 import { Router } from './router.ts';
+import { SnapshotFeatures } from './snapshot-features.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -38,6 +41,13 @@ export interface HttpServerOptions {
   readonly log: EventLog;
   /** Optional: read only to report how far the tables lag the log. */
   readonly tables?: TableReader;
+  /**
+   * Optional: the store's engine snapshots, read for the identity route's engine features.
+   * Without it, that route answers from the log alone.
+   */
+  readonly snapshots?: Pick<SnapshotStore, 'latest'>;
+  /** Least time between two reads of the snapshot (see snapshot-features.ts). */
+  readonly snapshotRecheckMs?: number;
   readonly host?: string;
   readonly port?: number;
   /** Bearer token required on every API route and /metrics; null or absent: no auth. */
@@ -83,6 +93,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const follower = new LogFollower({ log: options.log, tables: options.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError });
   await follower.start();
   registerStoreMetrics(registry, follower);
+  const engineFeatures = new SnapshotFeatures({
+    snapshots: options.snapshots,
+    lastBatch: () => follower.batches.at(-1)?.index ?? 0,
+    recheckMs: options.snapshotRecheckMs,
+    onError,
+  });
 
   const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
   const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
@@ -120,7 +136,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (match === null) throw new HttpError(404, 'not_found', 'No such route');
     seen.route = match.route;
     if (!match.handler.public) authorize(req);
-    const ctx: RouteContext = { req, res, url, params: match.params, follower, log: options.log, limits };
+    const ctx: RouteContext = { req, res, url, params: match.params, follower, log: options.log, limits, engineFeatures };
     send(req, res, await match.handler.handle(ctx));
   };
 

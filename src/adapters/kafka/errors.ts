@@ -5,6 +5,7 @@
  * other one repeats. kafkajs errors keep their own `retriable` verdict; anything unknown is
  * non-retriable, so a bug is reported instead of being retried forever.
  */
+import { CodedError } from '../../ports/errors.ts';
 
 export type KafkaErrorCode =
   /** No broker answered, or the broker refused for a transient reason (leader election, timeout). */
@@ -26,16 +27,8 @@ export type KafkaErrorCode =
   /** Any other client failure. */
   | 'kafka_failure';
 
-export class KafkaAdapterError extends Error {
+export class KafkaAdapterError extends CodedError<KafkaErrorCode> {
   override readonly name = 'KafkaAdapterError';
-  constructor(
-    readonly code: KafkaErrorCode,
-    message: string,
-    readonly retriable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export const isKafkaAdapterError = (e: unknown): e is KafkaAdapterError => e instanceof KafkaAdapterError;

@@ -13,43 +13,22 @@ import { checkCommitShape } from '../../ports/event-log.ts';
 import type {
   BatchCommit, BatchRecord, BatchSegment, EventLog, InputCheckpoint,
 } from '../../ports/event-log.ts';
+import {
+  BATCH_COLUMNS, batchFromRow, batchToRow, checkpointFromRow, segmentCheckpoint, type BatchRow, type CheckpointRow,
+} from '../sql-rows.ts';
 import { guarded } from './errors.ts';
 import type { TableNames } from './schema.ts';
 import type { PostgresTables } from './table-store.ts';
 import { inTransaction } from './transaction.ts';
 
-interface BatchRow {
-  batch_index: number;
-  range_from: string;
-  range_to: string;
-  segments: BatchSegment[];
-  input_count: number;
-  first_sequence: number;
-  event_count: number;
-  rejects_mark: string;
-}
+/** pg parses the json `segments` column itself. */
+type PgBatchRow = BatchRow<BatchSegment[]>;
 
-interface CheckpointRow {
-  source: string;
-  locator: string;
-  byte_offset: number;
-  record_index: number;
-  ordinal: number;
-  fingerprint: string;
-  batch_index: number;
-}
+const toBatchRecord = (r: PgBatchRow): BatchRecord => batchFromRow(r, (segments) => segments);
 
-const BATCH_COLUMNS = 'batch_index, range_from, range_to, segments, input_count, first_sequence, event_count, rejects_mark';
-
-const toBatchRecord = (r: BatchRow): BatchRecord => ({
-  index: r.batch_index,
-  range: { from: r.range_from, to: r.range_to },
-  segments: r.segments,
-  input_count: r.input_count,
-  first_sequence: r.first_sequence,
-  event_count: r.event_count,
-  rejects_mark: r.rejects_mark,
-});
+const BATCH_COLUMN_LIST = BATCH_COLUMNS.join(', ');
+/** `$1, $2, …` in BATCH_COLUMNS order; `segments` comes as JSON text and is cast to json. */
+const BATCH_PLACEHOLDERS = BATCH_COLUMNS.map((c, i) => (c === 'segments' ? `$${i + 1}::json` : `$${i + 1}`)).join(', ');
 
 export class PostgresEventLog implements EventLog {
   constructor(
@@ -77,10 +56,9 @@ export class PostgresEventLog implements EventLog {
     if (batch.index !== head.batch_index + 1) {
       throw new StoreError('batch_conflict', `batch ${batch.index} does not follow the last committed batch ${head.batch_index}`);
     }
-    await c.query(
-      `INSERT INTO ${t.batches} (${BATCH_COLUMNS}) VALUES ($1, $2, $3, $4::json, $5, $6, $7, $8)`,
-      [batch.index, batch.range.from, batch.range.to, JSON.stringify(batch.segments), batch.input_count,
-        batch.first_sequence, batch.event_count, batch.rejects_mark]);
+    const row = batchToRow(batch);
+    await c.query(`INSERT INTO ${t.batches} (${BATCH_COLUMN_LIST}) VALUES (${BATCH_PLACEHOLDERS})`,
+      BATCH_COLUMNS.map((col) => row[col]));
     if (events.length > 0) {
       // One statement for the whole batch: arrays in, rows out. A repeated event id (in the log or
       // within the batch) fails the unique constraint → duplicate_event, and the batch rolls back.
@@ -124,8 +102,8 @@ export class PostgresEventLog implements EventLog {
 
   async lastBatch(): Promise<BatchRecord | null> {
     return guarded('reading the last batch', async () => {
-      const r = await this.pool.query<BatchRow>(
-        `SELECT ${BATCH_COLUMNS} FROM ${this.t.batches} ORDER BY batch_index DESC LIMIT 1`);
+      const r = await this.pool.query<PgBatchRow>(
+        `SELECT ${BATCH_COLUMN_LIST} FROM ${this.t.batches} ORDER BY batch_index DESC LIMIT 1`);
       return r.rows.length === 0 ? null : toBatchRecord(r.rows[0]);
     });
   }
@@ -133,8 +111,8 @@ export class PostgresEventLog implements EventLog {
   async batches(fromIndex: number, limit: number): Promise<readonly BatchRecord[]> {
     if (limit <= 0) return [];
     return guarded('reading batch records', async () =>
-      (await this.pool.query<BatchRow>(
-        `SELECT ${BATCH_COLUMNS} FROM ${this.t.batches} WHERE batch_index >= $1 ORDER BY batch_index LIMIT $2`,
+      (await this.pool.query<PgBatchRow>(
+        `SELECT ${BATCH_COLUMN_LIST} FROM ${this.t.batches} WHERE batch_index >= $1 ORDER BY batch_index LIMIT $2`,
         [fromIndex, limit])).rows.map(toBatchRecord));
   }
 
@@ -142,13 +120,7 @@ export class PostgresEventLog implements EventLog {
     return guarded('reading input checkpoints', async () =>
       (await this.pool.query<CheckpointRow>(
         // COLLATE "C": byte order, as SQLite sorts, whatever the database's locale.
-        `SELECT * FROM ${this.t.checkpoints} ORDER BY source COLLATE "C"`)).rows.map((r) => ({
-        source: r.source,
-        locator: r.locator,
-        position: { offset: r.byte_offset, index: r.record_index, ordinal: r.ordinal },
-        fingerprint: r.fingerprint,
-        batch_index: r.batch_index,
-      })));
+        `SELECT * FROM ${this.t.checkpoints} ORDER BY source COLLATE "C"`)).rows.map(checkpointFromRow));
   }
 
   /** The pool is shared with the tables and snapshots: the store decides what closing means. */
@@ -161,9 +133,6 @@ export class PostgresEventLog implements EventLog {
 function checkpointsParameter(segments: readonly BatchSegment[]): string {
   const last = new Map<string, BatchSegment>();
   for (const s of segments) last.set(s.source, s);
-  return JSON.stringify([...last.values()].map((s) => ({
-    source: s.source, locator: s.locator, byte_offset: s.end.offset, record_index: s.end.index,
-    ordinal: s.end.ordinal, fingerprint: s.fingerprint,
-  })));
+  return JSON.stringify([...last.values()].map(segmentCheckpoint));
 }
 

@@ -10,39 +10,15 @@ import { checkCommitShape } from '../../ports/event-log.ts';
 import type {
   BatchCommit, BatchRecord, BatchSegment, EventLog, InputCheckpoint,
 } from '../../ports/event-log.ts';
+import {
+  BATCH_COLUMNS, batchFromRow, batchToRow, checkpointFromRow, segmentCheckpoint, type BatchRow, type CheckpointRow,
+} from '../sql-rows.ts';
 import { guarded } from './errors.ts';
 import type { SqliteTables } from './table-store.ts';
 
-interface BatchRow {
-  batch_index: number;
-  range_from: string;
-  range_to: string;
-  segments: string;
-  input_count: number;
-  first_sequence: number;
-  event_count: number;
-  rejects_mark: string;
-}
-
-interface CheckpointRow {
-  source: string;
-  locator: string;
-  byte_offset: number;
-  record_index: number;
-  ordinal: number;
-  fingerprint: string;
-  batch_index: number;
-}
-
-const toBatchRecord = (r: BatchRow): BatchRecord => ({
-  index: r.batch_index,
-  range: { from: r.range_from, to: r.range_to },
-  segments: JSON.parse(r.segments) as BatchSegment[],
-  input_count: r.input_count,
-  first_sequence: r.first_sequence,
-  event_count: r.event_count,
-  rejects_mark: r.rejects_mark,
-});
+/** Segments are stored as JSON text. */
+const toBatchRecord = (r: BatchRow<string>): BatchRecord =>
+  batchFromRow(r, (text) => JSON.parse(text) as BatchSegment[]);
 
 export class SqliteEventLog implements EventLog {
   private readonly stmt: {
@@ -61,8 +37,7 @@ export class SqliteEventLog implements EventLog {
       lastIndex: db.prepare('SELECT coalesce(max(batch_index), 0) AS n FROM batches'),
       lastBatch: db.prepare('SELECT * FROM batches ORDER BY batch_index DESC LIMIT 1'),
       insertBatch: db.prepare(
-        `INSERT INTO batches (batch_index, range_from, range_to, segments, input_count, first_sequence, event_count, rejects_mark)
-         VALUES (@batch_index, @range_from, @range_to, @segments, @input_count, @first_sequence, @event_count, @rejects_mark)`),
+        `INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((c) => '@' + c).join(', ')})`),
       insertEvent: db.prepare(
         'INSERT INTO campaign_events (sequence, event_id, type, batch_index, body) VALUES (?, ?, ?, ?, ?)'),
       upsertCheckpoint: db.prepare(
@@ -90,16 +65,7 @@ export class SqliteEventLog implements EventLog {
       if (batch.first_sequence !== head + 1) {
         throw new StoreError('sequence_conflict', `batch ${batch.index} starts at sequence ${batch.first_sequence}, the log's head is ${head}`);
       }
-      this.stmt.insertBatch.run({
-        batch_index: batch.index,
-        range_from: batch.range.from,
-        range_to: batch.range.to,
-        segments: JSON.stringify(batch.segments),
-        input_count: batch.input_count,
-        first_sequence: batch.first_sequence,
-        event_count: batch.event_count,
-        rejects_mark: batch.rejects_mark,
-      });
+      this.stmt.insertBatch.run(batchToRow(batch));
       for (const e of events) {
         if (this.stmt.eventIdTaken.get(e.event_id) !== undefined) {
           throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log`);
@@ -107,15 +73,7 @@ export class SqliteEventLog implements EventLog {
         this.stmt.insertEvent.run(e.sequence, e.event_id, e.type, batch.index, JSON.stringify(e));
       }
       for (const s of batch.segments) {
-        this.stmt.upsertCheckpoint.run({
-          source: s.source,
-          locator: s.locator,
-          byte_offset: s.end.offset,
-          record_index: s.end.index,
-          ordinal: s.end.ordinal,
-          fingerprint: s.fingerprint,
-          batch_index: batch.index,
-        });
+        this.stmt.upsertCheckpoint.run({ ...segmentCheckpoint(s), batch_index: batch.index });
       }
       if (commit.tables !== undefined) {
         this.tables.writeInTransaction(commit.tables, batch.first_sequence + batch.event_count - 1);
@@ -135,25 +93,19 @@ export class SqliteEventLog implements EventLog {
 
   async lastBatch(): Promise<BatchRecord | null> {
     return guarded('reading the last batch', () => {
-      const r = this.stmt.lastBatch.get() as BatchRow | undefined;
+      const r = this.stmt.lastBatch.get() as BatchRow<string> | undefined;
       return r === undefined ? null : toBatchRecord(r);
     });
   }
 
   async batches(fromIndex: number, limit: number): Promise<readonly BatchRecord[]> {
     return guarded('reading batch records', () =>
-      (this.stmt.batches.all(fromIndex, limit) as BatchRow[]).map(toBatchRecord));
+      (this.stmt.batches.all(fromIndex, limit) as BatchRow<string>[]).map(toBatchRecord));
   }
 
   async checkpoints(): Promise<readonly InputCheckpoint[]> {
     return guarded('reading input checkpoints', () =>
-      (this.stmt.checkpoints.all() as CheckpointRow[]).map((r) => ({
-        source: r.source,
-        locator: r.locator,
-        position: { offset: r.byte_offset, index: r.record_index, ordinal: r.ordinal },
-        fingerprint: r.fingerprint,
-        batch_index: r.batch_index,
-      })));
+      (this.stmt.checkpoints.all() as CheckpointRow[]).map(checkpointFromRow));
   }
 
   /** The connection is shared with the tables and snapshots: the store decides what closing means. */

@@ -1,13 +1,15 @@
 /**
  * `campaigns serve`: the read-only query server (HTTP API, event stream, /metrics, explorer
  * page) over a store: a store directory (SQLite) or a PostgreSQL URL. Runs until SIGINT or
- * SIGTERM. It opens the store read-only, so it can run beside `campaigns run`.
+ * SIGTERM. It opens the store read-only, so it can run beside `campaigns run`; the store's engine
+ * snapshots are read too, for the identity route's engine features.
  */
 import { readFileSync } from 'node:fs';
 import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
 import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
 import type { EventLog } from '../../ports/event-log.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -42,6 +44,8 @@ export interface ServeSettings {
 interface OpenedStore {
   readonly log: EventLog;
   readonly tables: TableReader;
+  /** Read for the identity route's engine features; never written. */
+  readonly snapshots: Pick<SnapshotStore, 'latest'>;
   readonly label: string;
   /** PostgreSQL tells readers when the head moves; SQLite has no such hook (polling only). */
   watch?(onHead: () => void): Promise<{ close(): Promise<void> }>;
@@ -52,13 +56,13 @@ async function openStore(spec: string): Promise<OpenedStore> {
   if (isPostgresUrl(spec)) {
     const pg = await openPostgresStore(spec, { readonly: true, applicationName: 'campaigns serve' });
     return {
-      log: pg.log, tables: pg.tables, label: maskPassword(spec),
+      log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec),
       watch: (onHead) => pg.subscribe(() => onHead()),
       close: () => pg.close(),
     };
   }
   const s = openStoreForReading(spec);
-  return { log: s.log, tables: s.tables, label: spec, close: async () => s.close() };
+  return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, close: async () => s.close() };
 }
 
 function readToken(file: string | undefined): string | null {
@@ -78,6 +82,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     server = await startHttpServer({
       log: store.log,
       tables: store.tables,
+      snapshots: store.snapshots,
       host: settings.host,
       port: settings.port,
       token: settings.token,

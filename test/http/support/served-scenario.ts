@@ -19,7 +19,7 @@ export async function serveScenario(options: Partial<Omit<HttpServerOptions, 'lo
   const root = mkdtempSync(path.join(tmpdir(), 'cs-http-'));
   const scenario = await buildScenarioStore(root);
   const store = openStoreForReading(scenario.dir);
-  const server = await startHttpServer({ port: 0, pollMs: 50, onError: () => {}, ...options, log: store.log, tables: store.tables });
+  const server = await startHttpServer({ port: 0, pollMs: 50, onError: () => {}, ...options, log: store.log, tables: store.tables, snapshots: store.snapshots });
   return {
     base: server.url,
     scenario,
