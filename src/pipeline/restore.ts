@@ -17,18 +17,25 @@ import { StoreError } from '../ports/errors.ts';
 import type { BatchRecord, BatchSegment, EventLog, InputCheckpoint } from '../ports/event-log.ts';
 import type { IdentitySource } from '../ports/identity-source.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
+import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
 import { decodeRecord } from './decode.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { PipelineError } from './errors.ts';
 import { verifyCheckpoint } from './input-plan.ts';
 import { batchRecords, eventPages } from './log-reader.ts';
+import { settleProfile } from './profile-setting.ts';
 import { SegmentReader } from './segment-reader.ts';
 
 export interface RestoreDeps {
   readonly log: EventLog;
   readonly tables: TableReader & TableSink;
   readonly snapshots: SnapshotStore;
+  /**
+   * Where the store records its scoring profile; absent for a store that keeps no settings
+   * (then a profile change shows only as `replay_divergence` on the next restore).
+   */
+  readonly settings?: StoreSettings;
   readonly engines: EngineFactory;
   /** Opens a source the store recorded, by name and last known locator. */
   readonly openSource: (name: string, locator: string) => Promise<IdentitySource>;
@@ -52,6 +59,8 @@ export async function restoreRuntime(deps: RestoreDeps): Promise<RuntimeState> {
   const { log } = deps;
   const lastBatch = await log.lastBatch();
   const head = await log.head();
+  // Before anything costly: a wrong profile must fail at once, not after re-deriving the log.
+  if (deps.settings !== undefined) await settleProfile(deps.settings, head === 0 && lastBatch === null, deps.engines.profile, 'the store');
   const tables = await catchUpTables(deps, head);
   const warnings: string[] = [];
 

@@ -15,6 +15,7 @@ import type { EventLog } from '../ports/event-log.ts';
 import type { IdentitySource } from '../ports/identity-source.ts';
 import type { RejectSink } from '../ports/reject-sink.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
+import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
 import { CommitGate, pulled, throughGate } from './backpressure.ts';
 import { assembleBatches } from './batch-assembly.ts';
@@ -37,6 +38,8 @@ export interface RunDeps {
   readonly log: EventLog;
   readonly tables: TableReader & TableSink;
   readonly snapshots: SnapshotStore;
+  /** Where the store records its scoring profile (see profile-setting.ts). */
+  readonly settings?: StoreSettings;
   readonly rejects: RejectSink;
   readonly engines: EngineFactory;
   /** The inputs of this run, read in this order. */

@@ -35,6 +35,8 @@ export type StoreErrorCode =
   | 'store_version'
   /** The store's content contradicts itself (tables ahead of the log, unreadable rows). */
   | 'store_corrupt'
+  /** The store's log was clustered with another scoring profile than the one asked for. */
+  | 'profile_mismatch'
   /** The adapter cannot do what was asked (e.g. tables in a log that keeps none). */
   | 'unsupported'
   /** Any other driver failure. */

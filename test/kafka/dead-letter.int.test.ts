@@ -39,6 +39,7 @@ function poisonous(engine: CampaignEngine): Engine {
   };
 }
 const poisonousEngines: EngineFactory = {
+  profile: 'default',
   create: () => poisonous(createEngine()),
   restore: (s) => poisonous(restoreEngine(s)),
 };

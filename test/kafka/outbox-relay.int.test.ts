@@ -6,11 +6,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
+import { openSqliteSideStore } from '../../src/adapters/sqlite/kafka-side-store.ts';
 import { openSqliteStore } from '../../src/adapters/sqlite/store.ts';
 import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
 import type { PublishedRow, Publisher } from '../../src/ports/publisher.ts';
 import { OutboxRelay } from '../../src/pipeline/kafka/outbox-relay.ts';
-import { openSqliteSideStore } from '../../src/pipeline/kafka/sqlite-side-store.ts';
 import { commitOf } from '../runtime/event-log-contract.ts';
 import { waitFor } from '../support/services.ts';
 import { tempStoreDir } from './support/kafka-test-kit.ts';

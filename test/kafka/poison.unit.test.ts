@@ -19,7 +19,7 @@ function failingOn(ids: ReadonlySet<string>): EngineFactory {
     status: () => e.status(),
     snapshot: () => e.snapshot(),
   });
-  return { create: () => wrap(createEngine()), restore: (s) => wrap(restoreEngine(s)) };
+  return { profile: 'default', create: () => wrap(createEngine()), restore: (s) => wrap(restoreEngine(s)) };
 }
 
 const events: PositionedEvent[] = simulateFixture(NOISE_FLOOR, 1).emitted.events.map((event, i) => ({ position: `t/0:${i}`, event }));

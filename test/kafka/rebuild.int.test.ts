@@ -9,6 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { benchCorpus } from '../../bench/corpus.ts';
+import { enginesFor } from '../../src/cli/engines.ts';
+import { openStoreForReading } from '../../src/cli/store-dir.ts';
+import { createEngine } from '../../src/domain/engine.ts';
+import { REFERENCE_PROFILE } from '../../src/domain/profile.ts';
+import { isStoreError } from '../../src/ports/errors.ts';
 import { simulateFixture } from '../../src/sim/scenario.ts';
 import { requireServices } from '../support/services.ts';
 import {
@@ -95,4 +100,41 @@ describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
     assert.equal(code, 1);
     assert.match(stderr, /\[unsupported\].*not empty/);
   });
+
+  it('--profile re-clusters with that profile and records it; a rebuild from that store keeps it', async () => {
+    const ref = path.join(dirs.dir, 'reference');
+    const r1 = await rebuild(ref, ['--store', live, '--profile', 'reference']);
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(await profileOf(ref), 'reference');
+    const all = [...first, ...later];
+    const engine = createEngine({ profile: REFERENCE_PROFILE });
+    engine.applyBatch(all.map((event, i) => ({ position: `embedded:${i}`, event })), { from: 'embedded:0', to: `embedded:${all.length}` });
+    assert.deepEqual(partitionOf((await readStore(ref)).membership), partitionOf(engine.membership()));
+
+    const again = path.join(dirs.dir, 'reference-again');
+    const r2 = await rebuild(again, ['--store', ref]);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(await profileOf(again), 'reference');
+    assert.equal(r2.summary.identical, true, 'the recorded profile reproduces its log');
+  });
+
+  it('a pipeline asked for another profile than its store holds fails with profile_mismatch, appending nothing', async () => {
+    const before = (await readStore(live)).events.length;
+    const running = await startTestPipeline({
+      brokers, registryUrl, topics, store: live, group: unique('rebuild-profile'), engines: enginesFor('reference'),
+    });
+    const failure = await running.done.then(() => null, (e: unknown) => e);
+    assert.ok(isStoreError(failure) && failure.code === 'profile_mismatch', String(failure));
+    assert.match((failure as Error).message, /clustered with scoring profile 'default'; this run asks for 'reference'/);
+    assert.equal((await readStore(live)).events.length, before);
+  });
 });
+
+async function profileOf(dir: string): Promise<string | null> {
+  const s = openStoreForReading(dir);
+  try {
+    return await s.settings.get('scoring_profile');
+  } finally {
+    s.close();
+  }
+}

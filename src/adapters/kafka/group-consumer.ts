@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { fromKafkaJs, type KafkaAdapterError } from './errors.ts';
+import { fromKafkaJs, isKafkaAdapterError, type KafkaAdapterError } from './errors.ts';
 import { toFetched, type FetchedMessage } from './messages.ts';
 import { singleOwnerAssigner } from './single-owner-assigner.ts';
 
@@ -62,6 +62,12 @@ export interface GroupConsumerOptions {
   readonly instanceId?: string;
 }
 
+const rootCause = (e: Error): Error => {
+  let at = e;
+  for (let depth = 0; at.cause instanceof Error && depth < 10; depth++) at = at.cause;
+  return at;
+};
+
 const fetchedOffsetOf = (batch: EachBatchPayload['batch']): number =>
   Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
 
@@ -69,6 +75,8 @@ export class GroupConsumer {
   private consumer: Consumer | null = null;
   private partitions: readonly number[] = [];
   private running = false;
+  /** Ends a rejoin's wait at once when stop() is called. */
+  private wake: (() => void) | null = null;
   readonly since = Date.now();
   readonly instanceId: string;
 
@@ -81,6 +89,16 @@ export class GroupConsumer {
   }
 
   async start(handlers: GroupHandlers): Promise<void> {
+    this.running = true;
+    try {
+      await this.join(handlers);
+    } catch (e) {
+      this.running = false;
+      throw e;
+    }
+  }
+
+  private async join(handlers: GroupHandlers): Promise<void> {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
@@ -106,9 +124,17 @@ export class GroupConsumer {
     consumer.on(consumer.events.DISCONNECT, () => handlers.onConnection?.(false));
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       handlers.onConnection?.(false);
-      handlers.onCrash?.(fromKafkaJs(payload.error, `consumer of ${o.topic} in group ${o.groupId}`), payload.restart);
+      // kafkajs restarts only after errors it calls retriable, and some it does not are just a
+      // broker restarting (KafkaJSGroupCoordinatorNotFound while the coordinator moves). An
+      // outage must be waited out, never end the pipeline: unless the pipeline itself decided
+      // to stop, the member rejoins on its own, with backoff.
+      // Only kafkajs' own errors: one thrown by the batch handler (kafkajs wraps it, keeping it
+      // as the cause) is the pipeline's to judge.
+      const rejoin = !payload.restart && this.running && this.consumer === consumer
+        && rootCause(payload.error).name.startsWith('KafkaJS') && !(o.isFatal?.(payload.error) ?? false);
+      handlers.onCrash?.(fromKafkaJs(payload.error, `consumer of ${o.topic} in group ${o.groupId}`), payload.restart || rejoin);
+      if (rejoin) void this.rejoin(consumer, handlers);
     });
-    this.running = true;
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
@@ -119,9 +145,34 @@ export class GroupConsumer {
         eachBatch: (payload) => this.onBatch(payload, handlers),
       });
     } catch (e) {
-      this.running = false;
       await consumer.disconnect().catch(() => {});
+      if (this.consumer === consumer) this.consumer = null;
       throw fromKafkaJs(e, `joining group ${o.groupId} on ${o.topic}`);
+    }
+    // stop() while joining: it could not disconnect a consumer it did not see yet.
+    if (!this.running) await consumer.disconnect().catch(() => {});
+  }
+
+  /** After a crash kafkajs will not restart from: a fresh consumer, until one joins or stop(). */
+  private async rejoin(crashed: Consumer, handlers: GroupHandlers): Promise<void> {
+    this.consumer = null;
+    await crashed.disconnect().catch(() => {});
+    for (let delay = 500; this.running; delay = Math.min(delay * 2, 10_000)) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+      if (!this.running) return;
+      try {
+        await this.join(handlers);
+        return;
+      } catch (e) {
+        handlers.onCrash?.(isKafkaAdapterError(e) ? e : fromKafkaJs(e, `rejoining group ${this.options.groupId}`), true);
+      }
     }
   }
 
@@ -164,6 +215,7 @@ export class GroupConsumer {
   /** Waits for the batch in progress, then leaves the group (a standby takes over at once). */
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     const consumer = this.consumer;
     this.consumer = null;
     this.partitions = [];

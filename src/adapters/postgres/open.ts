@@ -14,6 +14,7 @@ import { toStoreError } from './errors.ts';
 import { PostgresEventLog } from './event-log.ts';
 import { listenForHead, type HeadSubscription } from './head-listener.ts';
 import { DEFAULT_SCHEMA, ensureLayout, tableNames } from './schema.ts';
+import { PostgresSettings } from './settings-store.ts';
 import { PostgresSnapshots } from './snapshot-store.ts';
 import { PostgresTables } from './table-store.ts';
 import { storeTypes } from './type-parsers.ts';
@@ -38,6 +39,7 @@ export interface PostgresStore {
   readonly log: PostgresEventLog;
   readonly tables: PostgresTables;
   readonly snapshots: PostgresSnapshots;
+  readonly settings: PostgresSettings;
   /** Calls `onHead` with the log head after each committed append (see head-listener.ts); `close()` ends it too. */
   subscribe(onHead: (head: number) => void, onError?: (e: StoreError) => void): Promise<HeadSubscription>;
   close(): Promise<void>;
@@ -124,6 +126,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     log: new PostgresEventLog(pool, t, tables, close),
     tables,
     snapshots: new PostgresSnapshots(pool, t),
+    settings: new PostgresSettings(pool, t),
     subscribe,
     close,
   };

@@ -11,6 +11,7 @@ import { StoreError } from '../../ports/errors.ts';
 import { toStoreError } from './errors.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { ensureLayout } from './schema.ts';
+import { SqliteSettings } from './settings-store.ts';
 import { SqliteSnapshots } from './snapshot-store.ts';
 import { SqliteTables } from './table-store.ts';
 
@@ -19,6 +20,7 @@ export interface SqliteStore {
   readonly log: SqliteEventLog;
   readonly tables: SqliteTables;
   readonly snapshots: SqliteSnapshots;
+  readonly settings: SqliteSettings;
   close(): void;
 }
 
@@ -67,6 +69,7 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
     log: new SqliteEventLog(db, tables, close),
     tables,
     snapshots: new SqliteSnapshots(db),
+    settings: new SqliteSettings(db),
     close,
   };
 }

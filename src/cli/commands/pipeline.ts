@@ -2,15 +2,15 @@
 import path from 'node:path';
 import { DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
 import { DEFAULT_TOPICS, type TopicNames } from '../../adapters/kafka/topics.ts';
+import { openPostgresSideStore } from '../../adapters/postgres/kafka-side-store.ts';
 import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.ts';
-import { openPostgresSideStore } from '../../pipeline/kafka/postgres-side-store.ts';
-import { openSqliteSideStore } from '../../pipeline/kafka/sqlite-side-store.ts';
+import { openSqliteSideStore } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { PipelineStore } from '../../pipeline/kafka/store.ts';
 import { startKafkaPipeline } from '../../pipeline/kafka/wiring.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { campaignEngines } from '../engines.ts';
+import { enginesFor, profileOption } from '../engines.ts';
 import { emit } from '../io.ts';
 import { openStoreForWriting } from '../store-dir.ts';
 
@@ -25,7 +25,7 @@ export async function openKafkaStore(spec: string): Promise<PipelineStore> {
     try {
       const s = await openPostgresStore(spec);
       return {
-        describe: s.url, log: s.log, tables: s.tables, snapshots: s.snapshots, side,
+        describe: s.url, log: s.log, tables: s.tables, snapshots: s.snapshots, settings: s.settings, side,
         close: async () => {
           await s.close().catch(() => {});
           await side.close();
@@ -40,7 +40,7 @@ export async function openKafkaStore(spec: string): Promise<PipelineStore> {
   try {
     const side = openSqliteSideStore(spec);
     return {
-      describe: path.resolve(spec), log: w.store.log, tables: w.store.tables, snapshots: w.store.snapshots, side,
+      describe: path.resolve(spec), log: w.store.log, tables: w.store.tables, snapshots: w.store.snapshots, settings: w.store.settings, side,
       close: async () => {
         await side.close();
         w.close();
@@ -66,6 +66,7 @@ const options = {
   'no-create-topics': { type: 'boolean', description: 'do not create missing topics (still report differing settings)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'most valid events per batch (a fetched Kafka batch may close one earlier)' },
   'snapshot-every': { type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N', description: 'snapshot the engine after every N input records' },
+  profile: { ...profileOption, description: `${profileOption.description} (env CAMPAIGNS_PROFILE)` },
   'health-port': { type: 'integer', min: 0, placeholder: 'port', description: 'serve /health, /health/live, /health/ready and /metrics on this port (env CAMPAIGNS_HEALTH_PORT; 0 = any)' },
   'health-host': { type: 'string', placeholder: 'addr', description: 'address of the health endpoint (default 0.0.0.0)' },
   'ready-max-lag': { type: 'integer', min: 0, default: 1000, placeholder: 'N', description: 'largest total lag still reported ready' },
@@ -126,7 +127,7 @@ export const pipelineCommand = defineCommand({
       readyMaxLag: opts['ready-max-lag'],
       ceSource: opts['ce-source'] ?? 'campaign-stream',
       openStore: () => openKafkaStore(store),
-      engines: campaignEngines,
+      engines: enginesFor(opts.profile ?? env('CAMPAIGNS_PROFILE') ?? 'default'),
       healthPort: opts['health-port'] ?? (envPort !== undefined ? Number(envPort) : null),
       healthHost: opts['health-host'] ?? '0.0.0.0',
       notice,

@@ -1,22 +1,23 @@
 /** `campaigns rebuild --from-topic <t> --from-beginning`: a fresh event log from the whole identity history. */
-import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { createKafka, DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
 import { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
 import type { QuarantineView } from '../../adapters/kafka/partition-source.ts';
 import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
 import { TopicReader } from '../../adapters/kafka/topic-reader.ts';
-import { isPostgresUrl, openPostgresStore, splitSchema } from '../../adapters/postgres/open.ts';
-import { DEFAULT_SCHEMA } from '../../adapters/postgres/schema.ts';
+import { readPostgresQuarantine } from '../../adapters/postgres/kafka-side-store.ts';
+import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.ts';
+import { readSqliteQuarantine } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { EventLog } from '../../ports/event-log.ts';
+import type { QuarantineEntry } from '../../ports/pipeline-state.ts';
+import { UNRECORDED_PROFILE } from '../../pipeline/profile-setting.ts';
 import { rebuildFromTopic, type RebuildSummary } from '../../pipeline/kafka/rebuild.ts';
-import { SIDE_FILE } from '../../pipeline/kafka/sqlite-side-store.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
+import { DEFAULT_PROFILE } from '../../domain/profile.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
-import { campaignEngines } from '../engines.ts';
+import { enginesFor, profileOption } from '../engines.ts';
 import { emit } from '../io.ts';
 import { progressBar } from '../progress-bar.ts';
 import { openStoreForReading, STORE_FILE } from '../store-dir.ts';
@@ -25,50 +26,27 @@ import { openKafkaStore } from './pipeline.ts';
 interface PreviousStore {
   readonly log: EventLog;
   readonly quarantine: QuarantineView;
+  /** The scoring profile its log was clustered with (see pipeline/profile-setting.ts). */
+  readonly profile: string;
   close(): Promise<void>;
 }
 
-type Entries = ReadonlyArray<{ source: string; offset: number; reason: string }>;
-
-const viewOf = (entries: Entries): QuarantineView => {
+const viewOf = (entries: readonly QuarantineEntry[]): QuarantineView => {
   const m = new Map(entries.map((e) => [`${e.source}@${e.offset}`, e.reason]));
   return { reasonFor: (source, offset) => m.get(`${source}@${offset}`) };
 };
 
 /** The store whose batches are reused, read-only, with the quarantine its pipeline recorded. */
 async function openPrevious(spec: string): Promise<PreviousStore> {
-  if (isPostgresUrl(spec)) {
-    const s = await openPostgresStore(spec, { readonly: true });
-    const schema = splitSchema(spec).schema ?? DEFAULT_SCHEMA;
-    const client = new pg.Client({ connectionString: splitSchema(spec).connectionString });
-    let entries: Entries = [];
-    try {
-      await client.connect();
-      const { rows } = await client.query<{ source: string; offset: string; reason: string }>(
-        `SELECT source, "offset", reason FROM ${pg.escapeIdentifier(schema)}.kafka_quarantine`);
-      entries = rows.map((r) => ({ source: r.source, offset: Number(r.offset), reason: r.reason }));
-    } catch (e) {
-      if ((e as { code?: string }).code !== '42P01') { // undefined_table: never ran the Kafka pipeline
-        await s.close();
-        throw e;
-      }
-    } finally {
-      await client.end().catch(() => {});
-    }
-    return { log: s.log, quarantine: viewOf(entries), close: () => s.close() };
+  const s = isPostgresUrl(spec) ? await openPostgresStore(spec, { readonly: true }) : openStoreForReading(spec);
+  try {
+    const entries = isPostgresUrl(spec) ? await readPostgresQuarantine(spec) : readSqliteQuarantine(spec);
+    const profile = (await s.settings.get('scoring_profile')) ?? UNRECORDED_PROFILE;
+    return { log: s.log, quarantine: viewOf(entries), profile, close: async () => { await s.close(); } };
+  } catch (e) {
+    await s.close();
+    throw e;
   }
-  const s = openStoreForReading(spec);
-  let entries: Entries = [];
-  const side = path.join(spec, SIDE_FILE);
-  if (existsSync(side)) {
-    const db = new Database(side, { readonly: true, fileMustExist: true });
-    try {
-      entries = db.prepare('SELECT source, offset, reason FROM quarantine').all() as Entries;
-    } finally {
-      db.close();
-    }
-  }
-  return { log: s.log, quarantine: viewOf(entries), close: async () => s.close() };
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -82,6 +60,7 @@ const options = {
   registry: { type: 'string', placeholder: 'url', description: 'schema registry for Avro values (env SCHEMA_REGISTRY_URL)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'valid events per batch after the reused ones' },
   'snapshot-every': { type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N', description: 'snapshot the engine after every N input records' },
+  profile: { ...profileOption, description: 'scoring profile of the fresh log (default: the existing store\'s, else default)' },
   json: { type: 'boolean', description: 'print the summary as one JSON object' },
 } as const;
 
@@ -105,7 +84,9 @@ export const rebuildCommand = defineCommand({
     'clusters it into a new, empty store (--out). If the existing store (--store) holds a log, its recorded\n' +
     'batches are replayed first with their exact input ranges, so the same engine reproduces that log byte\n' +
     'for byte (the summary says whether it did, or where it first differs); the rest of the topic follows in\n' +
-    'batches of --batch-size. Shows a progress bar with the remaining lag on a terminal. Nothing is published.',
+    'batches of --batch-size. Shows a progress bar with the remaining lag on a terminal. Nothing is published.\n' +
+    "--profile re-clusters with another scoring profile (the fresh store records it); by default the existing\n" +
+    "store's profile is kept.",
   options,
   async run(opts, { io, clock }) {
     if (!opts['from-beginning']) throw new UsageError('--from-beginning is required (rebuilding from a later offset is not supported)');
@@ -129,13 +110,14 @@ export const rebuildCommand = defineCommand({
       : null;
     const bar = progressBar(io.stderr, clock, 'rebuild');
     try {
+      const engines = enginesFor(opts.profile ?? previous?.profile ?? DEFAULT_PROFILE.name);
       const fresh = await openKafkaStore(target);
       try {
         const summary = await rebuildFromTopic({
           topic: opts['from-topic'],
           reader,
           decoder: new IdentityPayloadDecoder(registryUrl === null ? null : new ConfluentRegistryClient(registryUrl)),
-          engines: campaignEngines,
+          engines,
           target: fresh,
           previous,
           batchSize: opts['batch-size'],

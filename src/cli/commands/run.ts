@@ -3,7 +3,7 @@ import { openFileSource, openRecordedFile } from '../../adapters/file/open-sourc
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS, runIngest, type RunProgress } from '../../pipeline/run.ts';
 import type { RunSummary } from '../../pipeline/run-summary.ts';
 import { defineCommand } from '../command.ts';
-import { campaignEngines } from '../engines.ts';
+import { enginesFor, profileOption } from '../engines.ts';
 import { emit } from '../io.ts';
 import { progressBar } from '../progress-bar.ts';
 import { openStoreForWriting, REJECTS_FILE } from '../store-dir.ts';
@@ -16,6 +16,7 @@ const options = {
     type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N',
     description: 'snapshot the engine after every N input records',
   },
+  profile: profileOption,
   json: { type: 'boolean', description: 'print the summary as one JSON object' },
 } as const;
 
@@ -41,7 +42,7 @@ function readable(s: RunSummary, elapsedMs: number, store: string): string {
 export const runCommand = defineCommand({
   name: 'run',
   summary: 'cluster identity events from files into the store',
-  usage: '--input <file…> --store <dir> [--batch-size N] [--json]',
+  usage: '--input <file…> --store <dir> [--batch-size N] [--profile NAME] [--json]',
   description:
     'Reads the input files, clusters identities into campaigns, and appends the campaign events to the\n' +
     "store's event log with the derived campaign tables, one batch per transaction. A restart, or a rerun\n" +
@@ -49,6 +50,7 @@ export const runCommand = defineCommand({
     `is refused. Refused input goes to <store>/${REJECTS_FILE}; refusals alone do not fail the run.`,
   options,
   async run(opts, { io, clock }) {
+    const engines = enginesFor(opts.profile ?? 'default');
     const inputs = await Promise.all(opts.input.map((f) => openFileSource(f)));
     const { store, rejects, close } = openStoreForWriting(opts.store);
     const restoreBar = progressBar(io.stderr, clock, 'restore');
@@ -63,7 +65,7 @@ export const runCommand = defineCommand({
     try {
       const result = await runIngest(
         {
-          log: store.log, tables: store.tables, snapshots: store.snapshots, rejects, engines: campaignEngines,
+          log: store.log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines,
           inputs, openSource: openRecordedFile, clock,
         },
         { batchSize: opts['batch-size'], snapshotEveryRecords: opts['snapshot-every'], onProgress },

@@ -43,7 +43,7 @@ import { HealthState } from './health.ts';
 import { OutboxRelay, type RelayOptions } from './outbox-relay.ts';
 import { findPoison } from './poison.ts';
 import { rowsChangedAfter } from './published-rows.ts';
-import { Quarantine } from './side-store.ts';
+import { Quarantine } from './quarantine.ts';
 import type { PipelineStore, StoreOpener } from './store.ts';
 
 export interface KafkaPipelineDeps {
@@ -309,6 +309,7 @@ export class KafkaPipeline {
         log: a.store.log,
         tables: a.store.tables,
         snapshots: a.store.snapshots,
+        settings: a.store.settings,
         engines: this.deps.engines,
         openSource: async (name, locator) => {
           const parsed = parseSourceName(name);

@@ -79,6 +79,7 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
   if ((await target.log.head()) !== 0 || (await target.log.lastBatch()) !== null) {
     throw new StoreError('unsupported', `the output store ${target.describe} is not empty: a rebuild writes a fresh log`);
   }
+  await target.settings.set('scoring_profile', d.engines.profile);
   const offsets = await reader.offsets();
   const position = new Map<number, number>();
   const end = new Map<number, number>();

@@ -5,9 +5,10 @@
  * SQLite store (or the advisory lock of a PostgreSQL one) passes to whoever owns the topic.
  */
 import type { EventLog } from '../../ports/event-log.ts';
+import type { KafkaSideStore } from '../../ports/pipeline-state.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
+import type { StoreSettings } from '../../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../../ports/table-sink.ts';
-import type { KafkaSideStore } from './side-store.ts';
 
 export interface PipelineStore {
   /** For messages: the directory, or the URL with its password masked. */
@@ -15,6 +16,8 @@ export interface PipelineStore {
   readonly log: EventLog;
   readonly tables: TableReader & TableSink;
   readonly snapshots: SnapshotStore;
+  /** Where the store records its scoring profile. */
+  readonly settings: StoreSettings;
   readonly side: KafkaSideStore;
   close(): Promise<void>;
 }

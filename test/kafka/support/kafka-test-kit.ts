@@ -36,7 +36,7 @@ import type { BatchRecord } from '../../../src/ports/event-log.ts';
 import { decodeRecord } from '../../../src/pipeline/decode.ts';
 import type { EngineFactory } from '../../../src/pipeline/engine-factory.ts';
 import type { HealthReport } from '../../../src/pipeline/kafka/health.ts';
-import { NO_QUARANTINE } from '../../../src/pipeline/kafka/side-store.ts';
+import { NO_QUARANTINE } from '../../../src/pipeline/kafka/quarantine.ts';
 import { startKafkaPipeline, type KafkaPipelineConfig, type RunningKafkaPipeline } from '../../../src/pipeline/kafka/wiring.ts';
 
 /** The reference fixtures live in `../shared/` beside the repository (DECNET_FIXTURE_DIR overrides). */

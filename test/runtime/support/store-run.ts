@@ -33,7 +33,10 @@ export async function ingest(storeDir: string, files: readonly string[], o: Inge
   };
   try {
     return await runIngest(
-      { log, tables: store.tables, snapshots: store.snapshots, rejects, engines: campaignEngines, inputs, openSource: openRecordedFile, clock: { now: () => 0 } },
+      {
+        log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines: campaignEngines,
+        inputs, openSource: openRecordedFile, clock: { now: () => 0 },
+      },
       { batchSize: o.batchSize ?? 100, snapshotEveryRecords: o.snapshotEvery ?? 1_000_000 },
     );
   } finally {

@@ -1,17 +1,18 @@
 /**
- * The Kafka side store of a PostgreSQL store: two tables in the store's schema, plus the
- * writer lock. A PostgreSQL store has no lock of its own (several processes may open it); the
+ * The Kafka side store of a PostgreSQL store (src/ports/pipeline-state.ts): two tables in the
+ * store's schema, `kafka_outbox_cursor` and `kafka_quarantine`, plus the writer lock. A
+ * PostgreSQL store has no lock of its own (several processes may open it); the
  * active pipeline member takes a session advisory lock, so a member that lost its partitions
  * but has not noticed yet (a zombie after a long pause) cannot keep writing beside the new
  * owner. The lock dies with the connection, so a killed owner leaves nothing behind.
  */
 import pg from 'pg';
-import { splitSchema } from '../../adapters/postgres/open.ts';
-import { toStoreError } from '../../adapters/postgres/errors.ts';
-import { DEFAULT_SCHEMA, checkSchemaName } from '../../adapters/postgres/schema.ts';
 import { StoreError } from '../../ports/errors.ts';
+import type { KafkaSideStore, QuarantineEntry } from '../../ports/pipeline-state.ts';
 import type { OutboxCursor } from '../../ports/publisher.ts';
-import type { KafkaSideStore, QuarantineEntry } from './side-store.ts';
+import { toStoreError } from './errors.ts';
+import { splitSchema } from './open.ts';
+import { DEFAULT_SCHEMA, checkSchemaName } from './schema.ts';
 
 export async function openPostgresSideStore(url: string): Promise<KafkaSideStore> {
   const { connectionString, schema: fromUrl } = splitSchema(url);
@@ -70,4 +71,26 @@ export async function openPostgresSideStore(url: string): Promise<KafkaSideStore
       await client.end().catch(() => {});
     },
   };
+}
+
+/**
+ * The quarantine a PostgreSQL store's pipeline recorded, read-only and without the writer lock
+ * (for a rebuild, which must refuse the same poison); none when the pipeline never ran there.
+ */
+export async function readPostgresQuarantine(url: string): Promise<QuarantineEntry[]> {
+  const { connectionString, schema: fromUrl } = splitSchema(url);
+  const schema = fromUrl ?? DEFAULT_SCHEMA;
+  checkSchemaName(schema);
+  const client = new pg.Client({ connectionString, application_name: 'campaign-stream rebuild' });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ source: string; offset: string; reason: string }>(
+      `SELECT source, "offset", reason FROM ${pg.escapeIdentifier(schema)}.kafka_quarantine ORDER BY source, "offset"`);
+    return rows.map((r) => ({ source: r.source, offset: Number(r.offset), reason: r.reason }));
+  } catch (e) {
+    if ((e as { code?: string }).code === '42P01') return []; // undefined_table: the pipeline never ran here
+    throw toStoreError(e, `reading the quarantine in schema ${schema}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -1,9 +1,14 @@
-/** The Kafka side store of a SQLite store directory: `<dir>/kafka.sqlite`. */
+/**
+ * The Kafka side store of a SQLite store directory (src/ports/pipeline-state.ts): a file of its
+ * own, `<dir>/kafka.sqlite`, beside `campaigns.sqlite`. It takes no lock: the pipeline opens it
+ * only while holding the directory's writer lock.
+ */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { toStoreError } from '../../adapters/sqlite/errors.ts';
+import type { KafkaSideStore, QuarantineEntry, QuarantineStore } from '../../ports/pipeline-state.ts';
 import type { OutboxCursor } from '../../ports/publisher.ts';
-import type { KafkaSideStore, QuarantineEntry, QuarantineStore } from './side-store.ts';
+import { toStoreError } from './errors.ts';
 
 export const SIDE_FILE = 'kafka.sqlite';
 
@@ -78,4 +83,23 @@ export function openSqliteSideStore(dir: string): KafkaSideStore {
       db.close();
     },
   };
+}
+
+/**
+ * The quarantine a store directory's pipeline recorded, read-only (for a rebuild, which must
+ * refuse the same poison); none when the pipeline never ran there.
+ */
+export function readSqliteQuarantine(dir: string): QuarantineEntry[] {
+  const file = path.join(dir, SIDE_FILE);
+  if (!existsSync(file)) return [];
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT source, offset, reason FROM quarantine ORDER BY source, offset').all() as QuarantineEntry[];
+    } finally {
+      db.close();
+    }
+  } catch (e) {
+    throw toStoreError(e, `reading the quarantine in ${file}`);
+  }
 }

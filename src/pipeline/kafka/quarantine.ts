@@ -1,33 +1,10 @@
 /**
- * What the Kafka pipeline keeps beside the store's event log, which has no place for it:
- *
- * - the outbox cursor: how far the log has been published (src/ports/publisher.ts);
- * - the quarantine: input offsets found to be poison (the engine fails on them). Recorded
- *   before the batch that skips them commits, so re-deriving state skips them too.
- *
- * SQLite: a `kafka.sqlite` file in the store directory. PostgreSQL: two tables in the store's
- * schema. (Both would sit better in the store adapters themselves; see docs/KAFKA.md.)
+ * The quarantine as the pipeline consults it: the poison offsets (poison.ts) held in memory,
+ * since every consumed message is checked against them, and written through to the store's
+ * `QuarantineStore` (src/ports/pipeline-state.ts).
  */
 import type { QuarantineView } from '../../adapters/kafka/partition-source.ts';
-import type { OutboxCursor } from '../../ports/publisher.ts';
-
-export interface QuarantineEntry {
-  readonly source: string;
-  readonly offset: number;
-  readonly reason: string;
-}
-
-export interface QuarantineStore {
-  all(): Promise<readonly QuarantineEntry[]>;
-  add(entry: QuarantineEntry): Promise<void>;
-}
-
-export interface KafkaSideStore {
-  /** The cursor of one output (named by its events topic). */
-  cursor(name: string): OutboxCursor;
-  readonly quarantine: QuarantineStore;
-  close(): Promise<void>;
-}
+import type { QuarantineEntry, QuarantineStore } from '../../ports/pipeline-state.ts';
 
 /** The quarantine in memory (consulted for every consumed message), written through. */
 export class Quarantine implements QuarantineView {
