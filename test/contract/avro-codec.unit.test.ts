@@ -41,7 +41,7 @@ describe('schema files', () => {
   it('every .avsc file parses with avsc, all names in the campaign_stream namespace', () => {
     const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
     assert.deepStrictEqual(files, [
-      'campaign-event.avsc', 'campaign-row.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
+      'campaign-event.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
     ]);
     for (const f of files) {
       const schema = loadSchemaFile(f);
@@ -245,10 +245,21 @@ describe('campaign-row codec', () => {
     uuid: 'c1', status: 'merged', merged_into: 'c0', formed_at: '2026-01-03T10:00:00Z',
     first_activity: '2026-01-01T04:39:41Z', last_activity: null, identity_count: 3,
     members: ['i1', 'i2'], merged_members: ['i9'], payload_hashes: ['ab12'], c2_endpoints: [],
-    deckies: ['decky-05'], asns: [14061], confidence: null,
+    deckies: ['decky-05'], asns: [14061], confidence: null, members_truncated: false,
   };
   it('round-trips to plain data', () => {
     assert.deepStrictEqual(decodeCampaignRow(encodeCampaignRow(row)), row);
+  });
+  it('v2 only adds members_truncated (default false): v1 data reads as untruncated, and a v1 reader reads v2 data', () => {
+    const v1 = loadSchemaFile('campaign-row.v1.avsc') as { fields: Json[] };
+    const v2 = loadSchemaFile('campaign-row.avsc') as { fields: Json[] };
+    assert.deepStrictEqual(v2.fields.slice(0, v1.fields.length), v1.fields, 'no v1 field changed, moved or removed');
+    assert.deepStrictEqual(v2.fields.slice(v1.fields.length).map((f) => [f.name, f.default]), [['members_truncated', false]]);
+    const v1Type = avro.Type.forSchema(v1 as avro.Schema, { registry: {} });
+    const { members_truncated: _, ...v1Row } = row;
+    const old = v1Type.toBuffer(v1Row);
+    assert.deepStrictEqual(decodeCampaignRow(old, v1), row);
+    assert.deepStrictEqual({ ...v1Type.fromBuffer(encodeCampaignRow(row), v1Type.createResolver(AVRO_TYPES.campaignRow)) }, v1Row);
   });
   it('refuses an unknown status', () => {
     assert.throws(() => encodeCampaignRow({ ...row, status: 'dead' as 'active' }), AvroCodecError);

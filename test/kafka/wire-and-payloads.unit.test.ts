@@ -2,10 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVRO_TYPES, identityWireToAvro } from '../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
+import { MAX_ROW_MEMBERS, rowToWire } from '../../src/adapters/kafka/campaign-publisher.ts';
 import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
 import { IdentityPayloadDecoder } from '../../src/adapters/kafka/identity-payloads.ts';
 import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-registry.ts';
 import { frame, isFramed, unframe } from '../../src/adapters/kafka/wire-format.ts';
+import type { CampaignRow } from '../../src/domain/tables.ts';
 import { IDENTITY_V1, IDENTITY_V1_AS_V2, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
 
 /** Our registry interface over a fixed table: what `prepare` asks and what it is told. */
@@ -84,5 +86,32 @@ describe('identity message payloads', () => {
   it('stops on Avro input when no registry is configured rather than refusing every message', async () => {
     const d = new IdentityPayloadDecoder(null);
     await assert.rejects(d.prepare([avro(2, 2, observed)]), (e: unknown) => e instanceof KafkaAdapterError && !e.retriable);
+  });
+});
+
+describe('campaign row messages', () => {
+  const ids = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`);
+  const row = (members: string[]): CampaignRow => ({
+    uuid: 'c1', status: 'active', merged_into: null, formed_at: '2026-01-01T00:00:00Z', formed_sequence: 1,
+    first_activity: null, last_activity: null, identity_count: members.length, members, payload_hashes: [],
+    c2_endpoints: [], deckies: [], asns: [], confidence: 0.5, updated_at: '2026-01-01T00:00:00Z', updated_sequence: 9,
+  });
+
+  it('carry the whole member lists of a campaign up to the cap, untruncated', () => {
+    const members = ids('i', MAX_ROW_MEMBERS);
+    const wire = rowToWire({ row: row(members), merged_members: ['m-1'] });
+    assert.deepEqual(wire.members, members);
+    assert.equal(wire.members_truncated, false);
+  });
+
+  it('cut a larger list to its first identities, flag it, and keep identity_count exact', () => {
+    const members = ids('i', MAX_ROW_MEMBERS + 5);
+    const merged = ids('m', 3);
+    const wire = rowToWire({ row: { ...row(members), identity_count: members.length + merged.length }, merged_members: merged });
+    assert.deepEqual(wire.members, members.slice(0, MAX_ROW_MEMBERS));
+    assert.deepEqual(wire.merged_members, merged);
+    assert.equal(wire.members_truncated, true);
+    assert.equal(wire.identity_count, MAX_ROW_MEMBERS + 8);
+    assert.ok(AVRO_TYPES.campaignRow.toBuffer(wire).length < 1024 * 1024, 'the message stays far below the topic limit');
   });
 });

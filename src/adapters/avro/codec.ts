@@ -347,6 +347,8 @@ export interface CampaignRowWire {
   readonly deckies: readonly string[];
   readonly asns: readonly number[];
   readonly confidence: number | null;
+  /** v2: the member lists were cut to their first entries (see campaign-publisher.ts). */
+  readonly members_truncated: boolean;
 }
 
 export const encodeCampaignRow = (row: CampaignRowWire): Buffer =>

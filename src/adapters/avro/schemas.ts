@@ -15,7 +15,7 @@ export const IDENTITY_SCHEMA_VERSION = 2;
 /** Version of the current campaign-event schema (`campaign-event.avsc`). */
 export const CAMPAIGN_EVENT_SCHEMA_VERSION = 1;
 /** Version of the current campaign-row schema (`campaign-row.avsc`). */
-export const CAMPAIGN_ROW_SCHEMA_VERSION = 1;
+export const CAMPAIGN_ROW_SCHEMA_VERSION = 2;
 
 export type IdentitySchemaVersion = 1 | 2;
 

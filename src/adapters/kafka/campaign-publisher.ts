@@ -30,6 +30,17 @@ export function eventKey(e: CampaignEvent): string {
   }
 }
 
+/**
+ * Most identities per member list in a row message. A row is republished whenever its campaign
+ * changes, and a campaign of 150k identities would put 6 MB on the compacted topic per batch
+ * that touches it, then outgrow the topic's 8 MiB message limit and stop the relay. Past this,
+ * the lists hold their first (sorted) identities and say so; `identity_count` stays exact, and
+ * the compacted identity topic carries every assignment.
+ */
+export const MAX_ROW_MEMBERS = 10_000;
+
+const capped = (ids: readonly string[]): readonly string[] => (ids.length > MAX_ROW_MEMBERS ? ids.slice(0, MAX_ROW_MEMBERS) : ids);
+
 export const rowToWire = ({ row, merged_members }: PublishedRow): CampaignRowWire => ({
   uuid: row.uuid,
   status: row.status,
@@ -39,13 +50,14 @@ export const rowToWire = ({ row, merged_members }: PublishedRow): CampaignRowWir
   first_activity: row.first_activity,
   last_activity: row.last_activity,
   identity_count: row.identity_count,
-  members: row.members,
-  merged_members,
+  members: capped(row.members),
+  merged_members: capped(merged_members),
   payload_hashes: row.payload_hashes,
   c2_endpoints: row.c2_endpoints,
   deckies: row.deckies,
   asns: row.asns,
   confidence: row.confidence,
+  members_truncated: row.members.length > MAX_ROW_MEMBERS || merged_members.length > MAX_ROW_MEMBERS,
 });
 
 export interface CampaignPublisherOptions {
