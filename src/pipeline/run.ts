@@ -33,6 +33,14 @@ export const DEFAULT_BATCH_SIZE = 1000;
  * short without serialising a large engine every few batches.
  */
 export const DEFAULT_SNAPSHOT_EVERY_RECORDS = 50_000;
+/**
+ * The stored tables are written with every K-th batch and at the end of the run, so they lag
+ * the log by fewer than K batches while a run is in progress (a restart catches them up from
+ * the log). Per batch, the changed campaign rows were a random B-tree write each: flushing
+ * every TABLES_EVERY batches writes a row changed several times once, and shares pages between
+ * the rows of one flush (docs/BENCHMARKS.md, "Embedded runtime").
+ */
+export const DEFAULT_TABLES_EVERY_BATCHES = 10;
 
 export interface RunDeps {
   readonly log: EventLog;
@@ -52,6 +60,8 @@ export interface RunDeps {
 export interface RunOptions {
   readonly batchSize?: number;
   readonly snapshotEveryRecords?: number;
+  /** Write the changed table rows with every N-th batch (and at the end); 1 = every batch. */
+  readonly tablesEveryBatches?: number;
   readonly onProgress?: (p: RunProgress) => void;
 }
 
@@ -92,12 +102,16 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
   summary.rederived_batches = state.rederivedBatches;
 
   const committer = new BatchCommitter(
-    { engine: state.engine, tables: state.tables, log: deps.log, rejects: deps.rejects, snapshots: deps.snapshots, sources: byName },
+    {
+      engine: state.engine, tables: state.tables, log: deps.log, rejects: deps.rejects, snapshots: deps.snapshots, sources: byName,
+      tableSink: deps.tables,
+    },
     {
       lastIndex: state.lastBatch?.index ?? 0,
       head: state.head,
       snapshotIndex: state.snapshotBatch ?? 0,
       snapshotEveryRecords: options.snapshotEveryRecords ?? DEFAULT_SNAPSHOT_EVERY_RECORDS,
+      tablesEveryBatches: options.tablesEveryBatches ?? DEFAULT_TABLES_EVERY_BATCHES,
     },
   );
   const offsets = new Map(plan.map((p) => [p.source.name, p.from.offset]));
@@ -128,6 +142,9 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     ),
     { defaultValue: undefined },
   );
+  // The stored tables catch up with the log before the run reports success (a failed run
+  // never gets here: its restart folds the lag from the log instead).
+  await committer.flushTables();
   // A rerun or restart then starts from here without re-deriving anything.
   await committer.snapshot();
 

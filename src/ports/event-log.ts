@@ -58,8 +58,13 @@ export interface BatchCommit {
   /** Sequences `batch.first_sequence …` without gaps; `batch.event_count` of them. */
   readonly events: readonly CampaignEvent[];
   /**
-   * The table rows the batch changed. An adapter that keeps the tables in the same database
-   * writes them in the same transaction; one that cannot rejects the commit ('unsupported').
+   * The table rows changed since the tables were last written (by this batch and by the batches
+   * before it that carried none); the tables then reflect the log up to this batch's last event.
+   * An adapter that keeps the tables in the same database writes them in the same transaction;
+   * one that cannot rejects the commit ('unsupported'). Absent: this commit leaves the tables,
+   * and the sequence they reflect, as they were (they lag the log until a later commit or
+   * `TableSink.write` carries the rows). An empty list is not absent: nothing changed, and the
+   * tables now reflect this batch.
    */
   readonly tables?: readonly CampaignRow[];
 }

@@ -151,6 +151,15 @@ export function eventLogContract(name: string, makeLog: () => Promise<EventLog>)
       assert.deepEqual(await log.read(2, 10), []);
     }));
 
+    it('an event id repeated within one batch is refused and nothing of the batch is written', withLog(async (log) => {
+      const c = commitOf(1, 1, 3);
+      const dup = { ...c, events: [c.events[0], c.events[1], { ...c.events[2], event_id: c.events[0].event_id } as CampaignEvent] };
+      await rejectsWith('duplicate_event', log.append(dup));
+      assert.equal(await log.head(), 0);
+      assert.equal(await log.lastBatch(), null);
+      assert.deepEqual(await log.checkpoints(), []);
+    }));
+
     it('a refused append does not block the next valid one', withLog(async (log) => {
       await log.append(commitOf(1, 1, 1));
       await rejectsWith('sequence_conflict', log.append(commitOf(2, 9, 1)));

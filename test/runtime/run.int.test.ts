@@ -11,7 +11,8 @@ import { openRecordedFile } from '../../src/adapters/file/open-source.ts';
 import { openSqliteStore } from '../../src/adapters/sqlite/store.ts';
 import { campaignEngines } from '../../src/cli/engines.ts';
 import { openStoreForWriting, REJECTS_FILE, STORE_FILE } from '../../src/cli/store-dir.ts';
-import { membershipOf } from '../../src/domain/tables.ts';
+import { allRows, emptyTables, foldAll, membershipOf, type CampaignRow } from '../../src/domain/tables.ts';
+import type { EventLog } from '../../src/ports/event-log.ts';
 import { isInputError, isStoreError } from '../../src/ports/errors.ts';
 import { restoreRuntime } from '../../src/pipeline/restore.ts';
 import { currentValues, writeContainer } from './support/avro-files.ts';
@@ -105,6 +106,99 @@ describe('restart', () => {
       assert.ok(state.engine.membership().length > 100);
     } finally {
       close();
+    }
+  });
+});
+
+describe('table flushes (tables written with every K-th batch)', () => {
+  const readOnly = (store: string) => openSqliteStore(path.join(store, STORE_FILE), { readonly: true });
+  /** The fold of the whole log read back from the store: what the tables must equal. */
+  const foldOfLog = async (log: EventLog, upTo = Number.MAX_SAFE_INTEGER): Promise<CampaignRow[]> => {
+    const tables = emptyTables();
+    foldAll(tables, (await log.read(1, Number.MAX_SAFE_INTEGER)).filter((e) => e.sequence <= upTo));
+    return allRows(tables);
+  };
+
+  it('while a run is in progress the stored tables lag the log by fewer than K batches, at flush boundaries only', async () => {
+    const K = 4;
+    const store = fresh();
+    const headAfter: number[] = [0];
+    const seen: Array<{ batch: number; tables: number; head: number }> = [];
+    await ingest(store, [input], {
+      tablesEvery: K,
+      afterAppend: async (c) => {
+        headAfter[c.batch.index] = c.batch.first_sequence + c.batch.event_count - 1;
+        const r = readOnly(store);
+        try {
+          seen.push({ batch: c.batch.index, tables: await r.tables.sequence(), head: await r.log.head() });
+        } finally {
+          r.close();
+        }
+      },
+    });
+    assert.ok(seen.length > 3 * K);
+    for (const { batch, tables, head } of seen) {
+      assert.equal(head, headAfter[batch]);
+      assert.equal(tables, headAfter[batch - (batch % K)], `after batch ${batch}`);
+    }
+    // The end of the run flushes: tables at the head, equal to the fold of the log.
+    const r = readOnly(store);
+    try {
+      assert.equal(await r.tables.sequence(), await r.log.head());
+      assert.deepEqual(await r.tables.rows(), await foldOfLog(r.log));
+    } finally {
+      r.close();
+    }
+  });
+
+  it('the flush interval changes no output: every batch, every 7th and the default give the same store', async () => {
+    for (const tablesEvery of [1, 7]) {
+      const store = fresh();
+      await ingest(store, [input], { tablesEvery });
+      await assertSameAsReference(store);
+    }
+  });
+
+  it('a crash between flushes leaves the tables behind the log; the restart catches them up from the log', async () => {
+    const store = fresh();
+    await assert.rejects(ingest(store, [input], { tablesEvery: 5, failAtBatch: 9 }), InjectedCrash);
+    const r = readOnly(store);
+    try {
+      const head = await r.log.head();
+      const [fifth] = await r.log.batches(5, 1);
+      const flushed = fifth.first_sequence + fifth.event_count - 1;
+      assert.equal((await r.log.lastBatch())?.index, 8);
+      assert.equal(await r.tables.sequence(), flushed);
+      assert.ok(flushed < head);
+      // What is stored is the fold of the log up to the flush, not something in between.
+      assert.deepEqual(await r.tables.rows(), await foldOfLog(r.log, flushed));
+    } finally {
+      r.close();
+    }
+    // A restart first folds the lag into the stored tables, before reading any input.
+    const { store: s, close } = openStoreForWriting(store);
+    try {
+      const state = await restoreRuntime({ log: s.log, tables: s.tables, snapshots: s.snapshots, engines: campaignEngines, openSource: openRecordedFile });
+      assert.equal(await s.tables.sequence(), state.head);
+      assert.deepEqual(await s.tables.rows(), await foldOfLog(s.log));
+      assert.deepEqual(membershipOf(state.tables), state.engine.membership());
+    } finally {
+      close();
+    }
+    await ingest(store, [input], { tablesEvery: 5 });
+    await assertSameAsReference(store);
+  });
+
+  it('a failed commit is never followed by a table flush of the state it left ahead of the log', async () => {
+    const store = fresh();
+    await assert.rejects(ingest(store, [input], { tablesEvery: 3, failAtBatch: 5 }), InjectedCrash);
+    const r = readOnly(store);
+    try {
+      const [third] = await r.log.batches(3, 1);
+      assert.equal(await r.tables.sequence(), third.first_sequence + third.event_count - 1);
+      assert.deepEqual(await r.tables.rows(), await foldOfLog(r.log, await r.tables.sequence()));
+    } finally {
+      r.close();
     }
   });
 });

@@ -46,6 +46,19 @@ describe('SQLite store', () => {
     s.close();
   });
 
+  it('a commit that carries no table rows leaves the tables and their sequence where they were', async () => {
+    const s = openSqliteStore(freshFile());
+    await s.log.append({ ...commitOf(1, 1, 2), tables: [row('c1', 1)] });
+    await s.log.append(commitOf(2, 3, 2));
+    assert.equal(await s.log.head(), 4);
+    assert.equal(await s.tables.sequence(), 2);
+    assert.deepEqual(await s.tables.rows(), [row('c1', 1)]);
+    // An empty list is not "no rows": the tables then reflect the batch.
+    await s.log.append({ ...commitOf(3, 5, 1), tables: [] });
+    assert.equal(await s.tables.sequence(), 5);
+    s.close();
+  });
+
   it('uses WAL journaling', () => {
     const file = freshFile();
     openSqliteStore(file).close();

@@ -212,6 +212,18 @@ describe('PostgreSQL store: layout and tables', () => {
     assert.equal(await b.tables.sequence(), 2);
   });
 
+  it('a commit that carries no table rows leaves the tables and their sequence where they were', async () => {
+    const s = await open();
+    await s.log.append({ ...commitOf(1, 1, 2), tables: [row('c1', 1)] });
+    await s.log.append(commitOf(2, 3, 2));
+    assert.equal(await s.log.head(), 4);
+    assert.equal(await s.tables.sequence(), 2);
+    assert.deepEqual(await s.tables.rows(), [row('c1', 1)]);
+    // An empty list is not "no rows": the tables then reflect the batch.
+    await s.log.append({ ...commitOf(3, 5, 1), tables: [] });
+    assert.equal(await s.tables.sequence(), 5);
+  });
+
   it('table rows round-trip exactly and list in byte order of uuid', async () => {
     const s = await open();
     const rows = [

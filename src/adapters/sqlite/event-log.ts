@@ -2,6 +2,10 @@
  * The event log in SQLite. `append` is one IMMEDIATE transaction (the write lock is taken at
  * BEGIN, so two writers cannot both pass the continuity check): batch record, events, input
  * checkpoints and table rows commit together.
+ *
+ * A repeated event id is found by the UNIQUE index on `event_id` as the event is inserted, not
+ * by a lookup before it: the lookup walked the same (randomly keyed) index a second time for
+ * every event, and the constraint is what guarantees uniqueness anyway.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
@@ -24,7 +28,7 @@ export class SqliteEventLog implements EventLog {
   private readonly stmt: {
     head: Statement; lastIndex: Statement; lastBatch: Statement; insertBatch: Statement;
     insertEvent: Statement; upsertCheckpoint: Statement; read: Statement; batches: Statement;
-    checkpoints: Statement; eventIdTaken: Statement;
+    checkpoints: Statement;
   };
 
   constructor(
@@ -49,7 +53,6 @@ export class SqliteEventLog implements EventLog {
       read: db.prepare('SELECT body FROM campaign_events WHERE sequence >= ? ORDER BY sequence LIMIT ?'),
       batches: db.prepare('SELECT * FROM batches WHERE batch_index >= ? ORDER BY batch_index LIMIT ?'),
       checkpoints: db.prepare('SELECT * FROM input_checkpoints ORDER BY source'),
-      eventIdTaken: db.prepare('SELECT sequence FROM campaign_events WHERE event_id = ?'),
     };
   }
 
@@ -67,10 +70,16 @@ export class SqliteEventLog implements EventLog {
       }
       this.stmt.insertBatch.run(batchToRow(batch));
       for (const e of events) {
-        if (this.stmt.eventIdTaken.get(e.event_id) !== undefined) {
-          throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log`);
+        try {
+          this.stmt.insertEvent.run(e.sequence, e.event_id, e.type, batch.index, JSON.stringify(e));
+        } catch (err) {
+          // Sequences were checked above (head + 1, gap-free), so the one unique key this insert
+          // can violate is event_id: already in the log, or earlier in this batch.
+          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+            throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log`, false, { cause: err });
+          }
+          throw err;
         }
-        this.stmt.insertEvent.run(e.sequence, e.event_id, e.type, batch.index, JSON.stringify(e));
       }
       for (const s of batch.segments) {
         this.stmt.upsertCheckpoint.run({ ...segmentCheckpoint(s), batch_index: batch.index });

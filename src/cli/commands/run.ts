@@ -1,6 +1,8 @@
 /** `campaigns run`: the main job on the embedded store. */
 import { openFileSource, openRecordedFile } from '../../adapters/file/open-source.ts';
-import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS, runIngest, type RunProgress } from '../../pipeline/run.ts';
+import {
+  DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS, DEFAULT_TABLES_EVERY_BATCHES, runIngest, type RunProgress,
+} from '../../pipeline/run.ts';
 import type { RunSummary } from '../../pipeline/run-summary.ts';
 import { defineCommand } from '../command.ts';
 import { enginesFor, profileOption } from '../engines.ts';
@@ -15,6 +17,10 @@ const options = {
   'snapshot-every': {
     type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N',
     description: 'snapshot the engine after every N input records',
+  },
+  'tables-every': {
+    type: 'integer', min: 1, default: DEFAULT_TABLES_EVERY_BATCHES, placeholder: 'N',
+    description: 'write the campaign tables with every N-th batch and at the end (1: every batch)',
   },
   profile: profileOption,
   json: { type: 'boolean', description: 'print the summary as one JSON object' },
@@ -42,10 +48,11 @@ function readable(s: RunSummary, elapsedMs: number, store: string): string {
 export const runCommand = defineCommand({
   name: 'run',
   summary: 'cluster identity events from files into the store',
-  usage: '--input <file…> --store <dir> [--batch-size N] [--profile NAME] [--json]',
+  usage: '--input <file…> --store <dir> [--batch-size N] [--tables-every N] [--profile NAME] [--json]',
   description:
     'Reads the input files, clusters identities into campaigns, and appends the campaign events to the\n' +
-    "store's event log with the derived campaign tables, one batch per transaction. A restart, or a rerun\n" +
+    "store's event log, one batch per transaction, and the derived campaign tables with every N-th batch\n" +
+    '(--tables-every) and at the end: while a run is in progress they lag the log. A restart, or a rerun\n' +
     'with the same files, resumes after the last committed batch; a file whose consumed part has changed\n' +
     `is refused. Refused input goes to <store>/${REJECTS_FILE}; refusals alone do not fail the run.`,
   options,
@@ -68,7 +75,7 @@ export const runCommand = defineCommand({
           log: store.log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines,
           inputs, openSource: openRecordedFile, clock,
         },
-        { batchSize: opts['batch-size'], snapshotEveryRecords: opts['snapshot-every'], onProgress },
+        { batchSize: opts['batch-size'], snapshotEveryRecords: opts['snapshot-every'], tablesEveryBatches: opts['tables-every'], onProgress },
       );
       restoreBar.finish();
       ingestBar.finish();

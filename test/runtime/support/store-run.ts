@@ -8,7 +8,7 @@ import { campaignEngines } from '../../../src/cli/engines.ts';
 import type { CliIo } from '../../../src/cli/io.ts';
 import { main } from '../../../src/cli/main.ts';
 import { openStoreForWriting } from '../../../src/cli/store-dir.ts';
-import type { EventLog } from '../../../src/ports/event-log.ts';
+import type { BatchCommit, EventLog } from '../../../src/ports/event-log.ts';
 import { runIngest, type RunResult } from '../../../src/pipeline/run.ts';
 
 export interface IngestOptions {
@@ -16,6 +16,10 @@ export interface IngestOptions {
   readonly snapshotEvery?: number;
   /** Make the append of this run's n-th batch fail (1-based), after the engine applied it. */
   readonly failAtBatch?: number;
+  /** Write the table rows with every n-th batch (`RunOptions.tablesEveryBatches`). */
+  readonly tablesEvery?: number;
+  /** Called after every successful append, before the next batch is read. */
+  readonly afterAppend?: (commit: BatchCommit) => void | Promise<void>;
 }
 
 export class InjectedCrash extends Error {}
@@ -24,11 +28,12 @@ export async function ingest(storeDir: string, files: readonly string[], o: Inge
   const inputs = await Promise.all(files.map((f) => openFileSource(f)));
   const { store, rejects, close } = openStoreForWriting(storeDir);
   let appends = 0;
-  const log: EventLog = o.failAtBatch === undefined ? store.log : {
+  const log: EventLog = o.failAtBatch === undefined && o.afterAppend === undefined ? store.log : {
     ...bind(store.log),
     append: async (commit) => {
       if (++appends === o.failAtBatch) throw new InjectedCrash(`crash before committing batch ${commit.batch.index}`);
-      return store.log.append(commit);
+      await store.log.append(commit);
+      await o.afterAppend?.(commit);
     },
   };
   try {
@@ -37,7 +42,7 @@ export async function ingest(storeDir: string, files: readonly string[], o: Inge
         log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines: campaignEngines,
         inputs, openSource: openRecordedFile, clock: { now: () => 0 },
       },
-      { batchSize: o.batchSize ?? 100, snapshotEveryRecords: o.snapshotEvery ?? 1_000_000 },
+      { batchSize: o.batchSize ?? 100, snapshotEveryRecords: o.snapshotEvery ?? 1_000_000, tablesEveryBatches: o.tablesEvery },
     );
   } finally {
     close();
