@@ -21,9 +21,12 @@
  * pre-batch campaigns they absorbed ("labels") and whether a split touched them ("taint"): the
  * reconciler resolves untainted components from that record alone.
  */
-import { growF64, growI32, growU8, nextCapacity, sortInPlace } from './columns.ts';
+import { growF64, growI32, nextCapacity, sortInPlace } from './columns.ts';
 import type { Features } from './features.ts';
 import { ProfileAggregate } from './campaign-profile.ts';
+import { LinkCutForest } from './link-cut-tree.ts';
+import { NodeHeap } from './node-heap.ts';
+import { WeightHeap } from './weight-heap.ts';
 
 /** Components at least this large keep a weight heap and a feature aggregate. */
 export const BIG_COMPONENT = 48;
@@ -35,9 +38,10 @@ export class Component {
   labelStamp = 0;
   labels: number[] = [];
   taintStamp = 0;
-  /** tree-edge weights (lazy min-heap: stale entries are skipped when they surface) */
-  heapW: number[] | null = null;
-  heapE: number[] | null = null;
+  /** tree-edge weights (lazy: stale entries are skipped when they surface) */
+  heap: WeightHeap | null = null;
+  /** members by uuid (lazy: departed members are skipped when they surface) */
+  byUuid: NodeHeap | null = null;
   agg: ProfileAggregate | null = null;
   constructor(readonly id: number) {}
 }
@@ -58,6 +62,8 @@ export class ComponentGraph {
   private scratchToken = 0;
   private visitMark = new Int32Array(0);
   private visitToken = 0;
+  /** batch stamp of nodes put on the split-off side of a cut this batch */
+  private splitStamp = new Int32Array(0);
   // ---- edges
   private edgeCap = 0;
   private ea = new Int32Array(0);
@@ -71,16 +77,8 @@ export class ComponentGraph {
   private edgeHigh = 0;
   edgeCount = 0;
   treeEdgeCount = 0;
-  // ---- link-cut tree: vertex v is node 2v, a tree edge in slot k is node 2k+1
-  /** per link-cut node x: T[4x] left child, T[4x+1] right child, T[4x+2] parent, T[4x+3] weakest edge node below (-1 none) */
-  private T = new Int32Array(0);
-  /** weight of an edge node (a copy of its edge's weight: comparisons stay in one array) */
-  private lw = new Float64Array(0);
-  private flip = new Uint8Array(0);
-  private lctEdge = new Int32Array(0);
-  private readonly freeTreeSlots: number[] = [];
-  private treeSlotHigh = 0;
-  private stack = new Int32Array(0);
+  // ---- the spanning forest
+  private readonly forest = new LinkCutForest((x, y) => this.pairCompare(x, y) > 0);
   // ---- components
   private readonly comps: Array<Component | null> = [];
   private readonly freeComps: number[] = [];
@@ -90,6 +88,8 @@ export class ComponentGraph {
   private batch = 0;
   private taintedComps: number[] = [];
   private taintedNodes: number[] = [];
+  private splitNodeList: number[] = [];
+  private readonly uuidLess = (a: number, b: number): boolean => this.uuidOf(a) < this.uuidOf(b);
 
   constructor(
     private readonly uuidOf: (id: number) => string,
@@ -114,12 +114,9 @@ export class ComponentGraph {
     this.scratchEdge = growI32(this.scratchEdge, n);
     this.scratchMark = growI32(this.scratchMark, n);
     this.visitMark = growI32(this.visitMark, n);
+    this.splitStamp = growI32(this.splitStamp, n);
     this.nodeCap = this.head.length;
-    this.T = growI32(this.T, 8 * this.nodeCap, -1);
-    this.lw = growF64(this.lw, 2 * this.nodeCap);
-    this.flip = growU8(this.flip, 2 * this.nodeCap);
-    this.lctEdge = growI32(this.lctEdge, 2 * this.nodeCap, -1);
-    this.stack = growI32(this.stack, 2 * this.nodeCap);
+    this.forest.ensure(this.nodeCap);
     void old;
   }
 
@@ -178,6 +175,11 @@ export class ComponentGraph {
     const c = this.compOf[u];
     if (c < 0) return u;
     const comp = this.comps[c]!;
+    if (comp.min < 0 && comp.byUuid) {
+      const h = comp.byUuid;
+      while (this.compOf[h.top] !== c) h.pop();
+      comp.min = h.top;
+    }
     if (comp.min < 0) {
       let m = comp.members[0];
       let mu = this.uuidOf(m);
@@ -265,13 +267,12 @@ export class ComponentGraph {
     const c = this.compOf[u];
     if (c < 0) return Infinity;
     const comp = this.comps[c]!;
-    if (comp.heapW) {
-      const hw = comp.heapW;
-      const he = comp.heapE!;
-      while (hw.length) {
-        const e = he[0];
-        if (this.eTree[e] >= 0 && this.ew[e] === hw[0] && this.compOf[this.ea[e]] === c) return hw[0];
-        heapPop(hw, he);
+    if (comp.heap) {
+      const h = comp.heap;
+      while (h.size) {
+        const e = h.topEdge;
+        if (this.eTree[e] >= 0 && this.ew[e] === h.topWeight && this.compOf[this.ea[e]] === c) return h.topWeight;
+        h.pop();
       }
       return Infinity;
     }
@@ -297,6 +298,15 @@ export class ComponentGraph {
     this.batch++;
     this.taintedComps = [];
     this.taintedNodes = [];
+    this.splitNodeList = [];
+  }
+
+  /**
+   * Every node that was on the split-off side of a cut this batch (each once). A campaign none
+   * of whose members is here is still in one piece: its members never left the side a cut kept.
+   */
+  splitNodes(): readonly number[] {
+    return this.splitNodeList;
   }
 
   /** Marks a node as leaving the graph this batch (its own departure is not a split). */
@@ -458,10 +468,8 @@ export class ComponentGraph {
       const n = this.eTree[e];
       if (w > old) {
         // Stronger tree edge: still in the forest; refresh the path minima it takes part in.
-        this.splay(n);
         this.ew[e] = w;
-        this.lw[n] = w;
-        this.pull(n);
+        this.forest.strengthen(n, w);
         this.heapPushEdge(e);
       } else {
         // Weaker tree edge: cut it and let the strongest edge across the cut (maybe itself) in.
@@ -592,6 +600,12 @@ export class ComponentGraph {
     this.posInComp[u] = comp.members.length;
     comp.members.push(u);
     if (comp.min >= 0 && this.uuidOf(u) < this.uuidOf(comp.min)) comp.min = u;
+    const h = comp.byUuid;
+    if (h) {
+      h.push(u);
+      // Departed members pile up in the heap; rebuild from the members now and then (amortized O(log n)).
+      if (h.size > 2 * comp.members.length + 64) h.reset(comp.members);
+    }
   }
 
   private dropMember(comp: Component, u: number): void {
@@ -651,7 +665,7 @@ export class ComponentGraph {
         if (f) big.agg.add(f);
       }
     }
-    if (big.heapW) {
+    if (big.heap) {
       for (const u of small.members) {
         for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
           if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) this.heapPushEdge(s >> 1);
@@ -677,8 +691,10 @@ export class ComponentGraph {
 
   /** Gives a component that has grown large its heap and aggregate. */
   private maybeBig(comp: Component): void {
-    if (comp.heapW || comp.members.length < ComponentGraph.bigThreshold) return;
+    if (comp.heap || comp.members.length < ComponentGraph.bigThreshold) return;
     this.rebuildHeap(comp);
+    comp.byUuid = new NodeHeap(this.uuidLess);
+    comp.byUuid.reset(comp.members);
     comp.agg = new ProfileAggregate();
     for (const u of comp.members) {
       const f = this.featuresOf(u);
@@ -687,26 +703,24 @@ export class ComponentGraph {
   }
 
   private rebuildHeap(comp: Component): void {
-    const hw: number[] = [];
-    const he: number[] = [];
+    const h = new WeightHeap();
     for (const u of comp.members) {
       for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
         const e = s >> 1;
-        if ((s & 1) === 0 && this.eTree[e] >= 0) heapPush(hw, he, this.ew[e], e);
+        if ((s & 1) === 0 && this.eTree[e] >= 0) h.push(this.ew[e], e);
       }
     }
-    comp.heapW = hw;
-    comp.heapE = he;
+    comp.heap = h;
   }
 
   private heapPushEdge(e: number): void {
     const c = this.compOf[this.ea[e]];
     if (c < 0) return;
     const comp = this.comps[c]!;
-    if (!comp.heapW) return;
-    heapPush(comp.heapW, comp.heapE!, this.ew[e], e);
-    // Stale entries pile up as tree edges come and go; compact now and then.
-    if (comp.heapW.length > 4 * comp.members.length + 64) this.rebuildHeap(comp);
+    if (!comp.heap) return;
+    comp.heap.push(this.ew[e], e);
+    // Stale entries pile up as tree edges come and go; compact now and then (amortized O(1)).
+    if (comp.heap.size > 4 * comp.members.length + 64) this.rebuildHeap(comp);
   }
 
   /** The nodes of `side` (a whole tree of the forest) leave their component. */
@@ -717,6 +731,16 @@ export class ComponentGraph {
     let survivor = false;
     for (const u of side) if (this.removing[u] !== this.batch) { survivor = true; break; }
     if (side.length === comp.members.length) throw new Error('split without a second side');
+    const labelled = comp.labelStamp === this.batch;
+    // The remnant keeps its labels (pre-batch campaigns, a superset of those it still holds
+    // apart from split nodes); read them now, while the reconciler has not moved anyone.
+    this.compLabels(comp);
+    for (const u of side) {
+      if (this.splitStamp[u] !== this.batch) {
+        this.splitStamp[u] = this.batch;
+        this.splitNodeList.push(u);
+      }
+    }
     const before = comp.members.length;
     for (const u of side) {
       this.dropMember(comp, u);
@@ -727,7 +751,7 @@ export class ComponentGraph {
     }
     // A real split (survivors apart), or a leaving node that carried one of this batch's labels:
     // the reconciler must look at the members themselves.
-    if (survivor || comp.labelStamp === this.batch) this.taintComp(comp);
+    if (survivor || labelled) this.taintComp(comp);
     let piece: Component | null = null;
     if (side.length >= 2) {
       piece = this.newComponent();
@@ -753,202 +777,20 @@ export class ComponentGraph {
   }
 
   // =========================================================================================
-  // link-cut tree
-
-  private allocTreeNode(e: number): number {
-    const k = this.freeTreeSlots.pop() ?? this.treeSlotHigh++;
-    const n = 2 * k + 1;
-    if (4 * n + 3 >= this.T.length) this.ensureNode(k);
-    const T = this.T;
-    T[4 * n] = -1;
-    T[4 * n + 1] = -1;
-    T[4 * n + 2] = -1;
-    T[4 * n + 3] = n;
-    this.flip[n] = 0;
-    this.lctEdge[n] = e;
-    this.lw[n] = this.ew[e];
-    return n;
-  }
+  // the spanning forest
 
   private linkTreeEdge(e: number): void {
-    const n = this.allocTreeNode(e);
-    this.eTree[e] = n;
-    this.link(2 * this.ea[e], n);
-    this.link(n, 2 * this.eb[e]);
+    this.eTree[e] = this.forest.link(e, this.ea[e], this.eb[e], this.ew[e]);
     this.treeEdgeCount++;
   }
 
   private cutTreeEdge(e: number): void {
-    const n = this.eTree[e];
-    this.cut(2 * this.ea[e], n);
-    this.cut(n, 2 * this.eb[e]);
+    this.forest.cut(this.eTree[e], this.ea[e], this.eb[e]);
     this.eTree[e] = -1;
-    this.lctEdge[n] = -1;
-    this.freeTreeSlots.push(n >> 1);
     this.treeEdgeCount--;
   }
 
-  /** The weakest tree edge on the path a … b (same tree), -1 if none. */
   private pathWeakest(a: number, b: number): number {
-    this.makeRoot(2 * a);
-    this.access(2 * b);
-    const n = this.T[4 * (2 * b) + 3];
-    return n < 0 ? -1 : this.lctEdge[n];
+    return this.forest.pathWeakest(a, b);
   }
-
-  /** Edge node x is weaker than edge node y (Kruskal order). */
-  private weakerNode(x: number, y: number): boolean {
-    const wx = this.lw[x];
-    const wy = this.lw[y];
-    if (wx !== wy) return wx < wy;
-    return this.pairCompare(this.lctEdge[x], this.lctEdge[y]) > 0;
-  }
-
-  private isRoot(x: number): boolean {
-    const T = this.T;
-    const p = T[4 * x + 2];
-    return p < 0 || (T[4 * p] !== x && T[4 * p + 1] !== x);
-  }
-
-  private pushDown(x: number): void {
-    const flip = this.flip;
-    if (!flip[x]) return;
-    const T = this.T;
-    const l = T[4 * x];
-    const r = T[4 * x + 1];
-    T[4 * x] = r;
-    T[4 * x + 1] = l;
-    if (l >= 0) flip[l] ^= 1;
-    if (r >= 0) flip[r] ^= 1;
-    flip[x] = 0;
-  }
-
-  private pull(x: number): void {
-    const T = this.T;
-    let b = x & 1 ? x : -1;
-    const l = T[4 * x];
-    const r = T[4 * x + 1];
-    if (l >= 0) {
-      const bl = T[4 * l + 3];
-      if (bl >= 0 && (b < 0 || this.weakerNode(bl, b))) b = bl;
-    }
-    if (r >= 0) {
-      const br = T[4 * r + 3];
-      if (br >= 0 && (b < 0 || this.weakerNode(br, b))) b = br;
-    }
-    T[4 * x + 3] = b;
-  }
-
-  private rotate(x: number): void {
-    const T = this.T;
-    const p = T[4 * x + 2];
-    const g = T[4 * p + 2];
-    const pRoot = g < 0 || (T[4 * g] !== p && T[4 * g + 1] !== p);
-    if (T[4 * p] === x) {
-      const m = T[4 * x + 1];
-      T[4 * p] = m;
-      if (m >= 0) T[4 * m + 2] = p;
-      T[4 * x + 1] = p;
-    } else {
-      const m = T[4 * x];
-      T[4 * p + 1] = m;
-      if (m >= 0) T[4 * m + 2] = p;
-      T[4 * x] = p;
-    }
-    T[4 * p + 2] = x;
-    T[4 * x + 2] = g;
-    if (!pRoot) {
-      if (T[4 * g] === p) T[4 * g] = x;
-      else T[4 * g + 1] = x;
-    }
-    this.pull(p);
-    this.pull(x);
-  }
-
-  private splay(x: number): void {
-    const T = this.T;
-    let n = 0;
-    const st = this.stack;
-    st[n++] = x;
-    for (let y = x; !this.isRoot(y); y = T[4 * y + 2]) st[n++] = T[4 * y + 2];
-    while (n) this.pushDown(st[--n]);
-    while (!this.isRoot(x)) {
-      const p = T[4 * x + 2];
-      if (!this.isRoot(p)) {
-        const g = T[4 * p + 2];
-        if ((T[4 * g] === p) === (T[4 * p] === x)) this.rotate(p);
-        else this.rotate(x);
-      }
-      this.rotate(x);
-    }
-  }
-
-  private access(x: number): void {
-    const T = this.T;
-    let last = -1;
-    for (let y = x; y >= 0; y = T[4 * y + 2]) {
-      this.splay(y);
-      T[4 * y + 1] = last;
-      this.pull(y);
-      last = y;
-    }
-    this.splay(x);
-  }
-
-  private makeRoot(x: number): void {
-    this.access(x);
-    this.flip[x] ^= 1;
-  }
-
-  private link(x: number, y: number): void {
-    this.makeRoot(x);
-    this.T[4 * x + 2] = y;
-  }
-
-  private cut(x: number, y: number): void {
-    this.makeRoot(x);
-    this.access(y);
-    // The path is x – y: x is y's left child in y's splay tree.
-    const T = this.T;
-    T[4 * y] = -1;
-    T[4 * x + 2] = -1;
-    this.pull(y);
-  }
-}
-
-// ---- a binary min-heap over parallel arrays (weight, edge) --------------------------------
-
-function heapPush(w: number[], e: number[], weight: number, edge: number): void {
-  let i = w.length;
-  w.push(weight);
-  e.push(edge);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (w[p] <= weight) break;
-    w[i] = w[p];
-    e[i] = e[p];
-    i = p;
-  }
-  w[i] = weight;
-  e[i] = edge;
-}
-
-function heapPop(w: number[], e: number[]): void {
-  const lw = w.pop()!;
-  const le = e.pop()!;
-  const n = w.length;
-  if (n === 0) return;
-  let i = 0;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    const c = r < n && w[r] < w[l] ? r : l;
-    if (w[c] >= lw) break;
-    w[i] = w[c];
-    e[i] = e[c];
-    i = c;
-  }
-  w[i] = lw;
-  e[i] = le;
 }

@@ -24,6 +24,7 @@ import { eventId } from './ids.ts';
 import type { PositionedEvent } from './identity-events.ts';
 import { DEFAULT_PROFILE, type ScoringProfile } from './profile.ts';
 import { Projection } from './projection.ts';
+import { CampaignRegistry } from './campaign-registry.ts';
 import { Reconciler } from './reconciler.ts';
 import { restoreState, snapshotState, type EngineSnapshot } from './snapshot.ts';
 import { popcount32 } from './simhash.ts';
@@ -54,7 +55,9 @@ export class CampaignEngine implements Engine {
   readonly profile: ScoringProfile;
   readonly projection = new Projection();
   readonly graph: ComponentGraph;
-  readonly reconciler: Reconciler;
+  /** campaigns, the merge forest and assignments */
+  readonly registry: CampaignRegistry;
+  private readonly reconciler: Reconciler;
   /** Current node features by identity uuid (read-only view). */
   readonly features: ReadonlyMap<string, Features>;
   private readonly feats: Array<Features | undefined> = [];
@@ -83,8 +86,9 @@ export class CampaignEngine implements Engine {
     const p = this.projection;
     const uuidOf = (id: number) => p.uuids[id];
     const idOf = (uuid: string) => p.identities.get(uuid);
-    this.reconciler = new Reconciler(uuidOf, idOf);
-    this.graph = new ComponentGraph(uuidOf, (id) => this.feats[id], (id) => this.reconciler.campaignIdOf(id), idOf);
+    this.registry = new CampaignRegistry(uuidOf, idOf);
+    this.reconciler = new Reconciler(this.registry, uuidOf);
+    this.graph = new ComponentGraph(uuidOf, (id) => this.feats[id], (id) => this.registry.campaignIdOf(id), idOf);
     this.features = new FeaturesView(p, this.feats, () => this.nodeCount);
   }
 
@@ -124,7 +128,7 @@ export class CampaignEngine implements Engine {
     if (removed.length > 1) sortInPlace(removed, (a, b) => (uuids[a.id] < uuids[b.id] ? -1 : uuids[a.id] > uuids[b.id] ? 1 : 0));
     const changed = this.reconciler.reconcile(removed, dirty, this.graph, emit);
     for (const u of dirty) {
-      const k = this.reconciler.campaignIdOf(u);
+      const k = this.registry.campaignIdOf(u);
       if (k >= 0) changed.add(k);
     }
     this.emitProfiles(changed, emit);
@@ -139,7 +143,7 @@ export class CampaignEngine implements Engine {
     const reattached: number[] = [];
     const p = this.projection;
     this.graph.ensureNode(p.size - 1);
-    this.reconciler.ensureNode(p.size - 1);
+    this.registry.ensureNode(p.size - 1);
     this.ensureColumns(p.size);
     for (const u of p.drainTouchedIds()) {
       const old = this.feats[u];
@@ -332,7 +336,7 @@ export class CampaignEngine implements Engine {
     changed: Set<number>,
     emit: <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]) => number,
   ): void {
-    const r = this.reconciler;
+    const r = this.registry;
     const g = this.graph;
     const list = [...changed];
     if (list.length > 1) sortInPlace(list, r.byUuidOrder);
@@ -380,8 +384,8 @@ export class CampaignEngine implements Engine {
     for (let u = 0; u < this.feats.length; u++) if (this.feats[u]) ids.push(u);
     ids.sort((a, b) => (uuids[a] < uuids[b] ? -1 : uuids[a] > uuids[b] ? 1 : 0));
     return ids.map((u) => {
-      const c = this.reconciler.campaignIdOf(u);
-      return { identity_uuid: uuids[u], campaign_uuid: c < 0 ? (undefined as unknown as string) : this.reconciler.uuid(c) };
+      const c = this.registry.campaignIdOf(u);
+      return { identity_uuid: uuids[u], campaign_uuid: c < 0 ? (undefined as unknown as string) : this.registry.uuid(c) };
     });
   }
 
@@ -391,23 +395,23 @@ export class CampaignEngine implements Engine {
     return {
       identities_active: this.nodeCount,
       campaigns_live: this.nodeCount - this.graph.treeEdgeCount,
-      campaigns_merged: this.reconciler.merged,
+      campaigns_merged: this.registry.merged,
       next_sequence: this.nextSequence,
       largest_campaign: this.nodeCount > 0 ? this.graph.largest : 0,
     };
   }
 
   snapshot(): EngineSnapshot {
-    return snapshotState(this.profile, this.projection, this.reconciler, this.profiles, this.nextSequence);
+    return snapshotState(this.profile, this.projection, this.registry, this.profiles, this.nextSequence);
   }
 
   /** Rebuilds features, index and edges from the restored projection: a snapshot stores no derived state. */
   static restore(snapshot: unknown, options: EngineOptions = {}): CampaignEngine {
     const engine = new CampaignEngine(options);
     const p = engine.projection;
-    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.reconciler, engine.profiles);
+    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.registry, engine.profiles);
     engine.graph.ensureNode(p.size - 1);
-    engine.reconciler.ensureNode(p.size - 1);
+    engine.registry.ensureNode(p.size - 1);
     const nodes: number[] = [];
     for (let id = 0; id < p.size; id++) {
       if (!p.isNodeId(id)) continue;

@@ -11,85 +11,50 @@
  *     merges and unmerges are both decided on canonical membership);
  *  6. ties are broken by value (uuid, sequence), never by arrival order.
  *
- * Campaigns and identities are dense integers here (campaign uuids are kept as 16 raw bytes).
- * Before a batch, invariant 1 makes every component exactly one canonical campaign. So a
- * component the batch did not split is resolved from what the graph recorded while it grew (the
- * pre-batch campaigns it absorbed, its new nodes): present campaigns, merges and assignments
- * come out without walking its members. Components a split touched are walked in full, as are
- * the campaigns they held.
+ * Cost: what the batch changed, never the size of the campaigns it touched. Before a batch,
+ * invariant 1 makes every component exactly one canonical campaign, and the graph reports every
+ * node that a cut put on the split-off (smaller) side during the batch. A campaign's members
+ * that were never on such a side are still together, in one fragment ("main"), so a split is
+ * resolved from counts: per fragment, how many of the campaign's (and of each merged-in child's)
+ * members it holds, the main fragment's count being the live total minus the split members.
+ * Only split members, and a main fragment that loses to one of them or ties with it, are ever
+ * walked (docs/CLUSTERING.md, "Splits").
  */
 import type { CampaignEventType, PayloadByType, RemovalReason } from './campaign-events.ts';
-import { growF64, growI32, nextCapacity, sortInPlace } from './columns.ts';
+import type { CampaignRegistry } from './campaign-registry.ts';
+import { growI32, sortInPlace } from './columns.ts';
 import type { ComponentGraph } from './components.ts';
-import { campaignIdInto, formatUuid, parseUuid } from './ids.ts';
 
 /** Emits one event; `evidence` are edge ids in Kruskal order. Returns the event's sequence. */
 export type Emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]) => number;
 
 const byMin = (x: { min: string }, y: { min: string }): number => (x.min < y.min ? -1 : x.min > y.min ? 1 : 0);
 
-export interface CampaignView {
-  readonly uuid: string;
-  readonly formedSeq: number;
-  readonly mergedInto: string | null;
-  readonly children: ReadonlySet<string>;
-  readonly members: ReadonlySet<string>;
+/** What split resolution hands to the joins of one batch. */
+interface Resolution {
+  /** identity → the canonical campaign it leaves */
+  readonly movers: Map<number, number>;
+  /** component key → movers in it */
+  readonly moversByKey: Map<number, number[]>;
+  /** component key → resolved campaigns whose remaining members are all there */
+  readonly presentByKey: Map<number, number[]>;
 }
 
 export class Reconciler {
-  // ---- campaigns (dense ids)
-  private count = 0;
-  private uuidBytes = new Uint8Array(0);
-  private formedSeq = new Float64Array(0);
-  private mergedIntoCol = new Int32Array(0);
-  /** children of a campaign: intrusive doubly linked list (first child, siblings) */
-  private firstChild = new Int32Array(0);
-  private nextSib = new Int32Array(0);
-  private prevSib = new Int32Array(0);
-  /** own members of a campaign: intrusive doubly linked list over identities */
-  private firstMember = new Int32Array(0);
-  /** live identities whose canonical chain passes through the campaign (its own and its children's) */
-  private subtotal = new Int32Array(0);
-  private mergedCount = 0;
-  private byUuid: Map<string, number> | null = null;
-  // ---- identities (the projection's dense ids)
-  private nodeCamp = new Int32Array(0);
-  private nodeSeq = new Float64Array(0);
-  private nextMember = new Int32Array(0);
-  private prevMember = new Int32Array(0);
-  private foundedCol = new Int32Array(0);
-  private markCol = new Int32Array(0);
-  private markToken = 0;
+  /**
+   * Test hook: every component a split touched is also reconciled the slow way (walking all
+   * its members) and the two answers must agree, or the batch throws.
+   */
+  static verify = false;
 
-  constructor(readonly uuidOf: (id: number) => string, private readonly idOf: (uuid: string) => number | undefined) {}
+  /** per identity: batch stamp of the split set */
+  private splitMark = new Int32Array(0);
+  /** per campaign: batch stamp when split resolution decided it */
+  private resolvedMark = new Int32Array(0);
+  private scratch = new Int32Array(0);
+  private token = 0;
 
-  /** A read-only view by campaign uuid (tests, diagnostics). */
-  readonly campaigns: ReadonlyMap<string, CampaignView> = new CampaignsView(this);
-
-  get size(): number {
-    return this.count;
-  }
-
-  get merged(): number {
-    return this.mergedCount;
-  }
-
-  ensureNode(id: number): void {
-    if (id < this.nodeCamp.length) return;
-    this.nodeCamp = growI32(this.nodeCamp, id + 1, -1);
-    this.nodeSeq = growF64(this.nodeSeq, id + 1);
-    this.nextMember = growI32(this.nextMember, id + 1, -1);
-    this.prevMember = growI32(this.prevMember, id + 1, -1);
-    this.foundedCol = growI32(this.foundedCol, id + 1);
-    this.markCol = growI32(this.markCol, id + 1);
-  }
-
-  // =========================================================================================
-  // campaign access
-
-  uuid(c: number): string {
-    return formatUuid(this.uuidBytes, 16 * c);
-  }
+  constructor(private readonly reg: CampaignRegistry, private readonly uuidOf: (id: number) => string) {}
 
   /** Identities by uuid. */
   private readonly byUuidNode = (a: number, b: number): number => {
@@ -98,205 +63,14 @@ export class Reconciler {
     return x < y ? -1 : x > y ? 1 : 0;
   };
 
-  /** Campaigns by age (formation sequence; unique). */
-  private readonly byAgeOrder = (a: number, b: number): number => this.formedSeq[a] - this.formedSeq[b];
-
-  /** Compares two campaigns by uuid (byte order = canonical string order). */
-  readonly byUuidOrder = (x: number, y: number): number => {
-    const b = this.uuidBytes;
-    const ox = 16 * x;
-    const oy = 16 * y;
-    for (let i = 0; i < 16; i++) {
-      const d = b[ox + i] - b[oy + i];
-      if (d !== 0) return d;
+  private ensure(): void {
+    const n = this.reg.nodeCapacity;
+    if (this.splitMark.length < n) {
+      this.splitMark = growI32(this.splitMark, n);
+      this.scratch = growI32(this.scratch, n);
     }
-    return 0;
-  };
-
-  idOfCampaign(uuid: string): number | undefined {
-    if (!this.byUuid) {
-      this.byUuid = new Map();
-      for (let c = 0; c < this.count; c++) this.byUuid.set(this.uuid(c), c);
-    }
-    return this.byUuid.get(uuid);
+    if (this.resolvedMark.length < this.reg.size + 1) this.resolvedMark = growI32(this.resolvedMark, this.reg.size + 1);
   }
-
-  formedSeqOf(c: number): number {
-    return this.formedSeq[c];
-  }
-
-  mergedIntoOf(c: number): number {
-    return this.mergedIntoCol[c];
-  }
-
-  childrenIds(c: number): number[] {
-    const out: number[] = [];
-    for (let x = this.firstChild[c]; x >= 0; x = this.nextSib[x]) out.push(x);
-    return out;
-  }
-
-  ownMembers(c: number): number[] {
-    const out: number[] = [];
-    for (let u = this.firstMember[c]; u >= 0; u = this.nextMember[u]) out.push(u);
-    return out;
-  }
-
-  canonicalId(c: number): number {
-    while (this.mergedIntoCol[c] >= 0) c = this.mergedIntoCol[c];
-    return c;
-  }
-
-  canonical(campaign: string): string {
-    const c = this.idOfCampaign(campaign);
-    return c === undefined ? campaign : this.uuid(this.canonicalId(c));
-  }
-
-  /** Canonical campaign of an identity, -1 when unassigned. */
-  campaignIdOf(u: number): number {
-    const c = u < this.nodeCamp.length ? this.nodeCamp[u] : -1;
-    return c < 0 ? -1 : this.canonicalId(c);
-  }
-
-  /** The campaign an identity is literally assigned to (not followed to its canonical), -1 = none. */
-  assignedTo(u: number): number {
-    return u < this.nodeCamp.length ? this.nodeCamp[u] : -1;
-  }
-
-  assignedSeq(u: number): number {
-    return this.nodeSeq[u];
-  }
-
-  campaignOf(identity: string): string | undefined {
-    const u = this.idOf(identity);
-    if (u === undefined) return undefined;
-    const c = this.campaignIdOf(u);
-    return c < 0 ? undefined : this.uuid(c);
-  }
-
-  /** Live identities whose canonical campaign is c's (c's own and those of campaigns merged into it). */
-  canonicalMemberIds(c: number): number[] {
-    const out: number[] = [];
-    const stack = [c];
-    while (stack.length) {
-      const s = stack.pop()!;
-      for (let u = this.firstMember[s]; u >= 0; u = this.nextMember[u]) out.push(u);
-      for (let x = this.firstChild[s]; x >= 0; x = this.nextSib[x]) stack.push(x);
-    }
-    return out;
-  }
-
-  canonicalMembers(c: string): string[] {
-    const id = this.idOfCampaign(c);
-    return id === undefined ? [] : this.canonicalMemberIds(id).map(this.uuidOf).sort();
-  }
-
-  /** Live members under c (including merged-in campaigns). */
-  liveCount(c: number): number {
-    return this.subtotal[c];
-  }
-
-  /** Some live identity under c (its own or a merged-in campaign's), -1 when none. */
-  anyLiveMember(c: number): number {
-    if (this.subtotal[c] === 0) return -1;
-    const stack = [c];
-    while (stack.length) {
-      const s = stack.pop()!;
-      if (this.firstMember[s] >= 0) return this.firstMember[s];
-      for (let x = this.firstChild[s]; x >= 0; x = this.nextSib[x]) if (this.subtotal[x] > 0) stack.push(x);
-    }
-    return -1;
-  }
-
-  founded(u: number): number {
-    return this.foundedCol[u];
-  }
-
-  // =========================================================================================
-  // mutation primitives
-
-  /** Grows every campaign column so that index `c` exists. */
-  private ensureCapacity(c: number): void {
-    if (c < this.formedSeq.length) return;
-    const n = nextCapacity(Math.max(this.formedSeq.length, 512), c + 1);
-    this.formedSeq = growF64(this.formedSeq, n);
-    this.mergedIntoCol = growI32(this.mergedIntoCol, n, -1);
-    this.firstChild = growI32(this.firstChild, n, -1);
-    this.nextSib = growI32(this.nextSib, n, -1);
-    this.prevSib = growI32(this.prevSib, n, -1);
-    this.firstMember = growI32(this.firstMember, n, -1);
-    this.subtotal = growI32(this.subtotal, n);
-    const b = new Uint8Array(16 * this.formedSeq.length);
-    b.set(this.uuidBytes);
-    this.uuidBytes = b;
-  }
-
-  private newCampaign(founder: number): number {
-    const c = this.count++;
-    this.ensureCapacity(c);
-    const n = this.foundedCol[founder]++;
-    campaignIdInto(this.uuidOf(founder), n, this.uuidBytes, 16 * c);
-    this.byUuid?.set(this.uuid(c), c);
-    return c;
-  }
-
-  private adjust(c: number, d: number): void {
-    for (let x = c; x >= 0; x = this.mergedIntoCol[x]) this.subtotal[x] += d;
-  }
-
-  private addMember(c: number, u: number): void {
-    const h = this.firstMember[c];
-    this.nextMember[u] = h;
-    this.prevMember[u] = -1;
-    if (h >= 0) this.prevMember[h] = u;
-    this.firstMember[c] = u;
-    this.nodeCamp[u] = c;
-    this.adjust(c, 1);
-  }
-
-  private dropMember(c: number, u: number): void {
-    const p = this.prevMember[u];
-    const n = this.nextMember[u];
-    if (p >= 0) this.nextMember[p] = n;
-    else this.firstMember[c] = n;
-    if (n >= 0) this.prevMember[n] = p;
-    this.nextMember[u] = -1;
-    this.prevMember[u] = -1;
-    this.nodeCamp[u] = -1;
-    this.adjust(c, -1);
-  }
-
-  private assign(u: number, c: number, seq: number): void {
-    if (this.nodeCamp[u] >= 0) this.dropMember(this.nodeCamp[u], u);
-    this.addMember(c, u);
-    this.nodeSeq[u] = seq;
-  }
-
-  private mergeInto(loser: number, winner: number): void {
-    this.mergedIntoCol[loser] = winner;
-    const h = this.firstChild[winner];
-    this.nextSib[loser] = h;
-    this.prevSib[loser] = -1;
-    if (h >= 0) this.prevSib[h] = loser;
-    this.firstChild[winner] = loser;
-    this.adjust(winner, this.subtotal[loser]);
-    this.mergedCount++;
-  }
-
-  private unmergeFrom(l: number, k: number): void {
-    const p = this.prevSib[l];
-    const n = this.nextSib[l];
-    if (p >= 0) this.nextSib[p] = n;
-    else this.firstChild[k] = n;
-    if (n >= 0) this.prevSib[n] = p;
-    this.nextSib[l] = -1;
-    this.prevSib[l] = -1;
-    this.adjust(k, -this.subtotal[l]);
-    this.mergedIntoCol[l] = -1;
-    this.mergedCount--;
-  }
-
-  // =========================================================================================
-  // reconciliation
 
   /**
    * @param removed identities that left the graph this batch, sorted by uuid
@@ -304,291 +78,324 @@ export class Reconciler {
    * @returns canonical campaigns whose membership or composition changed
    */
   reconcile(removed: ReadonlyArray<{ id: number; reason: RemovalReason }>, dirty: readonly number[], graph: ComponentGraph, emit: Emit): Set<number> {
+    const reg = this.reg;
     const changed = new Set<number>();
+    this.ensure();
+    const batch = ++this.token;
 
     for (const { id, reason } of removed) {
-      const a = this.nodeCamp[id];
+      const a = reg.assignedTo(id);
       if (a < 0) continue;
-      const k = this.canonicalId(a);
-      emit('campaign.identity.removed', { campaign_uuid: this.uuid(k), identity_uuid: this.uuidOf(id), reason });
-      this.dropMember(a, id);
+      const k = reg.canonicalId(a);
+      emit('campaign.identity.removed', { campaign_uuid: reg.uuid(k), identity_uuid: this.uuidOf(id), reason });
+      reg.unassign(id);
       changed.add(k);
     }
 
     // Splits: resolved per canonical campaign, oldest first, before anything joins. Only a
-    // component a split touched can hold a campaign that fell apart.
-    const movers = new Map<number, number>();
-    const taintedReps = new Map<number, number>();
-    for (const u of graph.taintedPieces()) {
-      const key = graph.compKey(u);
-      if (!taintedReps.has(key)) taintedReps.set(key, u);
+    // campaign with a member on a split-off side can have fallen apart.
+    const res: Resolution = { movers: new Map(), moversByKey: new Map(), presentByKey: new Map() };
+    const splitBy = new Map<number, number[]>();
+    for (const u of graph.splitNodes()) {
+      this.splitMark[u] = batch;
+      const k = reg.campaignIdOf(u);
+      if (k < 0) continue;
+      const list = splitBy.get(k);
+      if (list) list.push(u);
+      else splitBy.set(k, [u]);
     }
-    if (taintedReps.size) {
-      const touched = new Set<number>();
-      for (const rep of taintedReps.values()) {
-        for (const u of graph.membersOfId(rep)) {
-          const k = this.campaignIdOf(u);
-          if (k >= 0) touched.add(k);
-        }
-      }
-      const byAge = sortInPlace([...touched], this.byAgeOrder);
-      for (const k of byAge) this.resolveSplit(k, graph, emit, movers, changed);
+    if (splitBy.size) {
+      const byAge = sortInPlace([...splitBy.keys()], reg.byAgeOrder);
+      for (const k of byAge) this.resolveSplit(k, splitBy.get(k)!, graph, emit, res, changed, batch);
+    }
+    for (const [u, k] of res.movers) {
+      const key = graph.compKey(u);
+      const list = res.moversByKey.get(key);
+      if (list) list.push(u);
+      else res.moversByKey.set(key, [u]);
+      void k;
     }
 
     // Components where something may join, in ascending order of their smallest member.
-    const reps = new Map<number, number>(taintedReps);
+    const reps = new Map<number, number>();
+    for (const u of graph.taintedPieces()) {
+      const key = graph.compKey(u);
+      if (!reps.has(key)) reps.set(key, u);
+    }
     const fresh = new Map<number, number[]>();
     for (const u of dirty) {
       const key = graph.compKey(u);
       if (!reps.has(key)) reps.set(key, u);
-      if (this.nodeCamp[u] < 0) {
+      if (reg.assignedTo(u) < 0) {
         const list = fresh.get(key);
         if (list) list.push(u);
         else fresh.set(key, [u]);
       }
     }
-    for (const u of movers.keys()) {
-      const key = graph.compKey(u);
-      if (!reps.has(key)) reps.set(key, u);
-    }
-    const order = [...reps.values()].map((u) => {
-      const m = graph.compMin(u);
-      return { rep: u, min: this.uuidOf(m) };
-    });
+    for (const [key, list] of res.moversByKey) if (!reps.has(key)) reps.set(key, list[0]);
+    const order = [...reps.values()].map((u) => ({ rep: u, min: this.uuidOf(graph.compMin(u)) }));
     if (order.length > 1) sortInPlace(order, byMin);
     for (const { rep } of order) {
       const key = graph.compKey(rep);
-      this.joinComponent(rep, graph, fresh.get(key) ?? [], emit, movers, changed);
+      this.joinComponent(rep, graph, fresh.get(key) ?? [], emit, res, changed, batch);
     }
     return changed;
   }
 
-  private resolveSplit(k: number, graph: ComponentGraph, emit: Emit, movers: Map<number, number>, changed: Set<number>): void {
-    let members = this.canonicalMemberIds(k);
-    const fragmentsOf = (us: readonly number[]) => {
-      const s = new Set<number>();
-      for (const u of us) s.add(graph.compKey(u));
-      return s;
-    };
-    if (fragmentsOf(members).size <= 1) return;
+  /**
+   * Resolves canonical campaign k whose members `split` (all of them with canonical k) were
+   * on split-off sides: unmerges children whose members are all apart from the rest, then picks
+   * the fragment that keeps k and records the members that must move.
+   */
+  private resolveSplit(
+    k: number, split: readonly number[], graph: ComponentGraph, emit: Emit, res: Resolution, changed: Set<number>, batch: number,
+  ): void {
+    const reg = this.reg;
+    this.resolvedMark[k] = batch;
+    const isSplit = (u: number) => this.splitMark[u] === batch;
+    const mainCount = reg.liveCount(k) - split.length;
+    const mainKey = mainCount > 0 ? graph.compKey(reg.findLiveMember(k, isSplit)) : NaN;
+    // fragment key → members of k there (the current ones: children unmerged below leave)
+    const cur = new Map<number, number>();
+    for (const u of split) cur.set(graph.compKey(u), (cur.get(graph.compKey(u)) ?? 0) + 1);
+    if (mainCount > 0) cur.set(mainKey, (cur.get(mainKey) ?? 0) + mainCount);
+    if (cur.size <= 1) {
+      for (const key of cur.keys()) this.present(res, key, k);
+      return;
+    }
     changed.add(k);
 
-    const children = sortInPlace(this.childrenIds(k), this.byAgeOrder);
-    for (const l of children) {
-      const sub = this.canonicalMemberIds(l);
-      if (sub.length === 0) continue;
-      const t = ++this.markToken;
-      for (const u of sub) this.markCol[u] = t;
-      const rest = members.filter((u) => this.markCol[u] !== t);
-      if (rest.length === 0) continue;
-      const restFrags = fragmentsOf(rest);
-      if (sub.some((u) => restFrags.has(graph.compKey(u)))) continue;
-      this.unmergeFrom(l, k);
-      emit('campaign.unmerged', { resurrected_uuid: this.uuid(l), former_winner_uuid: this.uuid(k) });
-      changed.add(l);
-      this.resolveSplit(l, graph, emit, movers, changed);
-      members = rest;
-    }
-
-    const frags = new Map<number, number[]>();
-    for (const u of members) {
-      const key = graph.compKey(u);
-      const list = frags.get(key);
+    // Split members by the child of k whose subtree holds them (own members of k: none).
+    const byChild = new Map<number, number[]>();
+    for (const u of split) {
+      let x = reg.assignedTo(u);
+      if (x === k) continue;
+      while (reg.mergedIntoOf(x) !== k) x = reg.mergedIntoOf(x);
+      const list = byChild.get(x);
       if (list) list.push(u);
-      else frags.set(key, [u]);
+      else byChild.set(x, [u]);
     }
-    if (frags.size <= 1) return;
-    // The majority fragment keeps the campaign; a tie goes to the earliest-assigned member's.
-    const earliest = (us: number[]) =>
-      us.reduce((best, u) => {
-        const a = this.nodeSeq[u];
-        const b = this.nodeSeq[best];
-        return a < b || (a === b && this.uuidOf(u) < this.uuidOf(best)) ? u : best;
-      });
-    let keeper: number[] | null = null;
-    for (const list of frags.values()) {
-      if (!keeper || list.length > keeper.length) keeper = list;
-      else if (list.length === keeper.length) {
-        const e1 = earliest(list);
-        const e0 = earliest(keeper);
-        const s1 = this.nodeSeq[e1];
-        const s0 = this.nodeSeq[e0];
-        if (s1 < s0 || (s1 === s0 && this.uuidOf(e1) < this.uuidOf(e0))) keeper = list;
+    // A child without split members has all its members in main. It can only be unmerged if
+    // nothing else of k is in main when its turn comes; with two such children each keeps the
+    // other there, so only a single one is a candidate (see docs/CLUSTERING.md).
+    const candidates = [...byChild.keys()];
+    if (reg.liveChildrenCount(k) - byChild.size === 1) {
+      for (const x of reg.liveChildren(k, [])) {
+        if (!byChild.has(x)) {
+          candidates.push(x);
+          break;
+        }
       }
     }
-    const t = ++this.markToken;
-    for (const u of keeper!) this.markCol[u] = t;
-    for (const u of members) if (this.markCol[u] !== t) movers.set(u, k);
+    if (candidates.length > 1) sortInPlace(candidates, reg.byAgeOrder);
+
+    let total = reg.liveCount(k);
+    for (const l of candidates) {
+      const subTotal = reg.liveCount(l);
+      if (subTotal === 0 || total - subTotal === 0) continue;
+      const subSplit = byChild.get(l) ?? [];
+      const sub = new Map<number, number>();
+      for (const u of subSplit) sub.set(graph.compKey(u), (sub.get(graph.compKey(u)) ?? 0) + 1);
+      const subMain = subTotal - subSplit.length;
+      if (subMain > 0) sub.set(mainKey, (sub.get(mainKey) ?? 0) + subMain);
+      let shared = false;
+      for (const [key, n] of sub) {
+        if (cur.get(key)! - n > 0) {
+          shared = true;
+          break;
+        }
+      }
+      if (shared) continue;
+      reg.unmergeFrom(l, k);
+      emit('campaign.unmerged', { resurrected_uuid: reg.uuid(l), former_winner_uuid: reg.uuid(k) });
+      changed.add(l);
+      this.resolveSplit(l, subSplit, graph, emit, res, changed, batch);
+      for (const [key, n] of sub) {
+        const left = cur.get(key)! - n;
+        if (left === 0) cur.delete(key);
+        else cur.set(key, left);
+      }
+      total -= subTotal;
+    }
+
+    if (cur.size <= 1) {
+      for (const key of cur.keys()) this.present(res, key, k);
+      return;
+    }
+    // The fragment holding most members keeps k; a tie goes to the one holding the
+    // earliest-assigned member (assignment sequence, then uuid).
+    let keeper = NaN;
+    let keeperCount = -1;
+    let keeperEarliest = -1;
+    for (const [key, n] of cur) {
+      if (n < keeperCount) continue;
+      if (n > keeperCount) {
+        keeper = key;
+        keeperCount = n;
+        keeperEarliest = -1;
+        continue;
+      }
+      if (keeperEarliest < 0) keeperEarliest = this.earliestIn(k, keeper, mainKey, split, graph);
+      const e = this.earliestIn(k, key, mainKey, split, graph);
+      if (this.assignedBefore(e, keeperEarliest)) {
+        keeper = key;
+        keeperEarliest = e;
+      }
+    }
+    this.present(res, keeper, k);
+    // Movers: k's members outside the keeper. Split members are known; main's are walked only
+    // when main lost, and then it held no more than the keeper, a split fragment.
+    const stays = (u: number) => graph.compKey(u) === keeper;
+    if (keeper === mainKey || !(mainCount > 0)) {
+      for (const u of split) if (reg.campaignIdOf(u) === k && !stays(u)) res.movers.set(u, k);
+    } else {
+      for (const u of reg.canonicalMemberIds(k)) if (!stays(u)) res.movers.set(u, k);
+    }
+  }
+
+  /** The earliest-assigned current member of k in fragment `key`. */
+  private earliestIn(k: number, key: number, mainKey: number, split: readonly number[], graph: ComponentGraph): number {
+    const reg = this.reg;
+    let best = -1;
+    const consider = (u: number) => {
+      if (graph.compKey(u) === key && (best < 0 || this.assignedBefore(u, best))) best = u;
+    };
+    if (key === mainKey) for (const u of reg.canonicalMemberIds(k)) consider(u);
+    else for (const u of split) if (reg.campaignIdOf(u) === k) consider(u);
+    return best;
+  }
+
+  private assignedBefore(a: number, b: number): boolean {
+    const sa = this.reg.assignedSeq(a);
+    const sb = this.reg.assignedSeq(b);
+    return sa < sb || (sa === sb && this.uuidOf(a) < this.uuidOf(b));
+  }
+
+  private present(res: Resolution, key: number, c: number): void {
+    const list = res.presentByKey.get(key);
+    if (list) list.push(c);
+    else res.presentByKey.set(key, [c]);
   }
 
   private joinComponent(
-    rep: number, graph: ComponentGraph, freshNodes: number[], emit: Emit, movers: Map<number, number>, changed: Set<number>,
+    rep: number, graph: ComponentGraph, freshNodes: number[], emit: Emit, res: Resolution, changed: Set<number>, batch: number,
   ): void {
-    const tainted = graph.isTainted(rep);
+    const reg = this.reg;
     const byUuid = this.byUuidNode;
+    const key = graph.compKey(rep);
+    const tainted = graph.isTainted(rep);
     let present: Set<number>;
     let unassigned: number[];
-    let members: number[] | null = null;
     if (tainted) {
-      members = sortInPlace([...graph.membersOfId(rep)], byUuid);
-      present = new Set();
-      unassigned = [];
-      for (const u of members) {
-        const k = movers.has(u) ? -1 : this.campaignIdOf(u);
-        if (k < 0) unassigned.push(u);
-        else present.add(k);
+      // The component is: campaigns that resolution placed here, campaigns it absorbed that no
+      // split touched (its labels), movers that landed here, and new nodes.
+      // A label can be stale (a removed node carried it in): an untouched campaign is one piece,
+      // so one live member tells where all of it is.
+      present = new Set(res.presentByKey.get(key));
+      for (const l of graph.labels(rep)) {
+        const c = reg.canonicalId(l);
+        if (this.resolvedMark[c] === batch || present.has(c)) continue;
+        const m = reg.anyLiveMember(c);
+        if (m >= 0 && graph.compKey(m) === key) present.add(c);
       }
+      const movers = res.moversByKey.get(key);
+      unassigned = movers ? movers.concat(freshNodes) : freshNodes;
+      if (Reconciler.verify) this.verifyTainted(rep, graph, res.movers, present, unassigned);
     } else {
       // Untouched by splits: the component is the pre-batch campaigns it absorbed plus new nodes.
       present = new Set(graph.labels(rep));
       unassigned = freshNodes;
-      if (unassigned.length > 1) sortInPlace(unassigned, byUuid);
     }
+    if (unassigned.length > 1) sortInPlace(unassigned, byUuid);
 
     if (present.size === 0) {
-      members ??= unassigned;
+      const members = unassigned;
       const founder = members[0];
-      const c = this.newCampaign(founder);
-      const uuid = this.uuid(c);
+      const c = reg.newCampaign(founder);
+      this.ensure();
+      const uuid = reg.uuid(c);
       const seq = emit('campaign.formed', { campaign_uuid: uuid, identity_uuids: members.map(this.uuidOf) }, graph.spanningEdges(rep));
-      this.formedSeq[c] = seq;
+      reg.setFormedSeq(c, seq);
       changed.add(c);
       for (const u of members) {
-        const prior = movers.get(u);
-        this.assign(u, c, seq);
+        const prior = res.movers.get(u);
+        reg.assign(u, c, seq);
         emit('identity.campaign.assigned', {
-          identity_uuid: this.uuidOf(u), campaign_uuid: uuid, prior_campaign_uuid: prior === undefined ? null : this.uuid(prior),
+          identity_uuid: this.uuidOf(u), campaign_uuid: uuid, prior_campaign_uuid: prior === undefined ? null : reg.uuid(prior),
         });
       }
       return;
     }
     const byAge = [...present];
-    if (byAge.length > 1) sortInPlace(byAge, this.byAgeOrder);
+    if (byAge.length > 1) sortInPlace(byAge, reg.byAgeOrder);
     const winner = byAge[0];
-    const winnerUuid = this.uuid(winner);
+    const winnerUuid = reg.uuid(winner);
     if (byAge.length > 1 || unassigned.length > 0) changed.add(winner);
     for (let i = 1; i < byAge.length; i++) {
       const loser = byAge[i];
-      const bridge = this.bridge(loser, byAge, i, unassigned, members, rep, graph);
-      this.mergeInto(loser, winner);
-      emit('campaign.merged', { winner_uuid: winnerUuid, loser_uuid: this.uuid(loser) }, bridge);
+      const bridge = this.bridge(loser, byAge, i, unassigned, res.movers, rep, graph);
+      reg.mergeInto(loser, winner);
+      emit('campaign.merged', { winner_uuid: winnerUuid, loser_uuid: reg.uuid(loser) }, bridge);
     }
     for (const u of unassigned) {
-      const prior = movers.get(u);
-      const priorUuid = prior === undefined ? null : this.uuid(prior);
+      const prior = res.movers.get(u);
+      const priorUuid = prior === undefined ? null : reg.uuid(prior);
       const ev: number[] = [];
       graph.treeEdgesOf(u, ev);
       if (ev.length > 1) sortInPlace(ev, graph.strongerFirst);
       const seq = emit('campaign.identity.assigned', { campaign_uuid: winnerUuid, identity_uuid: this.uuidOf(u), prior_campaign_uuid: priorUuid }, ev);
-      this.assign(u, winner, seq);
+      reg.assign(u, winner, seq);
       emit('identity.campaign.assigned', { identity_uuid: this.uuidOf(u), campaign_uuid: winnerUuid, prior_campaign_uuid: priorUuid });
       if (prior !== undefined) changed.add(prior);
     }
   }
 
   /**
-   * Spanning-forest edges of the component crossing between `loser`'s canonical members and the
-   * rest, in Kruskal order. Walks whichever side is smaller.
+   * Spanning-forest edges of the component crossing between `loser`'s members and the rest, in
+   * Kruskal order. Walks whichever side is smaller. A campaign's members here are its canonical
+   * members that are not moving out (every other member of it is in this component).
    */
   private bridge(
-    loser: number, byAge: readonly number[], i: number, unassigned: readonly number[], members: readonly number[] | null,
+    loser: number, byAge: readonly number[], i: number, unassigned: readonly number[], movers: Map<number, number>,
     rep: number, graph: ComponentGraph,
   ): number[] {
-    const t = ++this.markToken;
-    const mark = this.markCol;
+    const reg = this.reg;
+    const t = ++this.token;
+    const mark = this.scratch;
     const out: number[] = [];
     const tree: number[] = [];
-    const collect = (side: readonly number[]): void => {
-      for (const x of side) {
-        tree.length = 0;
-        graph.treeEdgesOf(x, tree);
-        for (const e of tree) if (mark[graph.other(e, x)] !== t) out.push(e);
-      }
+    const side: number[] = [];
+    const addMembers = (c: number) => {
+      for (const x of reg.canonicalMemberIds(c)) if (!movers.has(x)) side.push(x);
     };
-    if (members) {
-      // Split-touched component: decide membership per member.
-      const side: number[] = [];
-      for (const x of members) if (this.campaignIdOf(x) === loser) { mark[x] = t; side.push(x); }
-      collect(side);
-    } else if (2 * this.subtotal[loser] <= graph.compSize(rep)) {
-      const side = this.canonicalMemberIds(loser);
-      for (const x of side) mark[x] = t;
-      collect(side);
-    } else {
-      const side: number[] = [...unassigned];
-      for (let j = 0; j < byAge.length; j++) if (j !== i && (j === 0 || j > i)) side.push(...this.canonicalMemberIds(byAge[j]));
-      for (const x of side) mark[x] = t;
-      collect(side);
+    if (2 * reg.liveCount(loser) <= graph.compSize(rep)) addMembers(loser);
+    else {
+      for (const x of unassigned) side.push(x);
+      for (let j = 0; j < byAge.length; j++) if (j !== i && (j === 0 || j > i)) addMembers(byAge[j]);
+    }
+    for (const x of side) mark[x] = t;
+    for (const x of side) {
+      tree.length = 0;
+      graph.treeEdgesOf(x, tree);
+      for (const e of tree) if (mark[graph.other(e, x)] !== t) out.push(e);
     }
     if (out.length > 1) sortInPlace(out, graph.strongerFirst);
     return out;
   }
 
-  // =========================================================================================
-  // snapshot support
-
-  restoreCampaign(uuid: string, formedSeq: number): number {
-    const c = this.count++;
-    this.ensureCapacity(c);
-    this.uuidBytes.set(parseUuid(uuid), 16 * c);
-    this.formedSeq[c] = formedSeq;
-    this.byUuid?.set(this.uuid(c), c);
-    return c;
-  }
-
-  restoreMerge(loser: number, winner: number): void {
-    this.mergeInto(loser, winner);
-  }
-
-  restoreAssignment(u: number, c: number, seq: number): void {
-    this.ensureNode(u);
-    this.assign(u, c, seq);
-  }
-
-  restoreFounded(u: number, n: number): void {
-    this.ensureNode(u);
-    this.foundedCol[u] = n;
-  }
-}
-
-/** `reconciler.campaigns`: a live, read-only map view keyed by campaign uuid. */
-class CampaignsView implements ReadonlyMap<string, CampaignView> {
-  constructor(private readonly r: Reconciler) {}
-
-  get size(): number {
-    return this.r.size;
-  }
-  has(uuid: string): boolean {
-    return this.r.idOfCampaign(uuid) !== undefined;
-  }
-  get(uuid: string): CampaignView | undefined {
-    const c = this.r.idOfCampaign(uuid);
-    return c === undefined ? undefined : this.view(c);
-  }
-  private view(c: number): CampaignView {
-    const r = this.r;
-    const m = r.mergedIntoOf(c);
-    return {
-      uuid: r.uuid(c),
-      formedSeq: r.formedSeqOf(c),
-      mergedInto: m >= 0 ? r.uuid(m) : null,
-      children: new Set(r.childrenIds(c).map((x) => r.uuid(x))),
-      members: new Set(r.ownMembers(c).map((u) => r.uuidOf(u))),
-    };
-  }
-  *entries(): MapIterator<[string, CampaignView]> {
-    for (let c = 0; c < this.r.size; c++) yield [this.r.uuid(c), this.view(c)];
-  }
-  *keys(): MapIterator<string> {
-    for (let c = 0; c < this.r.size; c++) yield this.r.uuid(c);
-  }
-  *values(): MapIterator<CampaignView> {
-    for (let c = 0; c < this.r.size; c++) yield this.view(c);
-  }
-  forEach(cb: (value: CampaignView, key: string, map: ReadonlyMap<string, CampaignView>) => void, thisArg?: unknown): void {
-    for (const [k, v] of this.entries()) cb.call(thisArg, v, k, this);
-  }
-  [Symbol.iterator](): MapIterator<[string, CampaignView]> {
-    return this.entries();
+  /** `Reconciler.verify`: the tainted component's campaigns and joiners, by walking every member. */
+  private verifyTainted(rep: number, graph: ComponentGraph, movers: Map<number, number>, present: Set<number>, unassigned: readonly number[]): void {
+    const slowPresent = new Set<number>();
+    const slowUnassigned: number[] = [];
+    for (const u of graph.membersOfId(rep)) {
+      const k = movers.has(u) ? -1 : this.reg.campaignIdOf(u);
+      if (k < 0) slowUnassigned.push(u);
+      else slowPresent.add(k);
+    }
+    const a = [...present].sort((x, y) => x - y).join(',');
+    const b = [...slowPresent].sort((x, y) => x - y).join(',');
+    const c = [...unassigned].sort((x, y) => x - y).join(',');
+    const d = slowUnassigned.sort((x, y) => x - y).join(',');
+    if (a !== b || c !== d) throw new Error(`reconciler: component of ${this.uuidOf(rep)}: present [${a}] ≠ [${b}] or joiners [${c}] ≠ [${d}]`);
   }
 }

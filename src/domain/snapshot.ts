@@ -10,7 +10,7 @@ import type { StoredProfile, ProfileStore } from './campaign-profile.ts';
 import { evidenceFromParts, evidenceToParts, type EvidenceParts } from './features.ts';
 import type { ScoringProfile } from './profile.ts';
 import type { Projection } from './projection.ts';
-import type { Reconciler } from './reconciler.ts';
+import type { CampaignRegistry } from './campaign-registry.ts';
 
 export const SNAPSHOT_VERSION = 2;
 
@@ -39,7 +39,7 @@ export interface EngineSnapshot {
 const orNull = (t: number) => (Number.isNaN(t) ? null : t);
 
 export function snapshotState(
-  profile: ScoringProfile, projection: Projection, reconciler: Reconciler, profiles: ProfileStore, nextSequence: number,
+  profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore, nextSequence: number,
 ): EngineSnapshot {
   const identities: IdentityJson[] = [];
   for (let id = 0; id < projection.size; id++) {
@@ -47,21 +47,21 @@ export function snapshotState(
     identities.push([projection.uuidOf(id), s.version, s.evidence ? evidenceToParts(s.evidence) : null, s.mergedInto, s.retired ? 1 : 0]);
   }
   const campaigns: CampaignJson[] = [];
-  for (let c = 0; c < reconciler.size; c++) {
-    const m = reconciler.mergedIntoOf(c);
-    campaigns.push([reconciler.uuid(c), reconciler.formedSeqOf(c), m >= 0 ? reconciler.uuid(m) : null]);
+  for (let c = 0; c < registry.size; c++) {
+    const m = registry.mergedIntoOf(c);
+    campaigns.push([registry.uuid(c), registry.formedSeqOf(c), m >= 0 ? registry.uuid(m) : null]);
   }
   const assignment: Array<[string, string, number]> = [];
   const founded: Array<[string, number]> = [];
   for (let id = 0; id < projection.size; id++) {
-    const c = reconciler.assignedTo(id);
-    if (c >= 0) assignment.push([projection.uuidOf(id), reconciler.uuid(c), reconciler.assignedSeq(id)]);
-    const n = reconciler.founded(id);
+    const c = registry.assignedTo(id);
+    if (c >= 0) assignment.push([projection.uuidOf(id), registry.uuid(c), registry.assignedSeq(id)]);
+    const n = registry.founded(id);
     if (n > 0) founded.push([projection.uuidOf(id), n]);
   }
   const out: ProfileJson[] = [];
   for (const [c, p] of profiles.entries()) {
-    out.push([reconciler.uuid(c), orNull(p.first), orNull(p.last), p.confidence, [...p.payloads], [...p.c2], [...p.deckies], [...p.asns]]);
+    out.push([registry.uuid(c), orNull(p.first), orNull(p.last), p.confidence, [...p.payloads], [...p.c2], [...p.deckies], [...p.asns]]);
   }
   return {
     snapshot_version: SNAPSHOT_VERSION,
@@ -78,7 +78,7 @@ export function snapshotState(
 
 /** Restores into fresh instances; returns the next sequence. Throws on a foreign snapshot. */
 export function restoreState(
-  raw: unknown, profile: ScoringProfile, projection: Projection, reconciler: Reconciler, profiles: ProfileStore,
+  raw: unknown, profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore,
 ): number {
   const snap = raw as EngineSnapshot;
   if (!snap || snap.snapshot_version !== SNAPSHOT_VERSION) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
@@ -89,15 +89,18 @@ export function restoreState(
   for (const [uuid, , , mergedInto] of snap.identities) if (mergedInto !== null) projection.restoreMerge(uuid, mergedInto);
   for (const id of snap.seen) projection.seen.add(id);
   const idOf = new Map<string, number>();
-  for (const [uuid, formedSeq] of snap.campaigns) idOf.set(uuid, reconciler.restoreCampaign(uuid, formedSeq));
-  for (const [uuid, , mergedInto] of snap.campaigns) if (mergedInto !== null) reconciler.restoreMerge(idOf.get(uuid)!, idOf.get(mergedInto)!);
+  for (const [uuid, formedSeq] of snap.campaigns) idOf.set(uuid, registry.restoreCampaign(uuid, formedSeq));
+  for (const [uuid, , mergedInto] of snap.campaigns) if (mergedInto !== null) registry.mergeInto(idOf.get(uuid)!, idOf.get(mergedInto)!);
   const node = (uuid: string) => {
     const id = projection.idOf(uuid);
     if (id === undefined) throw new Error(`snapshot assigns unknown identity ${uuid}`);
     return id;
   };
-  for (const [u, c, seq] of snap.assignment) reconciler.restoreAssignment(node(u), idOf.get(c)!, seq);
-  for (const [u, n] of snap.founded) reconciler.restoreFounded(node(u), n);
+  for (const [u, c, seq] of snap.assignment) {
+    registry.ensureNode(node(u));
+    registry.assign(node(u), idOf.get(c)!, seq);
+  }
+  for (const [u, n] of snap.founded) registry.restoreFounded(node(u), n);
   for (const [c, first, last, confidence, payloads, c2, deckies, asns] of snap.profiles) {
     const p: StoredProfile = { first: first ?? NaN, last: last ?? NaN, confidence, payloads, c2, deckies, asns };
     profiles.set(idOf.get(c)!, p);

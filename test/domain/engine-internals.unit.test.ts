@@ -131,7 +131,7 @@ describe('engine fast paths are exact', () => {
           const members = engine.membership();
           const sizes = new Map<string, number>();
           for (const m of members) sizes.set(m.campaign_uuid, (sizes.get(m.campaign_uuid) ?? 0) + 1);
-          const merged = [...engine.reconciler.campaigns.values()].filter((c) => c.mergedInto !== null).length;
+          const merged = [...engine.registry.campaigns.values()].filter((c) => c.mergedInto !== null).length;
           const s = engine.status();
           assert.equal(s.identities_active, members.length);
           assert.equal(s.campaigns_live, sizes.size);

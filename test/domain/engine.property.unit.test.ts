@@ -136,7 +136,7 @@ describe('engine determinism and stability', () => {
           const byCampaign = new Map<string, string[]>();
           for (const m of engine.membership()) {
             assert.ok(m.campaign_uuid, `identity ${m.identity_uuid} has no campaign`);
-            assert.equal(engine.reconciler.canonical(m.campaign_uuid), m.campaign_uuid);
+            assert.equal(engine.registry.canonical(m.campaign_uuid), m.campaign_uuid);
             byCampaign.set(m.campaign_uuid, [...(byCampaign.get(m.campaign_uuid) ?? []), m.identity_uuid]);
           }
           for (const members of byCampaign.values()) {

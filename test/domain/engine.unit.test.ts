@@ -115,7 +115,7 @@ describe('reconciliation invariants', () => {
     const K = e.membership()[0].campaign_uuid;
     const out = given(e, [retired('i1')]);
     assert.deepEqual(payloadsOf(out.events, 'campaign.identity.removed'), [{ campaign_uuid: K, identity_uuid: 'i1', reason: 'retired' }]);
-    assert.ok(e.reconciler.campaigns.has(K));
+    assert.ok(e.registry.campaigns.has(K));
     assert.equal(e.status().campaigns_live, 0);
   });
 
