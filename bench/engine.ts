@@ -1,6 +1,7 @@
 /**
  * Engine benchmark: one size per process (so RSS is the engine's), 1,000-event batches.
- * Usage: tsx bench/engine.ts <identities> [--brute | --brute=final]
+ * Usage: tsx bench/engine.ts <identities> [--corpus=bench|dense] [--profile=default|reference]
+ *        [--brute | --brute=final]
  *
  * The corpus is generated up front and packed off-heap; each batch is decoded into fresh event
  * objects just before it is applied, as a file or topic reader would hand them over. Timing:
@@ -9,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createEngine } from '../src/domain/engine.ts';
+import { profileByName } from '../src/domain/profile.ts';
 import type { Features } from '../src/domain/features.ts';
 import { bruteForcePartition } from '../test/support/brute-force.ts';
 import { execFileSync } from 'node:child_process';
@@ -18,7 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PackedCorpus } from './corpus.ts';
 
-const n = Number(process.argv[2] ?? 10_000);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const n = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10_000);
+const corpusName = flag('corpus') ?? 'bench';
+const profile = profileByName(flag('profile') ?? 'default');
 const brute = process.argv.includes('--brute') || process.argv.includes('--brute=final');
 /** --brute=final: only the final O(n²) pass (the per-batch passes get long past a few thousand identities) */
 const bruteTicks = process.argv.includes('--brute');
@@ -28,10 +33,11 @@ const BATCH = 1000;
 // this process starts clean: no generation garbage whose freed pages the engine could reuse
 // without RSS showing it.
 // (keyed by the generator's source, so an edited corpus.ts never reads a stale file)
-const corpusSource = createHash('sha1').update(readFileSync(new URL('./corpus.ts', import.meta.url))).digest('hex').slice(0, 12);
-const corpusFile = join(tmpdir(), `campaign-stream-bench-corpus-${n}-${corpusSource}.bin`);
+const generator = corpusName === 'dense' ? './dense-corpus.ts' : './corpus.ts';
+const corpusSource = createHash('sha1').update(readFileSync(new URL(generator, import.meta.url))).digest('hex').slice(0, 12);
+const corpusFile = join(tmpdir(), `campaign-stream-bench-${corpusName}-${n}-${corpusSource}.bin`);
 if (!existsSync(corpusFile)) {
-  execFileSync(process.execPath, ['--import', 'tsx', new URL('./pack-corpus.ts', import.meta.url).pathname, String(n), corpusFile], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--import', 'tsx', new URL('./pack-corpus.ts', import.meta.url).pathname, String(n), corpusFile, corpusName], { stdio: 'inherit' });
 }
 const events = PackedCorpus.fromBuffer(readFileSync(corpusFile));
 // Two full collections: memory is measured retained, not with a collection's leftovers.
@@ -39,7 +45,7 @@ global.gc?.();
 global.gc?.();
 const memBefore = process.memoryUsage();
 const rssBefore = memBefore.rss;
-const engine = createEngine();
+const engine = createEngine({ profile });
 const latencies: number[] = [];
 let pairs = 0;
 let out = 0;
@@ -75,10 +81,17 @@ global.gc?.();
 global.gc?.();
 const memAfter = process.memoryUsage();
 const rssAfter = memAfter.rss;
+// Growth over the run: mean batch time of the first and the last tenth of batches.
+const tenth = Math.max(1, Math.floor(latencies.length / 10));
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const firstTenth = meanOf(latencies.slice(0, tenth));
+const lastTenth = meanOf(latencies.slice(-tenth));
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 const status = engine.status();
 const result: Record<string, unknown> = {
+  corpus: corpusName,
+  profile: profile.name,
   identities: n,
   events: events.length,
   seconds: +secs.toFixed(2),
@@ -87,6 +100,9 @@ const result: Record<string, unknown> = {
   batch_p50_ms: +pct(50).toFixed(2),
   batch_p99_ms: +pct(99).toFixed(2),
   batch_max_ms: +latencies[latencies.length - 1].toFixed(2),
+  batch_first_tenth_mean_ms: +firstTenth.toFixed(2),
+  batch_last_tenth_mean_ms: +lastTenth.toFixed(2),
+  last_over_first_tenth: +(lastTenth / firstTenth).toFixed(2),
   rss_per_identity_bytes: Math.round((rssAfter - rssBefore) / n),
   rss_mb: Math.round(rssAfter / 2 ** 20),
   // where the RSS goes: live JS heap, and typed-array storage outside it

@@ -1,11 +1,13 @@
 /**
- * Writes `benchCorpus(n)` packed (see `PackedCorpus`) to a file, so a benchmark process can load
+ * Writes `benchCorpus(n)` (or `denseCorpus(n)`) packed (see `PackedCorpus`) to a file, so a benchmark process can load
  * the stream without ever holding it as objects (and without the garbage of generating it).
- * Usage: tsx bench/pack-corpus.ts <identities> <file>
+ * Usage: tsx bench/pack-corpus.ts <identities> <file> [bench|dense]
  */
 import { writeFileSync } from 'node:fs';
 import { benchCorpus, PackedCorpus } from './corpus.ts';
+import { denseCorpus } from './dense-corpus.ts';
 
 const n = Number(process.argv[2]);
 const file = process.argv[3];
-writeFileSync(file, PackedCorpus.of(benchCorpus(n)).toBuffer());
+const events = process.argv[4] === 'dense' ? denseCorpus(n).events : benchCorpus(n);
+writeFileSync(file, PackedCorpus.of(events).toBuffer());

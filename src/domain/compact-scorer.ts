@@ -1,7 +1,7 @@
 /**
  * Exact pair weights from per-node typed blocks, for the nodes whose features are small enough
- * to fit one (at most one window, two ASNs, one tool, two deckies, one first and one last phase
- * mark): the common case. It returns exactly `scorePair(a, b, profile).weight`, bit for bit:
+ * to fit one (at most two windows, two ASNs, one tool, two deckies, two first and two last
+ * phase marks): the common case. It returns exactly `scorePair(a, b, profile).weight`, bit for bit:
  * every family score is computed from the same operands with the same operations (see each
  * case), and the combination is the same left-to-right sum. Nodes that do not fit, or profiles
  * it cannot follow, get NaN and the caller uses `scorePair` itself.
@@ -10,7 +10,7 @@
  * pointers (arrays, typed arrays, marks) for both sides costs a dozen cache misses per pair on a
  * million-node graph. A block is two cache lines.
  */
-import { Evidence, Marks, type Features } from './features.ts';
+import { Evidence, Marks, type Features, type PhaseMark } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
 import type { ScoringProfile } from './profile.ts';
 import { popcount32 } from './simhash.ts';
@@ -21,31 +21,44 @@ export const CS_STRIDE = 16;
 const I_OK = 8; // bit flags below; 0 = not compact
 const I_ASN0 = 9;
 const I_ASN1 = 10;
-const I_COUNTS = 11; // nAsn | nTool << 4 | nDecky << 8
+const I_COUNTS = 11; // nAsn | nTool << 4 | nDecky << 8 | nWindow << 12
 const I_TOOL = 12;
 const I_DECKY0 = 13;
 const I_DECKY1 = 14;
-const I_MARKS = 15; // lastDecky << 16 | firstDecky (ids + 1, 0 = none)
+const I_MARKS = 15; // lastDecky0 << 16 | firstDecky0 (ids + 1, 0 = none)
 /** Float64 slots per node. */
-const F_STRIDE = 5;
-const F_WS = 0;
-const F_WE = 1;
-const F_LAST_T = 2;
-const F_FIRST_T = 3;
+const F_STRIDE = 10;
+const F_WS0 = 0;
+const F_WE0 = 1;
+const F_WS1 = 2;
+const F_WE1 = 3;
 const F_WT = 4;
+const F_LAST_T0 = 5;
+const F_LAST_T1 = 6;
+const F_FIRST_T0 = 7;
+const F_FIRST_T1 = 8;
+const F_MARKS1 = 9; // lastDecky1 * 65536 + firstDecky1 (ids + 1, 0 = none)
 
 const OK = 1;
 const SELF_ACCESS = 2;
-const LAST_OUT = 4;
-const FIRST_IN = 8;
+const LAST_OUT0 = 4;
+const FIRST_IN0 = 8;
+const LAST_OUT1 = 16;
+const FIRST_IN1 = 32;
 
 const MAX_ID = 0xfffe;
 
+/**
+ * Exact pair weights from per-node typed blocks, for nodes with at most two windows, two ASNs,
+ * one tool, two deckies and two first and two last phase marks (an identity seen twice, the
+ * common case on a fleet).
+ */
 export class CompactScorer {
   private f = new Float64Array(0);
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly profile: ScoringProfile) {}
+  /** @param uuidLess identity a's uuid sorts before b's (temporal overlap sums in that order) */
+  constructor(private readonly profile: ScoringProfile, private readonly uuidLess: (a: number, b: number) => boolean) {}
 
   private idOf(s: string): number {
     let id = this.ids.get(s);
@@ -67,43 +80,48 @@ export class CompactScorer {
     }
     block[at + I_OK] = 0;
     const nWin = f instanceof Evidence ? f.windowsLength : f.windows.length;
-    if (nWin > 2 || f.asns.length > 2 || f.tools.length > 1 || f.deckies.length > 2 || f.last.size > 1 || f.first.size > 1) return;
+    if (nWin > 4 || f.asns.length > 2 || f.tools.length > 1 || f.deckies.length > 2 || f.last.size > 2 || f.first.size > 2) return;
     const tool = f.tools.length ? this.idOf(f.tools[0]) : 0;
     const d0 = f.deckies.length > 0 ? this.idOf(f.deckies[0]) : 0;
     const d1 = f.deckies.length > 1 ? this.idOf(f.deckies[1]) : 0;
-    let lastD = 0;
-    let firstD = 0;
+    if (tool < 0 || d0 < 0 || d1 < 0) return;
     let flags = OK | (f.selfAccess ? SELF_ACCESS : 0);
     const F = this.f;
     const fa = F_STRIDE * u;
-    if (f.last.size) {
-      const [d, m] = f.last instanceof Marks ? [f.last.key(0), f.last.mark(0)] : [...f.last][0];
-      lastD = this.idOf(d) + 1;
-      if (HANDOFF_OUT.has(m.phase)) flags |= LAST_OUT;
-      F[fa + F_LAST_T] = m.t;
+    const lastD = [0, 0];
+    const firstD = [0, 0];
+    for (let i = 0; i < f.last.size; i++) {
+      const [d, m] = markAt(f.last, i);
+      const id = this.idOf(d);
+      if (id < 0) return;
+      lastD[i] = id + 1;
+      if (HANDOFF_OUT.has(m.phase)) flags |= i === 0 ? LAST_OUT0 : LAST_OUT1;
+      F[fa + (i === 0 ? F_LAST_T0 : F_LAST_T1)] = m.t;
     }
-    if (f.first.size) {
-      const [d, m] = f.first instanceof Marks ? [f.first.key(0), f.first.mark(0)] : [...f.first][0];
-      firstD = this.idOf(d) + 1;
-      if (HANDOFF_IN.has(m.phase)) flags |= FIRST_IN;
-      F[fa + F_FIRST_T] = m.t;
+    for (let i = 0; i < f.first.size; i++) {
+      const [d, m] = markAt(f.first, i);
+      const id = this.idOf(d);
+      if (id < 0) return;
+      firstD[i] = id + 1;
+      if (HANDOFF_IN.has(m.phase)) flags |= i === 0 ? FIRST_IN0 : FIRST_IN1;
+      F[fa + (i === 0 ? F_FIRST_T0 : F_FIRST_T1)] = m.t;
     }
-    if (tool < 0 || d0 < 0 || d1 < 0 || lastD === 0 && f.last.size || firstD === 0 && f.first.size) return;
-    block[at + I_ASN0] = f.asns.length > 0 ? f.asns[0] : 0;
-    block[at + I_ASN1] = f.asns.length > 1 ? f.asns[1] : 0;
     // ASNs must survive the Int32 round trip to compare exactly.
     for (const a of f.asns) if ((a | 0) !== a) return;
-    block[at + I_COUNTS] = f.asns.length | (f.tools.length << 4) | (f.deckies.length << 8);
+    block[at + I_ASN0] = f.asns.length > 0 ? f.asns[0] : 0;
+    block[at + I_ASN1] = f.asns.length > 1 ? f.asns[1] : 0;
+    block[at + I_COUNTS] = f.asns.length | (f.tools.length << 4) | (f.deckies.length << 8) | ((nWin >> 1) << 12);
     block[at + I_TOOL] = tool;
     block[at + I_DECKY0] = d0;
     block[at + I_DECKY1] = d1;
-    block[at + I_MARKS] = (lastD << 16) | firstD;
-    if (f instanceof Evidence) {
-      F[fa + F_WS] = f.ws ?? 0;
-      F[fa + F_WE] = f.we ?? 0;
+    block[at + I_MARKS] = (lastD[0] << 16) | firstD[0];
+    F[fa + F_MARKS1] = lastD[1] * 65536 + firstD[1];
+    if (f instanceof Evidence && !f.w) {
+      F[fa + F_WS0] = f.ws ?? 0;
+      F[fa + F_WE0] = f.we ?? 0;
     } else {
-      F[fa + F_WS] = nWin ? f.windows[0] : 0;
-      F[fa + F_WE] = nWin ? f.windows[1] : 0;
+      const w = f instanceof Evidence ? f.w! : f.windows;
+      for (let i = 0; i < 4; i++) F[fa + F_WS0 + i] = i < nWin ? w[i] : 0;
     }
     F[fa + F_WT] = f.windowTotal;
     block[at + I_OK] = flags;
@@ -127,24 +145,38 @@ export class CompactScorer {
     const F = this.f;
     const FA = F_STRIDE * a;
     const FB = F_STRIDE * b;
+    const ca = block[A + I_COUNTS];
+    const cb = block[B + I_COUNTS];
+
+    // temporal: temporalScore's double loop over at most two windows a side, the smaller
+    // uuid's windows outside, positive overlaps summed in that order (so the float sum is the
+    // same), then min(1, overlap / min(totals)). Its early break only skips non-positive terms.
+    let temporal = 0;
     const windowTotalA = F[FA + F_WT];
     const windowTotalB = F[FB + F_WT];
-
-    // temporal: one window each (or none). temporalScore walks the smaller uuid's windows
-    // outside; with one window a side the positive overlap min(e, e') − max(s, s') is the same
-    // either way, and the early break only skips non-positive overlaps.
-    let temporal = 0;
     if (w.temporal !== 0 && windowTotalA > 0 && windowTotalB > 0) {
-      const o = Math.min(F[FA + F_WE], F[FB + F_WE]) - Math.max(F[FA + F_WS], F[FB + F_WS]);
-      const overlap = o > 0 ? o : 0;
+      const nA = (ca >> 12) & 3;
+      const nB = (cb >> 12) & 3;
+      const aOut = nA === 1 && nB === 1 ? true : this.uuidLess(a, b);
+      const X = aOut ? FA : FB;
+      const Y = aOut ? FB : FA;
+      const nX = aOut ? nA : nB;
+      const nY = aOut ? nB : nA;
+      let overlap = 0;
+      for (let i = 0; i < nX; i++) {
+        const s = F[X + 2 * i];
+        const e = F[X + 2 * i + 1];
+        for (let j = 0; j < nY; j++) {
+          const o = Math.min(e, F[Y + 2 * j + 1]) - Math.max(s, F[Y + 2 * j]);
+          if (o > 0) overlap += o;
+        }
+      }
       temporal = Math.min(1, overlap / Math.min(windowTotalA, windowTotalB));
     }
 
     // cohort: |{asn} ∪ {tool} ∪ {decky}| Jaccard, sizes and intersection counted exactly.
     let cohort = 0;
     if (w.cohort !== 0) {
-      const ca = block[A + I_COUNTS];
-      const cb = block[B + I_COUNTS];
       const nAa = ca & 15;
       const nTa = (ca >> 4) & 15;
       const nDa = (ca >> 8) & 15;
@@ -168,16 +200,14 @@ export class CompactScorer {
       }
     }
 
-    // handoff: one last and one first mark a side at most: the decky must match, the phases
-    // play their roles, and the gap in [0, window] (the foothold rule: no self access inside).
+    // handoff: any decky where one side's last mark plays OUT and the other's first mark plays
+    // IN within [0, window] (each decky appears once per map, so marks pair up by decky id);
+    // the foothold rule: the incoming side must not have gained access by itself.
     let handoff = 0;
     if (w.handoff !== 0) {
-      const ma = block[A + I_MARKS];
-      const mb = block[B + I_MARKS];
       const win = p.handoffWindowSeconds;
       const foothold = p.handoffRule === 'foothold';
-      if (directed(ma >>> 16, fa, F[FA + F_LAST_T], mb & 0xffff, fb, F[FB + F_FIRST_T], win, foothold) ||
-        directed(mb >>> 16, fb, F[FB + F_LAST_T], ma & 0xffff, fa, F[FA + F_FIRST_T], win, foothold)) handoff = 1;
+      if (this.directed(A, FA, fa, B, FB, fb, block, win, foothold) || this.directed(B, FB, fb, A, FA, fa, block, win, foothold)) handoff = 1;
     }
 
     const last = this.last;
@@ -186,14 +216,36 @@ export class CompactScorer {
     last.cohort = cohort;
     return w.handoff * handoff + w.shared_infra * shared + w.temporal * temporal + w.cohort * cohort + w.keystroke * keystroke;
   }
+
+  private directed(O: number, FO: number, oFlags: number, I: number, FI: number, iFlags: number, block: Int32Array, window: number, foothold: boolean): boolean {
+    if (foothold && iFlags & SELF_ACCESS) return false;
+    if (!(oFlags & (LAST_OUT0 | LAST_OUT1)) || !(iFlags & (FIRST_IN0 | FIRST_IN1))) return false;
+    const F = this.f;
+    const om = block[O + I_MARKS];
+    const im = block[I + I_MARKS];
+    const om1 = F[FO + F_MARKS1];
+    const im1 = F[FI + F_MARKS1];
+    for (let i = 0; i < 2; i++) {
+      if (!(oFlags & (i === 0 ? LAST_OUT0 : LAST_OUT1))) continue;
+      const lastD = i === 0 ? om >>> 16 : Math.floor(om1 / 65536);
+      const lastT = F[FO + (i === 0 ? F_LAST_T0 : F_LAST_T1)];
+      for (let j = 0; j < 2; j++) {
+        if (!(iFlags & (j === 0 ? FIRST_IN0 : FIRST_IN1))) continue;
+        const firstD = j === 0 ? im & 0xffff : im1 % 65536;
+        if (lastD === 0 || lastD !== firstD) continue;
+        const gap = F[FI + (j === 0 ? F_FIRST_T0 : F_FIRST_T1)] - lastT;
+        if (gap >= 0 && gap <= window) return true;
+      }
+    }
+    return false;
+  }
 }
 
-function directed(lastD: number, outFlags: number, lastT: number, firstD: number, inFlags: number, firstT: number, window: number, foothold: boolean): boolean {
-  if (foothold && inFlags & SELF_ACCESS) return false;
-  if (lastD === 0 || firstD === 0 || lastD !== firstD) return false;
-  if (!(outFlags & LAST_OUT) || !(inFlags & FIRST_IN)) return false;
-  const gap = firstT - lastT;
-  return gap >= 0 && gap <= window;
+/** The i-th (decky, mark) of a phase map in key order. */
+function markAt(m: ReadonlyMap<string, PhaseMark>, i: number): [string, PhaseMark] {
+  if (m instanceof Marks) return [m.key(i), m.mark(i)];
+  const keys = [...m.keys()].sort();
+  return [keys[i], m.get(keys[i])!];
 }
 
 /** Exact keystroke score from the halves (keystrokeScore's operations). */

@@ -20,6 +20,7 @@ import { ComponentGraph } from './components.ts';
 import { scorePair, sharedInfraScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
+import { InfraClasses } from './infra-classes.ts';
 import { eventId } from './ids.ts';
 import type { PositionedEvent } from './identity-events.ts';
 import { DEFAULT_PROFILE, type ScoringProfile } from './profile.ts';
@@ -76,13 +77,23 @@ export class CampaignEngine implements Engine {
    */
   private block = new Int32Array(0);
   private readonly compact: CompactScorer;
+  /**
+   * Identical-infrastructure classes, when identical infrastructure alone links (then a floor
+   * edge between two non-hub members is never stored: see infra-classes.ts); null otherwise.
+   */
+  private readonly classes: InfraClasses | null;
+  /** the weight of a pair that shares its whole infrastructure set and nothing else */
+  private readonly floorWeight: number;
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile);
-    this.compact = new CompactScorer(this.profile);
+    this.compact = new CompactScorer(this.profile, (a, b) => this.projection.uuids[a] < this.projection.uuids[b]);
     const w = this.profile.weights;
     this.boundable = [w.handoff, w.shared_infra, w.temporal, w.cohort, w.keystroke].every((v) => Number.isFinite(v) && v >= 0);
+    this.floorWeight = w.handoff * 0 + w.shared_infra * 1 + w.temporal * 0 + w.cohort * 0 + w.keystroke * 0;
+    this.classes = this.boundable && this.floorWeight >= this.profile.threshold
+      ? new InfraClasses((a, b) => this.projection.uuids[a] < this.projection.uuids[b]) : null;
     const p = this.projection;
     const uuidOf = (id: number) => p.uuids[id];
     const idOf = (uuid: string) => p.identities.get(uuid);
@@ -109,7 +120,7 @@ export class CampaignEngine implements Engine {
 
     this.graph.beginBatch();
     const { removed, dirty, reattached } = this.refreshNodes();
-    const pairs_scored = this.scoreDirty(dirty);
+    const pairs_scored = this.scoreDirty(this.withNewHubs(dirty));
     for (const x of reattached) this.graph.dropUnstamped(x);
     for (const { id } of removed) this.graph.removeNode(id);
 
@@ -154,6 +165,7 @@ export class CampaignEngine implements Engine {
           this.graph.featuresChanged(u, old, undefined);
           this.graph.markRemoving(u);
           this.feats[u] = undefined;
+          this.classes?.set(u, undefined);
           this.nodeCount--;
         }
         continue;
@@ -167,10 +179,23 @@ export class CampaignEngine implements Engine {
       this.feats[u] = f;
       this.setBoundColumns(u, f);
       this.index.add(u, f);
+      this.classes?.set(u, f.infra);
       this.graph.featuresChanged(u, old, f);
       dirty.push(u);
     }
     return { removed, dirty, reattached };
+  }
+
+  /** `dirty` plus the members that became an infrastructure class's hub (their hub edges are due). */
+  private withNewHubs(dirty: number[]): number[] {
+    const hubs = this.classes?.settle();
+    if (!hubs?.length) return dirty;
+    const batch = this.batchNo + 1;
+    const B = this.block;
+    for (const u of dirty) B[NODE_STRIDE * u + B_DIRTY] = batch;
+    const out = dirty.slice();
+    for (const h of hubs) if (B[NODE_STRIDE * h + B_DIRTY] !== batch && this.feats[h]) { B[NODE_STRIDE * h + B_DIRTY] = batch; out.push(h); }
+    return out;
   }
 
   private ensureColumns(n: number): void {
@@ -210,6 +235,11 @@ export class CampaignEngine implements Engine {
       cands.length = 0;
       this.index.candidates(x, fx, cands, B);
       this.graph.beginNode(x);
+      // x's class, when x is a non-hub member of a class of two or more (floor edges to other
+      // non-hub members are dominated by the hub's and are not stored)
+      const cls = this.classes?.classOf(x);
+      const cx = cls && cls.size >= 2 && cls.hub !== x ? cls : undefined;
+      const floor = this.floorWeight;
       for (const y of cands) {
         if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
         scored++;
@@ -222,7 +252,9 @@ export class CampaignEngine implements Engine {
           if (this.boundable && !this.mayReach(x, y)) continue;
           weight = scorePair(fx, this.feats[y]!, this.profile).weight;
         }
-        if (weight >= threshold) this.graph.upsert(x, y, weight);
+        if (weight < threshold) continue;
+        if (cx !== undefined && weight === floor && y !== cx.hub && this.classes!.classOf(y) === cx) continue;
+        this.graph.upsert(x, y, weight);
       }
     }
     return scored;
@@ -420,8 +452,10 @@ export class CampaignEngine implements Engine {
       engine.ensureColumns(p.size);
       engine.setBoundColumns(id, f);
       engine.index.add(id, f);
+      engine.classes?.set(id, f.infra);
       nodes.push(id);
     }
+    engine.classes?.settle();
     engine.nodeCount = nodes.length;
     engine.graph.beginBatch();
     engine.scoreDirty(nodes);

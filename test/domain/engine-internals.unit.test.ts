@@ -59,7 +59,8 @@ describe('engine fast paths are exact', () => {
           for (const o of ob) addObservation(eb, o);
           const [a, b] = swap ? [eb, ea] : [ea, eb];
           const block = new Int32Array(2 * CS_STRIDE);
-          const cs = new CompactScorer(profile);
+          const nodes = [a, b];
+          const cs = new CompactScorer(profile, (x, y) => nodes[x].uuid < nodes[y].uuid);
           cs.set(block, 0, a);
           cs.set(block, 1, b);
           const shared = sharedInfraScore(a, b);
