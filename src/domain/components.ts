@@ -52,7 +52,9 @@ export class ComponentGraph {
 
   // ---- nodes
   private nodeCap = 0;
+  /** per node, its non-tree edges' slots and its tree edges' slots: two doubly linked lists */
   private head = new Int32Array(0);
+  private thead = new Int32Array(0);
   private compOf = new Int32Array(0);
   private posInComp = new Int32Array(0);
   private nodeTaint = new Int32Array(0);
@@ -73,6 +75,7 @@ export class ComponentGraph {
   private eTree = new Int32Array(0);
   private eStamp = new Int32Array(0);
   private slotNext = new Int32Array(0);
+  private slotPrev = new Int32Array(0);
   private readonly freeEdges: number[] = [];
   private edgeHigh = 0;
   edgeCount = 0;
@@ -107,6 +110,7 @@ export class ComponentGraph {
     const n = nextCapacity(Math.max(this.nodeCap, 512), id + 1);
     const old = this.nodeCap;
     this.head = growI32(this.head, n, -1);
+    this.thead = growI32(this.thead, n, -1);
     this.compOf = growI32(this.compOf, n, -1);
     this.posInComp = growI32(this.posInComp, n);
     this.nodeTaint = growI32(this.nodeTaint, n);
@@ -132,6 +136,7 @@ export class ComponentGraph {
         this.eTree = growI32(this.eTree, n, -2);
         this.eStamp = growI32(this.eStamp, n);
         this.slotNext = growI32(this.slotNext, 2 * n, -1);
+        this.slotPrev = growI32(this.slotPrev, 2 * n, -1);
         this.edgeCap = this.ea.length;
       }
     }
@@ -198,18 +203,12 @@ export class ComponentGraph {
 
   /** Calls fn(e) for every tree edge at u. */
   forEachTreeEdge(u: number, fn: (e: number) => void): void {
-    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
-      const e = s >> 1;
-      if (this.eTree[e] >= 0) fn(e);
-    }
+    for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1);
   }
 
   /** Appends u's tree edges to `out`. */
   treeEdgesOf(u: number, out: number[]): void {
-    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
-      const e = s >> 1;
-      if (this.eTree[e] >= 0) out.push(e);
-    }
+    for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) out.push(s >> 1);
   }
 
   /** The other endpoint of edge e seen from u. */
@@ -219,10 +218,8 @@ export class ComponentGraph {
 
   /** Calls fn(e, other) for every edge at u. */
   forEachEdge(u: number, fn: (e: number, other: number) => void): void {
-    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
-      const e = s >> 1;
-      fn(e, s & 1 ? this.ea[e] : this.eb[e]);
-    }
+    for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1, s & 1 ? this.ea[s >> 1] : this.eb[s >> 1]);
+    for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1, s & 1 ? this.ea[s >> 1] : this.eb[s >> 1]);
   }
 
   /** Kruskal order: stronger first (weight descending, then (a, b) ascending). */
@@ -254,9 +251,7 @@ export class ComponentGraph {
   spanningEdges(u: number): number[] {
     const out: number[] = [];
     for (const x of this.membersOfId(u)) {
-      for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
-        if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) out.push(s >> 1);
-      }
+      for (let s = this.thead[x]; s >= 0; s = this.slotNext[s]) if ((s & 1) === 0) out.push(s >> 1);
     }
     if (out.length > 1) sortInPlace(out, this.strongerFirst);
     return out;
@@ -278,10 +273,7 @@ export class ComponentGraph {
     }
     let min = Infinity;
     for (const x of comp.members) {
-      for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
-        const e = s >> 1;
-        if ((s & 1) === 0 && this.eTree[e] >= 0 && this.ew[e] < min) min = this.ew[e];
-      }
+      for (let s = this.thead[x]; s >= 0; s = this.slotNext[s]) if ((s & 1) === 0 && this.ew[s >> 1] < min) min = this.ew[s >> 1];
     }
     return min;
   }
@@ -381,10 +373,12 @@ export class ComponentGraph {
    */
   beginNode(x: number): void {
     const t = ++this.scratchToken;
-    for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
-      const other = s & 1 ? this.ea[s >> 1] : this.eb[s >> 1];
-      this.scratchMark[other] = t;
-      this.scratchEdge[other] = s >> 1;
+    for (let list = 0; list < 2; list++) {
+      for (let s = list ? this.thead[x] : this.head[x]; s >= 0; s = this.slotNext[s]) {
+        const other = s & 1 ? this.ea[s >> 1] : this.eb[s >> 1];
+        this.scratchMark[other] = t;
+        this.scratchEdge[other] = s >> 1;
+      }
     }
     this.scratchOwner = x;
   }
@@ -408,8 +402,8 @@ export class ComponentGraph {
     this.ew[e] = w;
     this.eTree[e] = -1;
     this.eStamp[e] = this.batch;
-    this.pushSlot(a, 2 * e);
-    this.pushSlot(b, 2 * e + 1);
+    this.pushSlot(this.head, a, 2 * e);
+    this.pushSlot(this.head, b, 2 * e + 1);
     this.edgeCount++;
     this.scratchMark[y] = this.scratchToken;
     this.scratchEdge[y] = e;
@@ -419,12 +413,13 @@ export class ComponentGraph {
   /** Deletes every edge at x not stamped in this batch (x's edges that were not re-confirmed). */
   dropUnstamped(x: number): void {
     // Non-tree edges first: they cost nothing and leave fewer candidates for replacements.
+    // (A tree edge's deletion only links replacements, never at x: x's unconfirmed non-tree
+    // edges are gone by then, so the saved next slot stays in the list being walked.)
     for (let pass = 0; pass < 2; pass++) {
-      let s = this.head[x];
+      let s = pass ? this.thead[x] : this.head[x];
       while (s >= 0) {
         const next = this.slotNext[s];
-        const e = s >> 1;
-        if (this.eStamp[e] !== this.batch && (pass === 1 || this.eTree[e] < 0)) this.deleteEdge(e);
+        if (this.eStamp[s >> 1] !== this.batch) this.deleteEdge(s >> 1);
         s = next;
       }
     }
@@ -433,10 +428,10 @@ export class ComponentGraph {
   /** Deletes every edge at x and takes x out of its component. */
   removeNode(x: number): void {
     for (let pass = 0; pass < 2; pass++) {
-      let s = this.head[x];
+      let s = pass ? this.thead[x] : this.head[x];
       while (s >= 0) {
         const next = this.slotNext[s];
-        if (pass === 1 || this.eTree[s >> 1] < 0) this.deleteEdge(s >> 1);
+        this.deleteEdge(s >> 1);
         s = next;
       }
     }
@@ -444,21 +439,20 @@ export class ComponentGraph {
     if (this.compOf[x] >= 0) throw new Error(`node ${this.uuidOf(x)} still in a component after losing its edges`);
   }
 
-  private pushSlot(u: number, s: number): void {
-    this.slotNext[s] = this.head[u];
-    this.head[u] = s;
+  private pushSlot(heads: Int32Array, u: number, s: number): void {
+    const h = heads[u];
+    this.slotNext[s] = h;
+    this.slotPrev[s] = -1;
+    if (h >= 0) this.slotPrev[h] = s;
+    heads[u] = s;
   }
 
-  /** Unlinks slot s from u's list (singly linked: a walk of u's degree, only on deletions). */
-  private unlinkSlot(u: number, s: number): void {
-    const next = this.slotNext;
-    let p = this.head[u];
-    if (p === s) {
-      this.head[u] = next[s];
-      return;
-    }
-    while (next[p] !== s) p = next[p];
-    next[p] = next[s];
+  private unlinkSlot(heads: Int32Array, u: number, s: number): void {
+    const p = this.slotPrev[s];
+    const n = this.slotNext[s];
+    if (p >= 0) this.slotNext[p] = n;
+    else heads[u] = n;
+    if (n >= 0) this.slotPrev[n] = p;
   }
 
   private reweight(e: number, w: number): void {
@@ -488,8 +482,8 @@ export class ComponentGraph {
     const b = this.eb[e];
     const wasTree = this.eTree[e] >= 0;
     if (wasTree) this.cutTreeEdge(e);
-    this.unlinkSlot(a, 2 * e);
-    this.unlinkSlot(b, 2 * e + 1);
+    this.unlinkSlot(this.head, a, 2 * e);
+    this.unlinkSlot(this.head, b, 2 * e + 1);
     this.eTree[e] = -2;
     this.freeEdges.push(e);
     this.edgeCount--;
@@ -529,7 +523,7 @@ export class ComponentGraph {
     for (const x of side) {
       for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
         const e = s >> 1;
-        if (e === gone || this.eTree[e] >= 0) continue;
+        if (e === gone) continue;
         const other = s & 1 ? this.ea[e] : this.eb[e];
         if (this.visitMark[other] === t) continue;
         if (bestE < 0 || this.weaker(bestE, e)) bestE = e;
@@ -543,7 +537,11 @@ export class ComponentGraph {
     this.splitOff(side);
   }
 
-  /** The nodes of the smaller of the two trees holding a and b (walked in lockstep). */
+  /**
+   * The nodes of the smaller of the two trees holding a and b. Both trees are walked in
+   * lockstep one tree-edge slot at a time, so the cost is twice the smaller tree's size
+   * whatever the degrees: a hub with a thousand tree edges next to a leaf costs one step.
+   */
   private smallerSide(a: number, b: number): number[] {
     const ta = ++this.visitToken;
     const tb = ++this.visitToken;
@@ -551,26 +549,32 @@ export class ComponentGraph {
     const qb = [b];
     this.visitMark[a] = ta;
     this.visitMark[b] = tb;
-    let ia = 0;
-    let ib = 0;
+    let ia = 1;
+    let ib = 1;
+    let sa = this.thead[a];
+    let sb = this.thead[b];
+    const next = this.slotNext;
     for (;;) {
-      if (ia === qa.length) return qa;
-      if (ib === qb.length) return qb;
-      this.expand(qa[ia++], qa, ta);
-      if (ia === qa.length) return qa;
-      this.expand(qb[ib++], qb, tb);
-    }
-  }
-
-  private expand(x: number, queue: number[], t: number): void {
-    for (let s = this.head[x]; s >= 0; s = this.slotNext[s]) {
-      const e = s >> 1;
-      if (this.eTree[e] < 0) continue;
-      const other = s & 1 ? this.ea[e] : this.eb[e];
-      if (this.visitMark[other] !== t) {
-        this.visitMark[other] = t;
-        queue.push(other);
+      while (sa < 0) {
+        if (ia === qa.length) return qa;
+        sa = this.thead[qa[ia++]];
       }
+      const xa = sa & 1 ? this.ea[sa >> 1] : this.eb[sa >> 1];
+      if (this.visitMark[xa] !== ta) {
+        this.visitMark[xa] = ta;
+        qa.push(xa);
+      }
+      sa = next[sa];
+      while (sb < 0) {
+        if (ib === qb.length) return qb;
+        sb = this.thead[qb[ib++]];
+      }
+      const xb = sb & 1 ? this.ea[sb >> 1] : this.eb[sb >> 1];
+      if (this.visitMark[xb] !== tb) {
+        this.visitMark[xb] = tb;
+        qb.push(xb);
+      }
+      sb = next[sb];
     }
   }
 
@@ -667,9 +671,7 @@ export class ComponentGraph {
     }
     if (big.heap) {
       for (const u of small.members) {
-        for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
-          if ((s & 1) === 0 && this.eTree[s >> 1] >= 0) this.heapPushEdge(s >> 1);
-        }
+        for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) if ((s & 1) === 0) this.heapPushEdge(s >> 1);
       }
     }
     small.agg?.detach();
@@ -705,10 +707,7 @@ export class ComponentGraph {
   private rebuildHeap(comp: Component): void {
     const h = new WeightHeap();
     for (const u of comp.members) {
-      for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) {
-        const e = s >> 1;
-        if ((s & 1) === 0 && this.eTree[e] >= 0) h.push(this.ew[e], e);
-      }
+      for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) if ((s & 1) === 0) h.push(this.ew[s >> 1], s >> 1);
     }
     comp.heap = h;
   }
@@ -780,13 +779,25 @@ export class ComponentGraph {
   // the spanning forest
 
   private linkTreeEdge(e: number): void {
-    this.eTree[e] = this.forest.link(e, this.ea[e], this.eb[e], this.ew[e]);
+    const a = this.ea[e];
+    const b = this.eb[e];
+    this.unlinkSlot(this.head, a, 2 * e);
+    this.unlinkSlot(this.head, b, 2 * e + 1);
+    this.pushSlot(this.thead, a, 2 * e);
+    this.pushSlot(this.thead, b, 2 * e + 1);
+    this.eTree[e] = this.forest.link(e, a, b, this.ew[e]);
     this.treeEdgeCount++;
   }
 
   private cutTreeEdge(e: number): void {
-    this.forest.cut(this.eTree[e], this.ea[e], this.eb[e]);
+    const a = this.ea[e];
+    const b = this.eb[e];
+    this.forest.cut(this.eTree[e], a, b);
     this.eTree[e] = -1;
+    this.unlinkSlot(this.thead, a, 2 * e);
+    this.unlinkSlot(this.thead, b, 2 * e + 1);
+    this.pushSlot(this.head, a, 2 * e);
+    this.pushSlot(this.head, b, 2 * e + 1);
     this.treeEdgeCount--;
   }
 
