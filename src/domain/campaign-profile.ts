@@ -17,7 +17,8 @@
 import type { CampaignProfileUpdated, EdgeEvidence, SetDelta } from './campaign-events.ts';
 import type { Features } from './features.ts';
 import { nextCapacity } from './columns.ts';
-import { formatIso } from './time.ts';
+import { unionSorted } from './sorted-lists.ts';
+import { fastIso, formatIso } from './time.ts';
 
 export interface CampaignProfile {
   readonly first_activity: string | null;
@@ -141,70 +142,10 @@ export const EMPTY_STORED: StoredProfile = Object.freeze({
 });
 
 // formatIso is pure and a campaign's first activity repeats from update to update: a small
-// direct-mapped cache saves the Date work and the garbage.
+// direct-mapped cache saves the work and the garbage.
 const ISO_SLOTS = 4096;
 const isoKey = new Float64Array(ISO_SLOTS).fill(NaN);
 const isoVal: string[] = new Array<string>(ISO_SLOTS).fill('');
-const isoText = Buffer.alloc(24);
-const MS_PER_DAY = 86_400_000;
-const YEAR_10000_MS = 253_402_300_800_000;
-// ASCII tens and units digits of 0–99. Looked up, not divided: a helper doing the divisions
-// measured ~20% slower than writing each digit inline; with the lookups it is as fast.
-const TENS = Uint8Array.from({ length: 100 }, (_, v) => 48 + Math.floor(v / 10));
-const UNITS = Uint8Array.from({ length: 100 }, (_, v) => 48 + (v % 10));
-/** `v` (0–99) as two ASCII digits at `at` of `isoText`. */
-function digits2(at: number, v: number): void {
-  isoText[at] = TENS[v];
-  isoText[at + 1] = UNITS[v];
-}
-/**
- * `formatIso` without a Date: the civil date from the day number (H. Hinnant's algorithm),
- * written as bytes and decoded once. Same string for every input in [1970, 10000); anything
- * else (and every error case) goes to `formatIso` itself.
- */
-export function fastIso(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  if (!(ms >= 0 && ms < YEAR_10000_MS)) return formatIso(seconds);
-  const days = Math.floor(ms / MS_PER_DAY);
-  let rest = ms - days * MS_PER_DAY;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const hh = Math.floor(rest / 3_600_000);
-  rest -= hh * 3_600_000;
-  const mm = Math.floor(rest / 60_000);
-  rest -= mm * 60_000;
-  const ss = Math.floor(rest / 1000);
-  const millis = rest - ss * 1000;
-  const b = isoText;
-  digits2(0, Math.floor(year / 100));
-  digits2(2, year % 100);
-  b[4] = 45; // '-'
-  digits2(5, month);
-  b[7] = 45;
-  digits2(8, day);
-  b[10] = 84; // 'T'
-  digits2(11, hh);
-  b[13] = 58; // ':'
-  digits2(14, mm);
-  b[16] = 58;
-  digits2(17, ss);
-  if (millis === 0) {
-    b[19] = 90; // 'Z'
-    return b.toString('latin1', 0, 20);
-  }
-  b[19] = 46; // '.'
-  b[20] = 48 + Math.floor(millis / 100);
-  digits2(21, millis % 100);
-  b[23] = 90;
-  return b.toString('latin1', 0, 24);
-}
 
 function cachedIso(t: number): string {
   const slot = (Math.floor(t) ^ (Math.floor(t) >>> 12)) & (ISO_SLOTS - 1);
@@ -258,25 +199,6 @@ export function storedUpdate(campaign: string, before: StoredProfile, after: Sto
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byNumber = (a: number, b: number) => a - b;
 
-/** Sorted union of two sorted duplicate-free lists; `a` itself when b ⊆ a, `b` when a ⊆ b. */
-function union<T extends string | number>(a: readonly T[], b: readonly T[]): readonly T[] {
-  if (b.length === 0 || a === b) return a;
-  if (a.length === 0) return b;
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] < b[j]) out.push(a[i++]);
-    else if (a[i] > b[j]) out.push(b[j++]);
-    else { out.push(a[i++]); j++; }
-  }
-  while (i < a.length) out.push(a[i++]);
-  while (j < b.length) out.push(b[j++]);
-  if (out.length === a.length) return a;
-  if (out.length === b.length) return b;
-  return out;
-}
-
 /**
  * Profile of a set of members (small campaigns: computed on demand). Lists equal to `prev`'s
  * are `prev`'s own arrays, so an unchanged aggregate allocates nothing that lives on.
@@ -292,10 +214,10 @@ export function profileOfMembers(members: readonly Features[], confidence: numbe
   for (const f of members) {
     if (f.firstActivity !== null && f.firstActivity < first) first = f.firstActivity;
     if (f.lastActivity !== null && f.lastActivity > last) last = f.lastActivity;
-    payloads = union(payloads, f.payloads);
-    c2 = union(c2, f.c2);
-    deckies = union(deckies, f.deckies);
-    asns = union(asns, f.asns);
+    payloads = unionSorted(payloads, f.payloads);
+    c2 = unionSorted(c2, f.c2);
+    deckies = unionSorted(deckies, f.deckies);
+    asns = unionSorted(asns, f.asns);
   }
   if (prev) {
     if (sameList(payloads, prev.payloads)) payloads = prev.payloads;

@@ -11,6 +11,7 @@
  * never mutated, when an observation adds to it. A node built from its own evidence alone (the
  * common case) therefore shares those containers with its features instead of rebuilding them.
  */
+import { unionSorted } from './sorted-lists.ts';
 import type { EpochSeconds, Observation } from './identity-events.ts';
 import { INITIAL_ACCESS, type Phase } from './phases.ts';
 import { halves } from './simhash.ts';
@@ -363,7 +364,7 @@ function mergeStrings(cur: readonly string[], add: readonly string[], intern: bo
   if (cur.length === 0 && add.length === 1) return oneString(add[0], intern);
   const fresh = add.length === 1 ? [add[0]] : [...new Set(add)].sort(byString);
   if (cur.length === 0) return fresh.length === 1 ? oneString(fresh[0], intern) : fresh;
-  return unionSorted(cur, fresh, true);
+  return unionSorted(cur, fresh);
 }
 
 function mergeNumber(cur: readonly number[], v: number): readonly number[] {
@@ -379,23 +380,6 @@ function mergeNumber(cur: readonly number[], v: number): readonly number[] {
   const out = cur.slice();
   out.splice(lo, 0, v);
   return out;
-}
-
-/** Sorted union of two sorted duplicate-free lists; with `reuse`, `a` itself when b ⊆ a. */
-function unionSorted(a: readonly string[], b: readonly string[], reuse = false): readonly string[] {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] < b[j]) out.push(a[i++]);
-    else if (a[i] > b[j]) out.push(b[j++]);
-    else { out.push(a[i++]); j++; }
-  }
-  while (i < a.length) out.push(a[i++]);
-  while (j < b.length) out.push(b[j++]);
-  return reuse && out.length === a.length ? a : out;
 }
 
 /** Marks with the given per-decky candidates folded in (`better(x, cur)` decides a replacement). */

@@ -157,3 +157,66 @@ export function formatIso(seconds: EpochSeconds): string {
     'T' + pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
   return millis === 0 ? base + 'Z' : base + '.' + pad3(millis) + 'Z';
 }
+
+// ---- formatIso without a Date, for the hot path (campaign profiles format every activity bound)
+
+const isoText = Buffer.alloc(24);
+const MS_PER_DAY = 86_400_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+// ASCII tens and units digits of 0–99. Looked up, not divided: a helper doing the divisions
+// measured ~20% slower than writing each digit inline; with the lookups it is as fast.
+const TENS = Uint8Array.from({ length: 100 }, (_, v) => 48 + Math.floor(v / 10));
+const UNITS = Uint8Array.from({ length: 100 }, (_, v) => 48 + (v % 10));
+/** `v` (0–99) as two ASCII digits at `at` of `isoText`. */
+function digits2(at: number, v: number): void {
+  isoText[at] = TENS[v];
+  isoText[at + 1] = UNITS[v];
+}
+/**
+ * `formatIso` without a Date: the civil date from the day number (H. Hinnant's algorithm),
+ * written as bytes and decoded once. Same string for every input in [1970, 10000); anything
+ * else (and every error case) goes to `formatIso` itself.
+ */
+export function fastIso(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  if (!(ms >= 0 && ms < YEAR_10000_MS)) return formatIso(seconds);
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hh = Math.floor(rest / 3_600_000);
+  rest -= hh * 3_600_000;
+  const mm = Math.floor(rest / 60_000);
+  rest -= mm * 60_000;
+  const ss = Math.floor(rest / 1000);
+  const millis = rest - ss * 1000;
+  const b = isoText;
+  digits2(0, Math.floor(year / 100));
+  digits2(2, year % 100);
+  b[4] = 45; // '-'
+  digits2(5, month);
+  b[7] = 45;
+  digits2(8, day);
+  b[10] = 84; // 'T'
+  digits2(11, hh);
+  b[13] = 58; // ':'
+  digits2(14, mm);
+  b[16] = 58;
+  digits2(17, ss);
+  if (millis === 0) {
+    b[19] = 90; // 'Z'
+    return b.toString('latin1', 0, 20);
+  }
+  b[19] = 46; // '.'
+  b[20] = 48 + Math.floor(millis / 100);
+  digits2(21, millis % 100);
+  b[23] = 90;
+  return b.toString('latin1', 0, 24);
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { v5 as uuidv5 } from 'uuid';
-import { fastIso } from '../../src/domain/campaign-profile.ts';
+import { fastIso } from '../../src/domain/time.ts';
 import { CompactScorer, CS_STRIDE, keystrokeFromHalves } from '../../src/domain/compact-scorer.ts';
 import { scorePair, sharedInfraScore } from '../../src/domain/edges.ts';
 import { createEngine } from '../../src/domain/engine.ts';
