@@ -8,7 +8,7 @@ import type { PositionedEvent } from './identity-events.ts';
 /** Why an event was refused. Stateless codes come from `validate.ts`, stateful ones from the engine. */
 export type RejectCode =
   | 'invalid_json' | 'line_too_long' | 'schema' | 'unknown_type' | 'bad_time' | 'bad_value'
-  | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable';
+  | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable' | 'bad_encoding';
 
 export interface Rejection {
   readonly position: string;
@@ -49,6 +49,8 @@ export interface EngineStatus {
   /** Sequence the next appended campaign event will get. */
   readonly next_sequence: number;
   readonly largest_campaign: number;
+  /** Input events whose ids the engine remembers (duplicates are refused forever): what a snapshot's size grows with. */
+  readonly events_held: number;
 }
 
 export interface Engine {

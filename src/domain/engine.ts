@@ -430,6 +430,7 @@ export class CampaignEngine implements Engine {
       campaigns_merged: this.registry.merged,
       next_sequence: this.nextSequence,
       largest_campaign: this.nodeCount > 0 ? this.graph.largest : 0,
+      events_held: this.projection.seen.size,
     };
   }
 

@@ -58,8 +58,14 @@ export interface CommitterStart {
   readonly head?: number;
   /** Index of the batch the newest snapshot was taken after (0 if none). */
   readonly snapshotIndex: number;
-  /** Snapshot again once this many input records have been committed since the last one. */
+  /** Snapshot again once this many input records have been committed since the last one… */
   readonly snapshotEveryRecords: number;
+  /**
+   * …and at least this share of the input events the engine holds (default
+   * DEFAULT_SNAPSHOT_RATIO): a snapshot serialises the whole engine, so taking one after a fixed
+   * number of records would make the snapshots of a long history cost quadratically.
+   */
+  readonly snapshotRatio?: number;
   /**
    * Carry the changed table rows with every K-th batch only (default 1: every batch). Between
    * two, the stored tables lag the log by fewer than K batches; call `flushTables()` when the
@@ -67,6 +73,14 @@ export interface CommitterStart {
    */
   readonly tablesEveryBatches?: number;
 }
+
+/**
+ * A snapshot is taken once the records since the last one reach a quarter of what the engine
+ * holds: the serialising then costs at most 1 / 0.25 = 4 record-equivalents per input record over
+ * any history (proportional to change), and a restart re-derives at most a quarter of the
+ * history on top of the newest snapshot (docs/RUNTIME.md, "Snapshots").
+ */
+export const DEFAULT_SNAPSHOT_RATIO = 0.25;
 
 export class BatchCommitter {
   private lastIndex: number;
@@ -100,7 +114,6 @@ export class BatchCommitter {
     this.broken = true; // until the append below succeeds
     const { engine, tables, log, rejects } = this.deps;
     const index = this.lastIndex + 1;
-    // Tracked here rather than asked of the engine: its status() walks every campaign.
     const firstSequence = this.head + 1;
     const outcome = input.events.length > 0 ? engine.applyBatch(input.events, input.range) : null;
     const events = outcome?.events ?? [];
@@ -145,7 +158,8 @@ export class BatchCommitter {
     this.lastIndex = index;
     this.head += events.length;
     this.recordsSinceSnapshot += input.input_count;
-    if (this.recordsSinceSnapshot >= this.start.snapshotEveryRecords) await this.snapshot();
+    if (this.recordsSinceSnapshot >= this.start.snapshotEveryRecords &&
+      this.recordsSinceSnapshot >= (this.start.snapshotRatio ?? DEFAULT_SNAPSHOT_RATIO) * engine.status().events_held) await this.snapshot();
     return { index, input, events, rejected: rejected.length, stats: outcome?.stats ?? null };
   }
 
