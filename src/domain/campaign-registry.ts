@@ -39,6 +39,8 @@ export class CampaignRegistry {
   private ownCount = new Int32Array(0);
   private subtotal = new Int32Array(0);
   private mergedCount = 0;
+  /** identities visited by member walks since creation (a work counter for tests and benchmarks) */
+  walked = 0;
   private byUuid: Map<string, number> | null = null;
   // ---- identities (the projection's dense ids)
   private nodeCamp = new Int32Array(0);
@@ -160,12 +162,14 @@ export class CampaignRegistry {
   /** Live identities whose canonical chain passes through c, appended to `out`. */
   canonicalMemberIds(c: number, out: number[] = []): number[] {
     if (this.subtotal[c] === 0) return out;
+    const from = out.length;
     const stack = [c];
     while (stack.length) {
       const s = stack.pop()!;
       for (let u = this.firstMember[s]; u >= 0; u = this.nextMember[u]) out.push(u);
       for (let x = this.firstChild[s]; x >= 0 && this.subtotal[x] > 0; x = this.nextSib[x]) stack.push(x);
     }
+    this.walked += out.length - from;
     return out;
   }
 
@@ -175,16 +179,29 @@ export class CampaignRegistry {
   }
 
   /**
-   * Some live identity under c for which `skip` is false, -1 when none. Visits only campaigns
-   * with live members, so the cost is the skipped identities plus the depth of the merge forest.
+   * Some live identity under c for which `skip` is false, -1 when none. Depth first, descending
+   * into a child as soon as it is reached, and only into children with live members: the cost
+   * is the skipped identities plus the campaigns on the way, never c's number of children.
    */
   findLiveMember(c: number, skip?: (u: number) => boolean): number {
     if (this.subtotal[c] === 0) return -1;
-    const stack = [c];
+    // (campaign, next child to visit) pairs
+    const stack: number[] = [c, -2];
     while (stack.length) {
-      const s = stack.pop()!;
-      for (let u = this.firstMember[s]; u >= 0; u = this.nextMember[u]) if (!skip || !skip(u)) return u;
-      for (let x = this.firstChild[s]; x >= 0 && this.subtotal[x] > 0; x = this.nextSib[x]) stack.push(x);
+      const top = stack.length - 2;
+      const s = stack[top];
+      let x = stack[top + 1];
+      if (x === -2) {
+        for (let u = this.firstMember[s]; u >= 0; u = this.nextMember[u]) {
+          this.walked++;
+          if (!skip || !skip(u)) return u;
+        }
+        x = this.firstChild[s];
+      }
+      if (x >= 0 && this.subtotal[x] > 0) {
+        stack[top + 1] = this.nextSib[x];
+        stack.push(x, -2);
+      } else stack.length = top;
     }
     return -1;
   }

@@ -206,6 +206,13 @@ export class ComponentGraph {
     for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1);
   }
 
+  /** Calls fn(a, b, weight) once for every edge of the spanning forest (diagnostics, tests). */
+  forEachTreeEdgeOnce(fn: (a: string, b: string, weight: number) => void): void {
+    for (let u = 0; u < this.nodeCap; u++) {
+      for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) if ((s & 1) === 0) fn(this.uuidOf(this.ea[s >> 1]), this.uuidOf(this.eb[s >> 1]), this.ew[s >> 1]);
+    }
+  }
+
   /** Appends u's tree edges to `out`. */
   treeEdgesOf(u: number, out: number[]): void {
     for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) out.push(s >> 1);

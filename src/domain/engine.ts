@@ -59,6 +59,11 @@ export class CampaignEngine implements Engine {
   /** campaigns, the merge forest and assignments */
   readonly registry: CampaignRegistry;
   private readonly reconciler: Reconciler;
+  /** Work counters (diagnostics, benchmarks, the tests that bound a batch's work): monotonic. */
+  readonly work: {
+    /** identities visited by the reconciler's member walks */
+    readonly membersWalked: number;
+  };
   /** Current node features by identity uuid (read-only view). */
   readonly features: ReadonlyMap<string, Features>;
   private readonly feats: Array<Features | undefined> = [];
@@ -99,6 +104,8 @@ export class CampaignEngine implements Engine {
     const idOf = (uuid: string) => p.identities.get(uuid);
     this.registry = new CampaignRegistry(uuidOf, idOf);
     this.reconciler = new Reconciler(this.registry, uuidOf);
+    const registry = this.registry;
+    this.work = { get membersWalked() { return registry.walked; } };
     this.graph = new ComponentGraph(uuidOf, (id) => this.feats[id], (id) => this.registry.campaignIdOf(id), idOf);
     this.features = new FeaturesView(p, this.feats, () => this.nodeCount);
   }

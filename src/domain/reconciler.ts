@@ -289,13 +289,15 @@ export class Reconciler {
     if (tainted) {
       // The component is: campaigns that resolution placed here, campaigns it absorbed that no
       // split touched (its labels), movers that landed here, and new nodes.
-      // A label can be stale (a removed node carried it in): an untouched campaign is one piece,
-      // so one live member tells where all of it is.
+      // A label can be stale (a removed node carried it in, or the campaign has since absorbed
+      // a resolved one whose movers are elsewhere). A campaign no split touched keeps all its
+      // staying members in one piece, so one member that is not moving tells where it is.
       present = new Set(res.presentByKey.get(key));
+      const moving = (u: number) => res.movers.has(u);
       for (const l of graph.labels(rep)) {
         const c = reg.canonicalId(l);
         if (this.resolvedMark[c] === batch || present.has(c)) continue;
-        const m = reg.anyLiveMember(c);
+        const m = reg.findLiveMember(c, moving);
         if (m >= 0 && graph.compKey(m) === key) present.add(c);
       }
       const movers = res.moversByKey.get(key);

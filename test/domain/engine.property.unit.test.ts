@@ -3,10 +3,14 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createEngine, restoreEngine, type CampaignEngine } from '../../src/domain/engine.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
-import { bruteForcePartition, canonicalPartition, featuresAfter } from '../support/brute-force.ts';
+import { Reconciler } from '../../src/domain/reconciler.ts';
+import { DEFAULT_PROFILE, REFERENCE_PROFILE } from '../../src/domain/profile.ts';
+import { bruteForceForest, bruteForcePartition, canonicalPartition, engineForest, featuresAfter } from '../support/brute-force.ts';
 import { cut, streamArb } from '../support/streams.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
+// Every component a split touched is also reconciled by walking all its members; a difference throws.
+Reconciler.verify = true;
 
 function run(engine: CampaignEngine, batches: IdentityEvent[][], onBatch?: (prefix: IdentityEvent[]) => void) {
   const prefix: IdentityEvent[] = [];
@@ -33,6 +37,34 @@ describe('engine against the brute-force oracle', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('equals the O(n²) partition under the reference profile too', () => {
+    fc.assert(
+      fc.property(streamArb(), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), (events, sizes) => {
+        const engine = createEngine({ profile: REFERENCE_PROFILE });
+        run(engine, cut(events, sizes), (prefix) => {
+          assert.deepEqual(enginePartition(engine), bruteForcePartition(featuresAfter(prefix), REFERENCE_PROFILE));
+        });
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  });
+
+  it('keeps the spanning forest equal to Kruskal over every edge, after every batch, both profiles', () => {
+    // Evidence and confidence are defined on this forest; the engine stores fewer edges than
+    // exist (hub-dominated floor edges of identical-infrastructure classes), never a different forest.
+    for (const profile of [DEFAULT_PROFILE, REFERENCE_PROFILE]) {
+      fc.assert(
+        fc.property(streamArb(), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }), (events, sizes) => {
+          const engine = createEngine({ profile });
+          run(engine, cut(events, sizes), (prefix) => {
+            assert.deepEqual(engineForest(engine), bruteForceForest(featuresAfter(prefix), profile));
+          });
+        }),
+        { numRuns: Math.ceil(RUNS / 3) },
+      );
+    }
   });
 
   it('reaches the same final partition for any batching of the same events', () => {

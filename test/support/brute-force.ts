@@ -43,3 +43,101 @@ export function canonicalPartition(labels: Iterable<readonly [string, string]>):
   }
   return [...groups.values()].map((g) => g.sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
+
+/** One spanning-forest edge as text: "a|b|weight" with a < b. */
+export const forestEdge = (a: string, b: string, weight: number): string => (a < b ? `${a}|${b}|${weight}` : `${b}|${a}|${weight}`);
+
+/**
+ * The maximum spanning forest of every pair that is an edge, by Kruskal in the engine's total
+ * order (weight descending, then (a, b) ascending): the evidence and confidence the engine must
+ * derive. `pairs` limits the pairs scored (a blocked oracle); by default every pair (O(n²)).
+ */
+export function bruteForceForest(
+  nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE, pairs?: Iterable<readonly [number, number]>,
+): string[] {
+  const edges: Array<{ a: string; b: string; w: number }> = [];
+  const consider = (i: number, j: number) => {
+    const s = scorePair(nodes[i], nodes[j], profile);
+    if (!isEdge(s, profile)) return;
+    const [a, b] = nodes[i].uuid < nodes[j].uuid ? [nodes[i].uuid, nodes[j].uuid] : [nodes[j].uuid, nodes[i].uuid];
+    edges.push({ a, b, w: s.weight });
+  };
+  if (pairs) for (const [i, j] of pairs) consider(i, j);
+  else for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) consider(i, j);
+  edges.sort((x, y) => y.w - x.w || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
+  const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
+  const find = (u: string): string => {
+    while (parent.get(u) !== u) {
+      parent.set(u, parent.get(parent.get(u)!)!);
+      u = parent.get(u)!;
+    }
+    return u;
+  };
+  const out: string[] = [];
+  for (const e of edges) {
+    const ra = find(e.a);
+    const rb = find(e.b);
+    if (ra === rb) continue;
+    parent.set(ra, rb);
+    out.push(forestEdge(e.a, e.b, e.w));
+  }
+  return out.sort();
+}
+
+/** The engine's spanning forest in the same text form. */
+export function engineForest(engine: { graph: { forEachTreeEdgeOnce(fn: (a: string, b: string, w: number) => void): void } }): string[] {
+  const out: string[] = [];
+  engine.graph.forEachTreeEdgeOnce((a, b, w) => out.push(forestEdge(a, b, w)));
+  return out.sort();
+}
+
+/**
+ * Pairs that can be edges when nodes carry no sessions and no keystroke hash (then temporal and
+ * keystroke are 0, cohort adds at most its weight, and only a handoff, which needs a shared
+ * decky, or shared infrastructure can reach the threshold): every pair sharing a decky or an
+ * infrastructure token. Linear in the nodes for the giant-component scenarios, whose deckies
+ * and tokens are shared by a handful each. Throws when a node breaks the premise.
+ */
+export function blockedPairs(nodes: readonly Features[]): Array<[number, number]> {
+  const byKey = new Map<string, number[]>();
+  nodes.forEach((f, i) => {
+    if (f.windows.length || f.kd !== null) throw new Error(`blockedPairs: ${f.uuid} has sessions or a keystroke hash`);
+    for (const k of [...f.deckies.map((d) => `d:${d}`), ...f.infra.map((t) => `t:${t}`)]) {
+      const list = byKey.get(k);
+      if (list) list.push(i);
+      else byKey.set(k, [i]);
+    }
+  });
+  const seen = new Set<string>();
+  const out: Array<[number, number]> = [];
+  for (const list of byKey.values()) {
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const i = Math.min(list[x], list[y]);
+        const j = Math.max(list[x], list[y]);
+        const key = `${i},${j}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push([i, j]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The partition from the blocked pairs (equal to bruteForcePartition under blockedPairs' premise). */
+export function blockedPartition(nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE): string[][] {
+  const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
+  const find = (u: string): string => {
+    while (parent.get(u) !== u) {
+      parent.set(u, parent.get(parent.get(u)!)!);
+      u = parent.get(u)!;
+    }
+    return u;
+  };
+  for (const [i, j] of blockedPairs(nodes)) {
+    if (isEdge(scorePair(nodes[i], nodes[j], profile), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
+  }
+  return canonicalPartition(nodes.map((f) => [f.uuid, find(f.uuid)] as const));
+}
