@@ -1,26 +1,38 @@
 /** The engine the CLI runs: the domain's CampaignEngine with a named scoring profile. */
 import { createEngine, restoreEngine } from '../domain/engine.ts';
-import { DEFAULT_PROFILE, profileByName, PROFILES } from '../domain/profile.ts';
+import { isProfileName, LATEST_DEFAULT_PROFILE, PROFILE_NAMES, profileByName } from '../domain/profile.ts';
 import type { EngineFactory } from '../pipeline/engine-factory.ts';
 import { UsageError } from './args.ts';
 
-export function enginesFor(name: string): EngineFactory {
-  if (!Object.hasOwn(PROFILES, name)) {
-    throw new UsageError(`unknown scoring profile '${name}' (known: ${Object.keys(PROFILES).join(', ')})`);
+/**
+ * Engines for the profile a user named (`default` = the newest default), or, with no name, for
+ * the newest default unless the store says otherwise (`requested: false`).
+ */
+export function enginesFor(name: string | undefined): EngineFactory {
+  if (name !== undefined && !isProfileName(name)) {
+    throw new UsageError(`unknown scoring profile '${name}' (known: ${PROFILE_NAMES.join(', ')})`);
   }
-  const profile = profileByName(name);
+  return factory(name === undefined ? LATEST_DEFAULT_PROFILE.name : profileByName(name).name, name !== undefined);
+}
+
+function factory(profileName: string, requested: boolean): EngineFactory {
+  const profile = profileByName(profileName);
   return {
     profile: profile.name,
+    requested,
+    withProfile: (other) => factory(other, requested),
     create: () => createEngine({ profile }),
     restore: (snapshot) => restoreEngine(snapshot, { profile }),
   };
 }
 
-export const campaignEngines: EngineFactory = enginesFor(DEFAULT_PROFILE.name);
-
 /** The `--profile` option, shared by the commands that cluster into a store. */
 export const profileOption = {
   type: 'string',
   placeholder: 'name',
-  description: `scoring profile: ${Object.keys(PROFILES).join(' or ')} (default ${DEFAULT_PROFILE.name}); a store keeps the one it started with`,
+  description: `scoring profile: ${PROFILE_NAMES.join(', ')} ('default' is ${LATEST_DEFAULT_PROFILE.name}); ` +
+    'without it a new store takes the newest default and an existing store keeps the one it recorded',
 } as const;
+
+/** Engines when no profile is named: the newest default for a new store, else the store's. */
+export const campaignEngines: EngineFactory = enginesFor(undefined);

@@ -1,6 +1,8 @@
 /**
- * A scoring profile: the edge weights, threshold and rules the clusterer runs with. The
- * candidate index is derived from the profile (see `candidate-plan.ts`), so any profile stays
+ * Scoring profiles: the edge weights, threshold and rules the clusterer runs with. A profile is
+ * `name@version` and a version never changes once released (a store's log is a function of it:
+ * docs/CLUSTERING.md); `reference` is the reference's behaviour and never changes either. The
+ * candidate index is derived from the profile (`candidate-index.ts`), so any profile stays
  * exact: a cheaper index is only used where the weights prove it cannot miss an edge.
  */
 export interface FamilyWeights {
@@ -22,7 +24,27 @@ export interface FamilyWeights {
  */
 export type HandoffRule = 'reference' | 'foothold';
 
+/**
+ * Token rarity (the term-frequency adjustment of record linkage): a shared payload hash or C2
+ * endpoint counts by how many identities hold it. Held by at most `full`: it counts fully; by
+ * `cap` or more: it no longer links (it stays a campaign attribute, shown as commodity); in
+ * between, its factor falls with the logarithm of the holder count (docs/CLUSTERING.md).
+ */
+export interface TokenRarity {
+  readonly full: number;
+  readonly cap: number;
+}
+
+/**
+ * The handoff base rate: a handoff on a decky counts 1 / c, c = how many identities could have
+ * been the counterpart there in the window; above `cap` candidates it does not count at all.
+ */
+export interface HandoffBaseRate {
+  readonly cap: number;
+}
+
 export interface ScoringProfile {
+  /** `name@version`, or `reference` */
   readonly name: string;
   readonly weights: FamilyWeights;
   /** An edge exists iff combined ≥ threshold (inclusive). */
@@ -32,6 +54,10 @@ export interface ScoringProfile {
   /** Keystroke score is 1 − d/max for Hamming distance d < max, else 0. */
   readonly keystrokeMaxHamming: number;
   readonly handoffRule: HandoffRule;
+  /** null: shared infrastructure is plain Jaccard */
+  readonly rarity: TokenRarity | null;
+  /** null: a handoff counts 1 whatever else happened on the decky */
+  readonly handoffBaseRate: HandoffBaseRate | null;
 }
 
 /** The reference's constants (REFERENCE §3), with its handoff rule. */
@@ -42,18 +68,56 @@ export const REFERENCE_PROFILE: ScoringProfile = Object.freeze({
   handoffWindowSeconds: 86_400,
   keystrokeMaxHamming: 8,
   handoffRule: 'reference',
+  rarity: null,
+  handoffBaseRate: null,
 });
 
-/** campaign-stream's default: the reference weights with the `foothold` handoff rule. */
-export const DEFAULT_PROFILE: ScoringProfile = Object.freeze({ ...REFERENCE_PROFILE, name: 'default', handoffRule: 'foothold' });
+/** The first default: the reference weights with the `foothold` handoff rule. */
+export const DEFAULT_V1_PROFILE: ScoringProfile = Object.freeze({ ...REFERENCE_PROFILE, name: 'default@1', handoffRule: 'foothold' });
+
+/**
+ * The second default: `default@1` weighing evidence by how common it is (token rarity and the
+ * handoff base rate), so a busy fleet's commodity infrastructure and coincidental handoffs stop
+ * chaining unrelated identities together (docs/CLUSTERING.md, "default@2").
+ */
+export const DEFAULT_V2_PROFILE: ScoringProfile = Object.freeze({
+  ...DEFAULT_V1_PROFILE,
+  name: 'default@2',
+  rarity: Object.freeze({ full: 16, cap: 256 }),
+  handoffBaseRate: Object.freeze({ cap: 8 }),
+});
+
+/** What `default` means on the command line and for a new store. */
+export const LATEST_DEFAULT_PROFILE = DEFAULT_V2_PROFILE;
+
+/** The profile an engine runs when none is given. */
+export const DEFAULT_PROFILE = DEFAULT_V1_PROFILE;
 
 export const PROFILES: Readonly<Record<string, ScoringProfile>> = Object.freeze({
-  default: DEFAULT_PROFILE,
+  'default@1': DEFAULT_V1_PROFILE,
+  'default@2': DEFAULT_V2_PROFILE,
   reference: REFERENCE_PROFILE,
 });
 
+/** Names a user may give: every versioned profile, and `default` for the newest default. */
+export const PROFILE_NAMES: readonly string[] = Object.freeze(['default', ...Object.keys(PROFILES)]);
+
+export function isProfileName(name: string): boolean {
+  return name === 'default' || Object.hasOwn(PROFILES, name);
+}
+
+/** A profile by the name a user gave: `default` is the newest default. Throws on an unknown name. */
 export function profileByName(name: string): ScoringProfile {
-  const p = PROFILES[name];
-  if (!p) throw new Error(`unknown scoring profile "${name}" (known: ${Object.keys(PROFILES).join(', ')})`);
+  if (name === 'default') return LATEST_DEFAULT_PROFILE;
+  const p = Object.hasOwn(PROFILES, name) ? PROFILES[name] : undefined;
+  if (!p) throw new Error(`unknown scoring profile "${name}" (known: ${PROFILE_NAMES.join(', ')})`);
   return p;
+}
+
+/**
+ * The profile a store or snapshot recorded. Stores and snapshots written before profiles had
+ * versions say `default`, and that was `default@1` (or nothing at all: the CLI ran the default).
+ */
+export function recordedProfileName(stored: string | null | undefined): string {
+  return stored === undefined || stored === null || stored === 'default' ? DEFAULT_V1_PROFILE.name : stored;
 }

@@ -8,7 +8,7 @@
  */
 import type { StoredProfile, ProfileStore } from './campaign-profile.ts';
 import { evidenceFromParts, evidenceToParts, type EvidenceParts } from './features.ts';
-import type { ScoringProfile } from './profile.ts';
+import { recordedProfileName, type ScoringProfile } from './profile.ts';
 import type { Projection } from './projection.ts';
 import type { CampaignRegistry } from './campaign-registry.ts';
 
@@ -82,7 +82,7 @@ export function restoreState(
 ): number {
   const snap = raw as EngineSnapshot;
   if (!snap || snap.snapshot_version !== SNAPSHOT_VERSION) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
-  if (snap.profile !== profile.name) throw new Error(`snapshot was taken with profile "${snap.profile}", engine runs "${profile.name}"`);
+  if (recordedProfileName(snap.profile) !== profile.name) throw new Error(`snapshot was taken with profile "${snap.profile}", engine runs "${profile.name}"`);
   for (const [uuid, version, evidence, , retired] of snap.identities) {
     projection.restoreIdentity(uuid, version, evidence ? evidenceFromParts(uuid, evidence) : null, retired === 1);
   }

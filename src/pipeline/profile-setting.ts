@@ -5,31 +5,33 @@
  * from the cause. So the store records the profile with its first batch and every later run
  * must name the same one; re-clustering with another profile is a rebuild into a new store.
  */
+import { recordedProfileName } from '../domain/profile.ts';
 import { StoreError } from '../ports/errors.ts';
 import type { StoreSettings } from '../ports/store-settings.ts';
 
 /**
- * What a log holds when the store does not say: stores written before the profile was recorded
- * were all clustered by the CLI's engine, which ran the default profile.
+ * The profile a run clusters with: for an empty log, the one asked for (or, when nobody asked,
+ * `fallback`, the newest default), recorded; for a log, the one it was clustered with (stores
+ * from before versions say `default` or nothing: `default@1`), which an explicit request must
+ * match. Throws `profile_mismatch` (not retriable: only another `--profile` or another store
+ * helps).
  */
-export const UNRECORDED_PROFILE = 'default';
-
-/**
- * Records `profile` for an empty log, or checks it against the log's. Throws `profile_mismatch`
- * (not retriable: only another `--profile` or another store helps).
- */
-export async function settleProfile(settings: StoreSettings, logIsEmpty: boolean, profile: string, where: string): Promise<void> {
+export async function settleProfile(
+  settings: StoreSettings, logIsEmpty: boolean, requested: string | null, fallback: string, where: string,
+): Promise<string> {
   const stored = await settings.get('scoring_profile');
   if (logIsEmpty) {
     // Nothing was clustered yet: whatever a previous, empty run recorded may change.
+    const profile = requested ?? fallback;
     if (stored !== profile) await settings.set('scoring_profile', profile);
-    return;
+    return profile;
   }
-  const clustered = stored ?? UNRECORDED_PROFILE;
-  if (clustered !== profile) {
+  const clustered = recordedProfileName(stored);
+  if (requested !== null && clustered !== requested) {
     throw new StoreError('profile_mismatch',
-      `${where} holds a log clustered with scoring profile '${clustered}'; this run asks for '${profile}'. ` +
-      `Run with --profile ${clustered}, or rebuild into a new store to re-cluster with '${profile}'.`);
+      `${where} holds a log clustered with scoring profile '${clustered}'; this run asks for '${requested}'. ` +
+      `Run with --profile ${clustered} (or without --profile), or rebuild into a new store to re-cluster with '${requested}'.`);
   }
-  if (stored === null) await settings.set('scoring_profile', clustered);
+  if (stored !== clustered) await settings.set('scoring_profile', clustered);
+  return clustered;
 }

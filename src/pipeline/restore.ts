@@ -44,6 +44,8 @@ export interface RestoreDeps {
 
 export interface RuntimeState {
   readonly engine: Engine;
+  /** The engines of the store's profile (the one settled above): for snapshots taken and restored later. */
+  readonly engines: EngineFactory;
   readonly tables: CampaignTables;
   readonly lastBatch: BatchRecord | null;
   readonly head: number;
@@ -60,7 +62,11 @@ export async function restoreRuntime(deps: RestoreDeps): Promise<RuntimeState> {
   const lastBatch = await log.lastBatch();
   const head = await log.head();
   // Before anything costly: a wrong profile must fail at once, not after re-deriving the log.
-  if (deps.settings !== undefined) await settleProfile(deps.settings, head === 0 && lastBatch === null, deps.engines.profile, 'the store');
+  if (deps.settings !== undefined) {
+    const { engines } = deps;
+    const profile = await settleProfile(deps.settings, head === 0 && lastBatch === null, engines.requested ? engines.profile : null, engines.profile, 'the store');
+    if (profile !== engines.profile) deps = { ...deps, engines: engines.withProfile(profile) };
+  }
   const tables = await catchUpTables(deps, head);
   const warnings: string[] = [];
 
@@ -71,7 +77,7 @@ export async function restoreRuntime(deps: RestoreDeps): Promise<RuntimeState> {
   if (next !== head + 1) {
     throw new PipelineError('state_mismatch', `the restored engine would continue at sequence ${next}, the log's head is ${head}`);
   }
-  return { engine, tables, lastBatch, head, snapshotBatch: after === 0 ? null : after, rederivedBatches, warnings };
+  return { engine, engines: deps.engines, tables, lastBatch, head, snapshotBatch: after === 0 ? null : after, rederivedBatches, warnings };
 }
 
 /** Stored tables, folded forward to the log's head if they lag (a sink that missed batches). */

@@ -39,7 +39,9 @@ function poisonous(engine: CampaignEngine): Engine {
   };
 }
 const poisonousEngines: EngineFactory = {
-  profile: 'default',
+  profile: 'default@1',
+  requested: true,
+  withProfile: () => poisonousEngines,
   create: () => poisonous(createEngine()),
   restore: (s) => poisonous(restoreEngine(s)),
 };

@@ -19,7 +19,8 @@ function failingOn(ids: ReadonlySet<string>): EngineFactory {
     status: () => e.status(),
     snapshot: () => e.snapshot(),
   });
-  return { profile: 'default', create: () => wrap(createEngine()), restore: (s) => wrap(restoreEngine(s)) };
+  const engines: EngineFactory = { profile: 'default@1', requested: true, withProfile: () => engines, create: () => wrap(createEngine()), restore: (s) => wrap(restoreEngine(s)) };
+  return engines;
 }
 
 const events: PositionedEvent[] = simulateFixture(NOISE_FLOOR, 1).emitted.events.map((event, i) => ({ position: `t/0:${i}`, event }));

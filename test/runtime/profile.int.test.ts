@@ -65,42 +65,46 @@ describe('scoring profile of a store', () => {
     assert.notDeepEqual(r, d);
     assert.equal(Math.max(...r.map((g) => g.length)), 3, 'the reference rule joins a third scanner into a pair');
     assert.equal(await storedProfile(ref), 'reference');
-    assert.equal(await storedProfile(def), 'default');
+    assert.equal(await storedProfile(def), 'default@2', 'a new store without --profile takes the newest default');
   });
 
-  it('a later run with another profile is refused with profile_mismatch and appends nothing; the same profile continues', async () => {
+  it('a later run asking for another profile is refused with profile_mismatch and appends nothing; without --profile the store\'s continues', async () => {
     const store = path.join(dir, 'ref-split');
     assert.equal((await cli(['run', '--input', first, '--store', store, '--profile', 'reference'])).code, 0);
     const before = await head(store);
-    const refused = await cli(['run', '--input', first, second, '--store', store]);
+    const refused = await cli(['run', '--input', first, second, '--store', store, '--profile', 'default']);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /error \[profile_mismatch\]: the store holds a log clustered with scoring profile 'reference'; this run asks for 'default'\. Run with --profile reference/);
+    assert.match(refused.stderr, /error \[profile_mismatch\]: the store holds a log clustered with scoring profile 'reference'; this run asks for 'default@2'\. Run with --profile reference/);
     assert.equal(await head(store), before, 'nothing appended');
     assert.equal(await storedProfile(store), 'reference');
 
-    assert.equal((await cli(['run', '--input', first, second, '--store', store, '--profile', 'reference'])).code, 0);
+    assert.equal((await cli(['run', '--input', first, second, '--store', store])).code, 0);
+    assert.equal(await storedProfile(store), 'reference');
     assert.deepEqual(await partition(store), await partition(path.join(dir, 'ref-all')), 'continuing in two runs gives the one-run partition');
   });
 
-  it('a store written before profiles were recorded counts as default, and records it on the next run', async () => {
-    const store = path.join(dir, 'legacy');
-    assert.equal((await cli(['run', '--input', first, '--store', store])).code, 0);
-    const db = new Database(path.join(store, STORE_FILE));
-    db.prepare("DELETE FROM store_meta WHERE key = 'scoring_profile'").run();
-    db.close();
-    assert.equal(await storedProfile(store), null);
+  for (const legacy of [null, 'default']) {
+    it(`a store that recorded ${legacy === null ? 'no profile' : "'default'"} (before versions) is default@1: kept without --profile, refused for the newest default`, async () => {
+      const store = path.join(dir, `legacy-${legacy}`);
+      assert.equal((await cli(['run', '--input', first, '--store', store, '--profile', 'default@1'])).code, 0);
+      const db = new Database(path.join(store, STORE_FILE));
+      if (legacy === null) db.prepare("DELETE FROM store_meta WHERE key = 'scoring_profile'").run();
+      else db.prepare("UPDATE store_meta SET value = ? WHERE key = 'scoring_profile'").run(legacy);
+      db.close();
+      assert.equal(await storedProfile(store), legacy);
 
-    const refused = await cli(['run', '--input', first, second, '--store', store, '--profile', 'reference']);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /\[profile_mismatch\].*profile 'default'; this run asks for 'reference'/);
-    assert.equal((await cli(['run', '--input', first, second, '--store', store])).code, 0);
-    assert.equal(await storedProfile(store), 'default');
-  });
+      const refused = await cli(['run', '--input', first, second, '--store', store, '--profile', 'default']);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /\[profile_mismatch\].*profile 'default@1'; this run asks for 'default@2'/);
+      assert.equal((await cli(['run', '--input', first, second, '--store', store])).code, 0);
+      assert.equal(await storedProfile(store), 'default@1');
+    });
+  }
 
   it('an unknown profile is a usage error (exit 2) naming the known ones, and creates no log', async () => {
     const store = path.join(dir, 'unknown');
     const r = await cli(['run', '--input', first, '--store', store, '--profile', 'fancy']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown scoring profile 'fancy' \(known: default, reference\)/);
+    assert.match(r.stderr, /unknown scoring profile 'fancy' \(known: default, default@1, default@2, reference\)/);
   });
 });

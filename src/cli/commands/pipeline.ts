@@ -127,7 +127,7 @@ export const pipelineCommand = defineCommand({
       readyMaxLag: opts['ready-max-lag'],
       ceSource: opts['ce-source'] ?? 'campaign-stream',
       openStore: () => openKafkaStore(store),
-      engines: enginesFor(opts.profile ?? env('CAMPAIGNS_PROFILE') ?? 'default'),
+      engines: enginesFor(opts.profile ?? env('CAMPAIGNS_PROFILE')),
       healthPort: opts['health-port'] ?? (envPort !== undefined ? Number(envPort) : null),
       healthHost: opts['health-host'] ?? '0.0.0.0',
       notice,

@@ -11,10 +11,9 @@ import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.t
 import { readSqliteQuarantine } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { QuarantineEntry } from '../../ports/pipeline-state.ts';
-import { UNRECORDED_PROFILE } from '../../pipeline/profile-setting.ts';
 import { rebuildFromTopic, type RebuildSummary } from '../../pipeline/kafka/rebuild.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
-import { DEFAULT_PROFILE } from '../../domain/profile.ts';
+import { recordedProfileName } from '../../domain/profile.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { enginesFor, profileOption } from '../engines.ts';
@@ -41,7 +40,7 @@ async function openPrevious(spec: string): Promise<PreviousStore> {
   const s = isPostgresUrl(spec) ? await openPostgresStore(spec, { readonly: true }) : openStoreForReading(spec);
   try {
     const entries = isPostgresUrl(spec) ? await readPostgresQuarantine(spec) : readSqliteQuarantine(spec);
-    const profile = (await s.settings.get('scoring_profile')) ?? UNRECORDED_PROFILE;
+    const profile = recordedProfileName(await s.settings.get('scoring_profile'));
     return { log: s.log, quarantine: viewOf(entries), profile, close: async () => { await s.close(); } };
   } catch (e) {
     await s.close();
@@ -110,7 +109,8 @@ export const rebuildCommand = defineCommand({
       : null;
     const bar = progressBar(io.stderr, clock, 'rebuild');
     try {
-      const engines = enginesFor(opts.profile ?? previous?.profile ?? DEFAULT_PROFILE.name);
+      // Without --profile: the previous store's (a rebuild reproduces it), else the newest default.
+      const engines = enginesFor(opts.profile ?? (previous ? recordedProfileName(previous.profile) : undefined));
       const fresh = await openKafkaStore(target);
       try {
         const summary = await rebuildFromTopic({

@@ -57,7 +57,7 @@ export const runCommand = defineCommand({
     `is refused. Refused input goes to <store>/${REJECTS_FILE}; refusals alone do not fail the run.`,
   options,
   async run(opts, { io, clock }) {
-    const engines = enginesFor(opts.profile ?? 'default');
+    const engines = enginesFor(opts.profile);
     const inputs = await Promise.all(opts.input.map((f) => openFileSource(f)));
     const { store, rejects, close } = openStoreForWriting(opts.store);
     const restoreBar = progressBar(io.stderr, clock, 'restore');

@@ -540,7 +540,7 @@ export class KafkaPipeline {
     if (this.stopping) return;
     await this.resync(a, control);
     if (!isKnownFailure(e)) {
-      const poison = findPoison(this.deps.engines, JSON.stringify(a.runtime.engine.snapshot()), input.events, input.range);
+      const poison = findPoison(a.runtime.engines, JSON.stringify(a.runtime.engine.snapshot()), input.events, input.range);
       const source = this.partitionSource(a, p);
       for (const x of poison) {
         const offset = offsetAt.get(x.position);
