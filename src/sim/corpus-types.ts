@@ -94,6 +94,64 @@ export interface CampaignSpec {
 export interface CorpusSpec {
   readonly campaigns: readonly CampaignSpec[];
   readonly noise_scanners: number;
+  /** The `fleet:` form (campaign-stream extension); when present, campaigns is empty and noise 0. */
+  readonly fleet?: FleetSpec;
+}
+
+/** `decky-01` … `decky-NN`: a fleet's deckies (the reference pool is the first 20). */
+export const fleetDeckies = (n: number): string[] => Array.from({ length: n }, (_, i) => `decky-${String(i + 1).padStart(2, '0')}`);
+
+/** One step of a bot's kill chain (docs/SIMULATOR.md, "Fleets"). */
+export interface StepSpec {
+  /** Drawn uniformly when more than one. */
+  readonly phases: readonly Phase[];
+  /** `new`: uniform over the fleet; `same`: the previous step's decky. */
+  readonly decky: 'new' | 'same';
+  /** Inclusive seconds after the previous step's start (may be negative); unused for a chain's first step. */
+  readonly after: readonly [number, number];
+  /** Inclusive session length in seconds. */
+  readonly dwell: readonly [number, number];
+  /** Probability that the step happens at all (a skipped step moves nothing). */
+  readonly chance: number;
+  /** Reported this many seconds after the chain's latest start so far; null = reported at its start. */
+  readonly reported_after: readonly [number, number] | null;
+  /** The session carries the bot's commodity payload / commodity C2. */
+  readonly payload: boolean;
+  readonly c2: boolean;
+}
+
+export interface KillChainSpec {
+  readonly name: string;
+  readonly weight: number;
+  readonly steps: readonly StepSpec[];
+}
+
+export interface BotsSpec {
+  readonly count: number;
+  /** Inclusive ASN range each bot draws from. */
+  readonly asn_range: readonly [number, number];
+  readonly kill_chains: readonly KillChainSpec[];
+}
+
+/** A fixture embedded `count` times, each instance with its own tokens, day offset and truth. */
+export interface CrewTemplateSpec {
+  /** Names the instances: `<name>-<k>`; unique in the fleet. */
+  readonly name: string;
+  readonly count: number;
+  readonly corpus: CorpusSpec;
+}
+
+export interface FleetSpec {
+  readonly id: string;
+  readonly deckies: number;
+  readonly duration_days: number;
+  readonly commodity_payloads: number;
+  readonly commodity_c2: number;
+  readonly hot_c2: number;
+  /** Share of fingerprinted rows (bots and crew rows) with one sighting of a hot C2. */
+  readonly hot_share: number;
+  readonly bots: BotsSpec;
+  readonly crews: readonly CrewTemplateSpec[];
 }
 
 export interface SimSession {
@@ -109,12 +167,34 @@ export interface SimSession {
   readonly payload_hash: string | null;
   /** keystroke SimHash (hex-16) of the session, from the actor's `keystroke` extension */
   readonly keystroke: string | null;
+  /**
+   * Fleet extension: when the session's report reaches the stream (its event time), if later
+   * than its start — a late observation that can change a first or last phase after the fact.
+   * Absent for every reference row.
+   */
+  readonly reported?: EpochSeconds;
+}
+
+/**
+ * Fleet extension: the identity was seen talking to a C2 endpoint, with no session on a decky
+ * and no kill-chain phase (an egress or DNS sensor's report). Emitted as an observation with
+ * only `c2_endpoints`, so it adds infrastructure without touching phases or time windows.
+ */
+export interface SimSighting {
+  readonly id: string;
+  readonly time: EpochSeconds;
+  readonly c2_callback: string;
 }
 
 export interface RowTruth {
   readonly campaign: string;
   readonly actor: string;
   readonly identity: string;
+  /**
+   * Fleet extension: the row belongs to the background (a bot or a noise scanner), a singleton
+   * by construction. Absent for reference rows, whose noise scanners are recognised by label.
+   */
+  readonly background?: boolean;
 }
 
 /** One per-IP attacker row, as the reference factory produces it. */
@@ -129,4 +209,9 @@ export interface AttackerRow {
   readonly last_seen: EpochSeconds;
   /** In emission order (phase declaration order), not time order. */
   readonly sessions: readonly SimSession[];
+  /** Fleet extension: infrastructure-only sightings; absent for reference rows. */
+  readonly sightings?: readonly SimSighting[];
 }
+
+/** True for a fleet bot or a noise scanner (the reference labels those `noise-scanner-NNNN`). */
+export const isBackground = (t: RowTruth): boolean => t.background === true || /^noise-scanner-\d+$/.test(t.campaign);

@@ -5,6 +5,7 @@
  *   campaign: {…}                                   single-campaign form, no noise
  *   corpus: {campaigns: [{campaign: {…}}, …], noise: {scanner_count: n}}
  *   include_fixtures: [a.yaml, …], extra_noise_scanners: n   (names resolved beside this file)
+ *   fleet: {…}                                      campaign-stream's fleet form (`fleet-dsl.ts`)
  *
  * YAML is read with YAML 1.1 rules, as the reference (PyYAML) reads it. Unknown keys are
  * ignored (REFERENCE §6 lists no error for them); an explicit `null` means "use the default",
@@ -15,26 +16,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { PHASES, isPhase } from '../domain/phases.ts';
-import { DEFAULT_COMMANDS } from './corpus-types.ts';
-import type { ActorSpec, AttackerRow, CampaignSpec, CorpusSpec, Credential, PhaseSpec } from './corpus-types.ts';
-import { expandCorpus } from './expander.ts';
+import type { AttackerRow, CampaignSpec, CorpusSpec } from './corpus-types.ts';
+import { FixtureError, ROOT, Validator, describeKeys, yamlProblem } from './dsl-validator.ts';
+import { parseFleet } from './fleet-dsl.ts';
+import { expandScenario } from './fleet.ts';
 
-/** A fixture or bounds file the simulator refuses: never retriable, fix the file. */
-export class FixtureError extends Error {
-  override readonly name = 'FixtureError';
-  readonly code = 'invalid_fixture';
-  readonly retriable = false;
-  constructor(
-    readonly file: string,
-    /** Path inside the document, e.g. `campaign.phases[2].name`; `(document)` for the root. */
-    readonly path: string,
-    readonly expected: string,
-    readonly got: string,
-  ) {
-    super(`${file}: ${path}: expected ${expected}, got ${got}`);
-  }
-}
+export { FixtureError, yamlProblem } from './dsl-validator.ts';
 
 /** Reads a fixture file's text; injectable so includes can be resolved without a disk. */
 export type ReadFixture = (absolutePath: string) => string;
@@ -47,9 +34,9 @@ export function loadFixture(path: string, readFile: ReadFixture = readUtf8): Cor
   return parseFixture(readText(file, readFile, file, '(document)'), file, readFile);
 }
 
-/** Load a fixture file and expand it with `random.Random(seed)`. */
+/** Load a fixture file and expand it with `random.Random(seed)` (a fleet with the fleet expander). */
 export function generateFixture(path: string, seed: number | bigint, readFile: ReadFixture = readUtf8): AttackerRow[] {
-  return expandCorpus(loadFixture(path, readFile), seed);
+  return expandScenario(loadFixture(path, readFile), seed);
 }
 
 /** Parse and validate fixture text. `file` names the text in errors and anchors includes. */
@@ -66,10 +53,10 @@ function parseWithStack(text: string, file: string, readFile: ReadFixture, stack
   }
   const root = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   const v = new Validator(file);
-  const top = v.mapping(root, ROOT, 'a mapping with a `campaign`, `corpus` or `include_fixtures` key');
-  const forms = ['campaign', 'corpus', 'include_fixtures'].filter((k) => k in top);
+  const top = v.mapping(root, ROOT, 'a mapping with a `campaign`, `corpus` or `include_fixtures` key, or a `fleet` key');
+  const forms = ['campaign', 'corpus', 'include_fixtures', 'fleet'].filter((k) => k in top);
   if (forms.length !== 1) {
-    throw new FixtureError(file, ROOT, 'exactly one of the keys `campaign`, `corpus`, `include_fixtures`',
+    throw new FixtureError(file, ROOT, 'exactly one of the keys `campaign`, `corpus`, `include_fixtures`, `fleet`',
       forms.length === 0 ? `keys ${describeKeys(top)}` : `keys ${forms.join(', ')}`);
   }
   switch (forms[0]) {
@@ -77,9 +64,26 @@ function parseWithStack(text: string, file: string, readFile: ReadFixture, stack
       return { campaigns: [v.campaign(top.campaign, 'campaign')], noise_scanners: 0 };
     case 'corpus':
       return v.corpus(top.corpus, 'corpus');
+    case 'fleet':
+      return { campaigns: [], noise_scanners: 0, fleet: parseFleet(v, top.fleet, 'fleet', (name, path) => loadNested(v, name, path, file, readFile, stack)) };
     default:
       return includeFixtures(v, top, file, readFile, stack);
   }
+}
+
+/**
+ * A fixture named inside another (an include or a fleet's crew template), resolved beside the
+ * naming file. A fleet cannot be nested: its crews are campaigns, and a fleet inside a fleet
+ * would have no single fleet of deckies to run on.
+ */
+function loadNested(v: Validator, name: unknown, path: string, file: string, readFile: ReadFixture, stack: readonly string[]): CorpusSpec {
+  const target = resolve(dirname(file), v.string(name, path, 'a fixture file name'));
+  if (target === file || stack.includes(target)) {
+    throw new FixtureError(file, path, 'a fixture that does not include itself', JSON.stringify(name));
+  }
+  const spec = parseWithStack(readText(target, readFile, file, path), target, readFile, [...stack, file]);
+  if (spec.fleet !== undefined) throw new FixtureError(file, path, 'a fixture without a `fleet` block (fleets do not nest)', JSON.stringify(name));
+  return spec;
 }
 
 /** noise_floor's composition: constituents' campaigns in listed order, noise counts summed. */
@@ -89,12 +93,7 @@ function includeFixtures(v: Validator, top: Record<string, unknown>, file: strin
   const campaigns: CampaignSpec[] = [];
   let noise = extra;
   names.forEach((name, i) => {
-    const path = `include_fixtures[${i}]`;
-    const target = resolve(dirname(file), v.string(name, path, 'a fixture file name'));
-    if (target === file || stack.includes(target)) {
-      throw new FixtureError(file, path, 'a fixture that does not include itself', JSON.stringify(name));
-    }
-    const spec = parseWithStack(readText(target, readFile, file, path), target, readFile, [...stack, file]);
+    const spec = loadNested(v, name, `include_fixtures[${i}]`, file, readFile, stack);
     campaigns.push(...spec.campaigns);
     noise += spec.noise_scanners;
   });
@@ -110,184 +109,3 @@ function readText(target: string, readFile: ReadFixture, file: string, path: str
   }
 }
 
-const ROOT = '(document)';
-
-/** The first line of a `yaml` error, without the position it repeats. */
-export const yamlProblem = (message: string): string => message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing (key missing)';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return `the boolean ${value}`;
-  if (typeof value === 'object') return `a mapping with keys ${describeKeys(value as Record<string, unknown>)}`;
-  return typeof value;
-}
-
-function describeKeys(m: Record<string, unknown>): string {
-  const keys = Object.keys(m);
-  return keys.length === 0 ? '(none)' : keys.join(', ');
-}
-
-const isMapping = (x: unknown): x is Record<string, unknown> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
-
-/** Typed readers that fail with the file, the path and the expectation. */
-class Validator {
-  constructor(readonly file: string) {}
-
-  fail(path: string, expected: string, value: unknown): never {
-    throw new FixtureError(this.file, path, expected, describe(value));
-  }
-
-  mapping(x: unknown, path: string, expected = 'a mapping'): Record<string, unknown> {
-    return isMapping(x) ? x : this.fail(path, expected, x);
-  }
-
-  list(x: unknown, path: string, expected = 'a list'): unknown[] {
-    return Array.isArray(x) ? x : this.fail(path, expected, x);
-  }
-
-  string(x: unknown, path: string, expected = 'a string'): string {
-    return typeof x === 'string' ? x : this.fail(path, expected, x);
-  }
-
-  id(x: unknown, path: string): string {
-    return typeof x === 'string' && x.length > 0 ? x : this.fail(path, 'a non-empty string id', x);
-  }
-
-  int(x: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    if (typeof x === 'number' && Number.isSafeInteger(x) && x >= min && x <= max) return x;
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-    return this.fail(path, `an integer ${range}`, x);
-  }
-
-  /** Absent or null → default. */
-  optionalInt(x: unknown, path: string, dflt: number, min: number, max?: number): number {
-    return x === undefined || x === null ? dflt : this.int(x, path, min, max);
-  }
-
-  /** Absent → default; explicit null stays null. */
-  nullableString(x: unknown, path: string): string | null {
-    return x === undefined || x === null ? null : this.string(x, path, 'a string or null');
-  }
-
-  intList(x: unknown, path: string, min: number, max?: number): number[] {
-    return this.list(x, path, 'a list of integers').map((e, i) => this.int(e, `${path}[${i}]`, min, max));
-  }
-
-  corpus(x: unknown, path: string): CorpusSpec {
-    const c = this.mapping(x, path, 'a mapping with `campaigns` and `noise`');
-    const wrappers = c.campaigns === undefined || c.campaigns === null ? [] : this.list(c.campaigns, `${path}.campaigns`, 'a list of `{campaign: …}` wrappers');
-    const campaigns = wrappers.map((w, i) => {
-      const wp = `${path}.campaigns[${i}]`;
-      const wrapper = this.mapping(w, wp, 'a `{campaign: …}` wrapper');
-      return this.campaign(wrapper.campaign, `${wp}.campaign`);
-    });
-    let noise = 0;
-    if (c.noise !== undefined && c.noise !== null) {
-      const n = this.mapping(c.noise, `${path}.noise`, 'a mapping with `scanner_count`, or null');
-      noise = this.optionalInt(n.scanner_count, `${path}.noise.scanner_count`, 0, 0);
-    }
-    return { campaigns, noise_scanners: noise };
-  }
-
-  campaign(x: unknown, path: string): CampaignSpec {
-    const c = this.mapping(x, path, 'a campaign mapping with `id`, `actors` and `phases`');
-    const id = this.id(c.id, `${path}.id`);
-    const duration_days = this.optionalInt(c.duration_days, `${path}.duration_days`, 1, 0);
-    const pause_windows = c.pause_windows === undefined || c.pause_windows === null ? [] :
-      this.list(c.pause_windows, `${path}.pause_windows`, 'a list of [start, end] day ranges').map((w, i) => {
-        const wp = `${path}.pause_windows[${i}]`;
-        const pair = this.list(w, wp, 'an inclusive [start, end] day range');
-        if (pair.length !== 2) this.fail(wp, 'an inclusive [start, end] day range of 2 integers', w);
-        return [this.int(pair[0], `${wp}[0]`, Number.MIN_SAFE_INTEGER), this.int(pair[1], `${wp}[1]`, Number.MIN_SAFE_INTEGER)] as const;
-      });
-    const actorList = this.list(c.actors, `${path}.actors`, 'a non-empty list of actors');
-    if (actorList.length === 0) this.fail(`${path}.actors`, 'a non-empty list of actors', actorList);
-    const actors = actorList.map((a, i) => this.actor(a, `${path}.actors[${i}]`));
-    const seen = new Set<string>();
-    actors.forEach((a, i) => {
-      if (seen.has(a.id)) this.fail(`${path}.actors[${i}].id`, 'an actor id not already declared in this campaign', a.id);
-      seen.add(a.id);
-    });
-    const phases = this.list(c.phases, `${path}.phases`, 'a list of phases')
-      .map((p, i) => this.phase(p, `${path}.phases[${i}]`, actors));
-    return { id, duration_days, pause_windows, actors, phases };
-  }
-
-  actor(x: unknown, path: string): ActorSpec {
-    const a = this.mapping(x, path, 'an actor mapping with an `id`');
-    const id = this.id(a.id, `${path}.id`);
-    const asn = a.asn === undefined ? 0 : a.asn === null ? null : this.int(a.asn, `${path}.asn`, 0);
-    const ip_pool = a.ip_pool === undefined || a.ip_pool === null ? 'sticky' : this.string(a.ip_pool, `${path}.ip_pool`, 'a string (`sticky` or `rotating`)');
-    const rotation_count = this.optionalInt(a.rotation_count, `${path}.rotation_count`, 1, 1);
-    const rotation_asns = a.rotation_asns === undefined || a.rotation_asns === null ? [] : this.intList(a.rotation_asns, `${path}.rotation_asns`, 0);
-    const ja3 = this.nullableString(a.ja3, `${path}.ja3`);
-    const hassh = this.nullableString(a.hassh, `${path}.hassh`);
-    let hours_active_utc: number[] = Array.from({ length: 24 }, (_, h) => h);
-    if (a.hours_active_utc !== undefined && a.hours_active_utc !== null) {
-      hours_active_utc = this.intList(a.hours_active_utc, `${path}.hours_active_utc`, 0, 23);
-      if (hours_active_utc.length === 0) this.fail(`${path}.hours_active_utc`, 'a non-empty list of hours in [0, 23]', a.hours_active_utc);
-    }
-    const jitter_seconds = this.optionalInt(a.jitter_seconds, `${path}.jitter_seconds`, 60, 0);
-    const active_days = a.active_days === undefined || a.active_days === null ? null : this.intList(a.active_days, `${path}.active_days`, Number.MIN_SAFE_INTEGER);
-    const keystroke = this.nullableString(a.keystroke, `${path}.keystroke`);
-    if (keystroke !== null && !/^[0-9a-fA-F]{16}$/.test(keystroke)) this.fail(`${path}.keystroke`, 'a 64-bit SimHash as 16 hex digits', keystroke);
-    return { id, asn, ip_pool, rotation_count, rotation_asns, ja3, hassh, hours_active_utc, jitter_seconds, active_days, keystroke: keystroke?.toLowerCase() ?? null };
-  }
-
-  phase(x: unknown, path: string, actors: readonly ActorSpec[]): PhaseSpec {
-    const p = this.mapping(x, path, 'a phase mapping with a `name`');
-    const rawName = p.name;
-    if (typeof rawName !== 'string' || !isPhase(rawName)) {
-      this.fail(`${path}.name`, `one of the 19 UKC phases (${PHASES.join(', ')})`, rawName);
-    }
-    const name = rawName;
-    let actor = actors[0].id;
-    if (p.actor !== undefined && p.actor !== null) {
-      const declared = actors.map((a) => a.id);
-      if (typeof p.actor !== 'string' || !declared.includes(p.actor)) {
-        this.fail(`${path}.actor`, `one of the declared actors (${declared.join(', ')})`, p.actor);
-      }
-      actor = p.actor;
-    }
-    const ts = p.tool_signature === undefined || p.tool_signature === null ? {} :
-      this.mapping(p.tool_signature, `${path}.tool_signature`, 'a mapping or null');
-    const commands = ts.commands === undefined || ts.commands === null ? DEFAULT_COMMANDS[name] :
-      this.list(ts.commands, `${path}.tool_signature.commands`, 'a list of command strings')
-        .map((cmd, i) => this.string(cmd, `${path}.tool_signature.commands[${i}]`));
-    const credentials = ts.credentials === undefined || ts.credentials === null ? [] :
-      this.list(ts.credentials, `${path}.tool_signature.credentials`, 'a list of [user, password] pairs').map((c, i) => this.credential(c, `${path}.tool_signature.credentials[${i}]`));
-    const c2_callback = this.nullableString(ts.c2_callback, `${path}.tool_signature.c2_callback`);
-    const payload_seed = this.nullableString(ts.payload_hash, `${path}.tool_signature.payload_hash`);
-    const sel = p.target_selector === undefined || p.target_selector === null ? {} :
-      this.mapping(p.target_selector, `${path}.target_selector`, 'a mapping or null');
-    const count = this.optionalInt(sel.count, `${path}.target_selector.count`, 1, 0);
-    const decky_selector = sel.decky === undefined || sel.decky === null ? null : this.string(sel.decky, `${path}.target_selector.decky`, 'a string (`previous_success` or anything for random)');
-    let decky_of: string | null = null;
-    if (sel.decky_of !== undefined && sel.decky_of !== null) {
-      const declared = actors.map((a) => a.id);
-      if (typeof sel.decky_of !== 'string' || !declared.includes(sel.decky_of)) {
-        this.fail(`${path}.target_selector.decky_of`, `one of the declared actors (${declared.join(', ')})`, sel.decky_of);
-      }
-      decky_of = sel.decky_of;
-    }
-    let dwell_seconds = 5;
-    if (p.dwell_seconds !== undefined && p.dwell_seconds !== null) {
-      const d = p.dwell_seconds;
-      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0) this.fail(`${path}.dwell_seconds`, 'a non-negative number of seconds', d);
-      dwell_seconds = d;
-    }
-    return { name, actor, commands, credentials, c2_callback, payload_seed, count, decky_selector, decky_of, dwell_seconds };
-  }
-
-  credential(x: unknown, path: string): Credential {
-    const expected = 'a [user, password] pair of strings';
-    const pair = this.list(x, path, expected);
-    if (pair.length !== 2) this.fail(path, expected, x);
-    return [this.string(pair[0], `${path}[0]`, 'a user name string'), this.string(pair[1], `${path}[1]`, 'a password string (quote numeric passwords)')];
-  }
-}

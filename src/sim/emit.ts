@@ -7,6 +7,10 @@
  * identity is the row's identity from the identity layer. Events are ordered by (time, event_id)
  * with time = session start; `version` counts per identity in that order; `event_id` is
  * `obs-<session id>`. Nothing here depends on wall-clock time or randomness.
+ *
+ * Fleet rows add two things (absent from reference rows, whose events are unchanged): a session
+ * with `reported` is a late observation, its event time is `reported` instead of its start; and
+ * each sighting is one more event carrying only its C2 (no session window, no ttp entry).
  */
 import type { IdentityObserved, Observation } from '../domain/identity-events.ts';
 import type { AttackerRow } from './corpus-types.ts';
@@ -21,7 +25,7 @@ export interface RowLabels {
 
 export interface EmittedCorpus {
   readonly events: readonly IdentityObserved[];
-  /** The same events as NDJSON lines (no trailing newline on each). */
+  /** The same events as NDJSON lines (no trailing newline on each); built on first use. */
   readonly lines: readonly string[];
   /** Attacker row id → its identity and truth labels, in row order. */
   readonly truth: ReadonlyMap<string, RowLabels>;
@@ -36,7 +40,7 @@ export function emitIdentityEvents(rows: readonly AttackerRow[], identities: Ide
     truth.set(row.id, { identity_uuid, truth_campaign: row.truth.campaign, truth_identity: row.truth.identity, truth_actor: row.truth.actor });
     for (const s of row.sessions) {
       drafts.push({
-        time: s.start,
+        time: s.reported ?? s.start,
         event_id: `obs-${s.id}`,
         identity_uuid,
         observation: {
@@ -52,6 +56,17 @@ export function emitIdentityEvents(rows: readonly AttackerRow[], identities: Ide
         },
       });
     }
+    for (const s of row.sightings ?? []) {
+      drafts.push({
+        time: s.time,
+        event_id: `obs-${s.id}`,
+        identity_uuid,
+        observation: {
+          sessions: [], ttp: [], payload_hashes: [], c2_endpoints: [s.c2_callback],
+          asn: row.asn, tools: [], ja3: row.ja3, hassh: row.hassh, kd_simhash: null,
+        },
+      });
+    }
   }
   drafts.sort((a, b) => a.time - b.time || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
   const versions = new Map<string, number>();
@@ -60,7 +75,16 @@ export function emitIdentityEvents(rows: readonly AttackerRow[], identities: Ide
     versions.set(d.identity_uuid, version);
     return { type: 'identity.observed', event_id: d.event_id, identity_uuid: d.identity_uuid, version, time: d.time, observation: d.observation };
   });
-  return { events, lines: events.map(toWireLine), truth };
+  // A million-identity fleet has millions of events: their wire lines are only built for the
+  // callers that read them (simulate, the runtime tests), not for scoring.
+  let lines: string[] | undefined;
+  return {
+    events,
+    get lines() {
+      return (lines ??= events.map(toWireLine));
+    },
+    truth,
+  };
 }
 
 /** Epoch seconds → ISO-8601 UTC with a `Z`; milliseconds only when non-zero. */

@@ -9,7 +9,7 @@ import type { Phase } from '../domain/phases.ts';
 import { NON_OBSERVABLE } from '../domain/phases.ts';
 import { PythonRandom } from './mt19937.ts';
 import { DECKY_POOL, SIM_EPOCH } from './corpus-types.ts';
-import type { ActorSpec, AttackerRow, CampaignSpec, CorpusSpec, RowTruth, SimSession } from './corpus-types.ts';
+import type { ActorSpec, AttackerRow, CampaignSpec, CorpusSpec, RowTruth, SimSession, SimSighting } from './corpus-types.ts';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -18,7 +18,7 @@ const FOOTHOLD_PHASES: ReadonlySet<Phase> = new Set<Phase>(['exploitation', 'per
 const FALLBACK_DECKY = 'decky-01';
 
 /** Rows are built in place, then handed out as `AttackerRow`s. */
-interface RowBuilder {
+export interface RowBuilder {
   id: string;
   ip: string;
   asn: number | null;
@@ -28,9 +28,11 @@ interface RowBuilder {
   first_seen: number;
   last_seen: number;
   sessions: SimSession[];
+  sightings?: SimSighting[];
 }
 
 export function expandCorpus(spec: CorpusSpec, seed: number | bigint): AttackerRow[] {
+  if (spec.fleet !== undefined) throw new Error('expandCorpus: a fleet spec is expanded by expandScenario (fleet.ts)');
   const rng = new PythonRandom(seed);
   const rows: RowBuilder[] = [];
   for (const campaign of spec.campaigns) rows.push(...expandCampaign(rng, campaign));
@@ -59,7 +61,19 @@ export function randomIp(rng: PythonRandom): string {
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
-function expandCampaign(rng: PythonRandom, campaign: CampaignSpec): RowBuilder[] {
+/**
+ * Where a campaign runs: the decky pool its random targets are drawn from, and a whole number
+ * of days added to every session start. The reference placement (`DECKY_POOL`, 0) changes no
+ * draw and no value; a fleet places embedded crews on its own deckies and weeks.
+ */
+export interface Placement {
+  readonly deckies: readonly string[];
+  readonly dayOffset: number;
+}
+
+const REFERENCE_PLACEMENT: Placement = { deckies: DECKY_POOL, dayOffset: 0 };
+
+export function expandCampaign(rng: PythonRandom, campaign: CampaignSpec, placement: Placement = REFERENCE_PLACEMENT): RowBuilder[] {
   const rowsByActor = new Map<string, RowBuilder[]>();
   const all: RowBuilder[] = [];
   for (const actor of campaign.actors) {
@@ -100,13 +114,13 @@ function expandCampaign(rng: PythonRandom, campaign: CampaignSpec): RowBuilder[]
       const hour = rng.choice(actor.hours_active_utc);
       const jitter = rng.randint(-actor.jitter_seconds, actor.jitter_seconds);
       const offset = rng.randint(0, HOUR);
-      const start = SIM_EPOCH + day * DAY + hour * HOUR + (jitter + offset);
+      const start = SIM_EPOCH + (placement.dayOffset + day) * DAY + hour * HOUR + (jitter + offset);
       const id = randomId(rng, 'sess');
       const choices = phase.decky_of !== null
         ? [previousSuccess.get(phase.decky_of) ?? FALLBACK_DECKY]
         : phase.decky_selector === 'previous_success'
           ? [previousSuccess.get(actor.id) ?? FALLBACK_DECKY]
-          : DECKY_POOL;
+          : placement.deckies;
       const decky = rng.choice(choices);
       if (FOOTHOLD_PHASES.has(phase.name)) previousSuccess.set(actor.id, decky);
       const row = rows[k % rows.length];
@@ -138,7 +152,7 @@ function dayPools(campaign: CampaignSpec): Map<string, number[]> {
  * The reference's first/last-seen rule, quirks included: first_seen starts at E and is replaced
  * by an earlier start or while it still equals E; last_seen follows the latest *start*.
  */
-function touch(row: RowBuilder, start: number): void {
+export function touch(row: RowBuilder, start: number): void {
   if (start < row.first_seen || row.first_seen === SIM_EPOCH) row.first_seen = start;
   if (start > row.last_seen) row.last_seen = start;
 }

@@ -13,7 +13,9 @@
  * pairs are enumerated per shared key, skipping every tier whose keys cannot matter (the tiers
  * left out together weigh less than the threshold — with the default weights that is medium,
  * low and very-low, 0.85, so only JA3/HASSH/payload/C2 keys make candidates and ASN alone never
- * does). The result equals the brute-force O(n²) partition (`identityComponentsBruteForce`).
+ * does). Inside a payload or C2 bucket only pairs with no comparable fingerprint slot are
+ * scored (see `resolveObservations`), so a commodity payload held by 10⁵ fingerprinted bots
+ * costs nothing. The result equals the brute-force O(n²) partition (`identityComponentsBruteForce`).
  */
 import type { AttackerRow } from './corpus-types.ts';
 
@@ -64,6 +66,7 @@ export function observeRow(row: AttackerRow): RowObservation {
       for (const cmd of s.commands) set.add(cmd);
     }
   }
+  for (const s of row.sightings ?? []) c2_endpoints.add(s.c2_callback);
   return { id: row.id, ja3: row.ja3, hassh: row.hassh, asn: row.asn, payload_hashes, c2_endpoints, credentials, commands_by_phase };
 }
 
@@ -192,21 +195,54 @@ export function resolveObservations(obs: readonly RowObservation[], w: IdentityW
   // reaches the threshold, such a bucket is one component without scoring its pairs.
   const fingerprintSuffices = w.high >= w.threshold;
   let pairsScored = 0;
+  const score = (a: number, b: number): void => {
+    if (uf.find(a) === uf.find(b)) return;
+    pairsScored++;
+    if (isIdentityEdge(obs[a], obs[b], w)) uf.union(a, b);
+  };
   for (const [key, members] of buckets) {
     if (members.length < 2) continue;
     if (fingerprintSuffices && (key.startsWith('ja3\u0000') || key.startsWith('hassh\u0000'))) {
       for (let i = 1; i < members.length; i++) uf.union(members[0], members[i]);
       continue;
     }
+    if (key.startsWith('pay\u0000') || key.startsWith('c2\u0000')) {
+      infraBucketPairs(obs, members, score);
+      continue;
+    }
     for (let i = 0; i < members.length; i++) {
-      for (let j = i + 1; j < members.length; j++) {
-        if (uf.find(members[i]) === uf.find(members[j])) continue;
-        pairsScored++;
-        if (isIdentityEdge(obs[members[i]], obs[members[j]], w)) uf.union(members[i], members[j]);
-      }
+      for (let j = i + 1; j < members.length; j++) score(members[i], members[j]);
     }
   }
   return labelComponents(obs, uf, pairsScored);
+}
+
+/**
+ * The pairs of a payload/C2 bucket that can only be found through it. A shared payload or C2
+ * scores the high tier unless the fingerprints fully disagree. So for a pair in the bucket:
+ * - some fingerprint slot equal on both sides: high = 1 anyway, and the pair shares that
+ *   JA3/HASSH bucket, where it is joined or scored;
+ * - every comparable slot different (and at least one comparable): high = 0, and whatever else
+ *   the pair scores comes from tiers whose own buckets enumerate it, if it can reach the
+ *   threshold at all (`indexedTiers`);
+ * - no comparable slot (for JA3 and for HASSH, one side is null): only this bucket finds it.
+ * Only the last kind is scored here: rows with neither fingerprint against everyone, and rows
+ * with only a JA3 against rows with only a HASSH.
+ */
+function infraBucketPairs(obs: readonly RowObservation[], members: readonly number[], score: (a: number, b: number) => void): void {
+  const none: number[] = [];
+  const ja3Only: number[] = [];
+  const hasshOnly: number[] = [];
+  const both: number[] = [];
+  for (const m of members) {
+    const o = obs[m];
+    (o.ja3 === null ? (o.hassh === null ? none : hasshOnly) : (o.hassh === null ? ja3Only : both)).push(m);
+  }
+  for (let i = 0; i < none.length; i++) {
+    for (let j = i + 1; j < none.length; j++) score(none[i], none[j]);
+    for (const other of [ja3Only, hasshOnly, both]) for (const m of other) score(none[i], m);
+  }
+  for (const a of ja3Only) for (const b of hasshOnly) score(a, b);
 }
 
 /** The O(n²) oracle: every pair scored. */

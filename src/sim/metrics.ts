@@ -1,7 +1,8 @@
 /**
  * Clustering quality metrics exactly as the reference harness computes them (REFERENCE §7),
- * degenerate cases included. Every function takes two maps item → label, truth first.
- * Logarithms are natural.
+ * degenerate cases included, plus campaign-stream's pair precision and pair recall (the
+ * numbers that show a percolating clusterer: a giant campaign keeps recall and loses
+ * precision). Every function takes two maps item → label, truth first. Logarithms are natural.
  */
 
 export type Labels = ReadonlyMap<string, string>;
@@ -11,9 +12,13 @@ export interface ClusterMetrics {
   readonly homogeneity: number;
   readonly completeness: number;
   readonly singleton_recall: number;
+  readonly pair_precision: number;
+  readonly pair_recall: number;
 }
 
-export const METRIC_NAMES: readonly (keyof ClusterMetrics)[] = ['adjusted_rand_index', 'homogeneity', 'completeness', 'singleton_recall'];
+export const METRIC_NAMES: readonly (keyof ClusterMetrics)[] = [
+  'adjusted_rand_index', 'homogeneity', 'completeness', 'singleton_recall', 'pair_precision', 'pair_recall',
+];
 
 function assertSameItems(truth: Labels, pred: Labels): void {
   const missing = [...truth.keys()].filter((k) => !pred.has(k));
@@ -130,11 +135,84 @@ export function singletonRecall(truth: Labels, pred: Labels): number {
   return singletons === 0 ? 1.0 : kept / singletons;
 }
 
+/**
+ * What a scenario run reports: the label metrics plus two that need more than two labelings —
+ * singleton recall over the background alone (fleet bots and noise scanners, the rows that are
+ * singletons by construction), and the size of the largest predicted campaign in identities
+ * (the number that shows percolation at a glance).
+ */
+export interface ScenarioMetrics extends ClusterMetrics {
+  readonly bot_singleton_recall: number;
+  readonly largest_campaign: number;
+}
+
+export const SCENARIO_METRIC_NAMES: readonly (keyof ScenarioMetrics)[] = [...METRIC_NAMES, 'bot_singleton_recall', 'largest_campaign'];
+
+/** Pairs of items together in the truth, in the prediction, and in both. */
+export interface PairCounts {
+  readonly truth_pairs: number;
+  readonly predicted_pairs: number;
+  readonly shared_pairs: number;
+}
+
+export function pairCounts(truth: Labels, pred: Labels): PairCounts {
+  assertSameItems(truth, pred);
+  let shared = 0;
+  for (const row of contingency(truth, pred).values()) for (const nij of row.values()) shared += choose2(nij);
+  let predicted = 0;
+  for (const a of counts(pred.values()).values()) predicted += choose2(a);
+  let truthPairs = 0;
+  for (const b of counts(truth.values()).values()) truthPairs += choose2(b);
+  return { truth_pairs: truthPairs, predicted_pairs: predicted, shared_pairs: shared };
+}
+
+/**
+ * Of the pairs the prediction puts together, the share that truly belong together. 1.0 when the
+ * prediction puts no two items together: it claims nothing, so nothing it claims is wrong
+ * (an all-singletons prediction is judged by pair recall instead).
+ */
+export function pairPrecision(truth: Labels, pred: Labels): number {
+  const c = pairCounts(truth, pred);
+  return c.predicted_pairs === 0 ? 1.0 : c.shared_pairs / c.predicted_pairs;
+}
+
+/**
+ * Of the pairs that truly belong together, the share the prediction puts together. 1.0 when
+ * the truth has no two items together (all singletons): there is nothing to find.
+ */
+export function pairRecall(truth: Labels, pred: Labels): number {
+  const c = pairCounts(truth, pred);
+  return c.truth_pairs === 0 ? 1.0 : c.shared_pairs / c.truth_pairs;
+}
+
+/**
+ * Singleton recall over a subset of the items (e.g. the background bots of a fleet): the share
+ * of those that are true singletons and are left alone by the prediction; 1.0 if there are none.
+ */
+export function singletonRecallAmong(truth: Labels, pred: Labels, items: Iterable<string>): number {
+  assertSameItems(truth, pred);
+  const truthCounts = counts(truth.values());
+  const predCounts = counts(pred.values());
+  let singletons = 0;
+  let kept = 0;
+  for (const item of items) {
+    const t = truth.get(item);
+    if (t === undefined) throw new Error(`metrics: item ${item} is not in the truth`);
+    if (truthCounts.get(t) !== 1) continue;
+    singletons++;
+    if (predCounts.get(pred.get(item) as string) === 1) kept++;
+  }
+  return singletons === 0 ? 1.0 : kept / singletons;
+}
+
 export function clusterMetrics(truth: Labels, pred: Labels): ClusterMetrics {
+  const pairs = pairCounts(truth, pred);
   return {
     adjusted_rand_index: adjustedRandIndex(truth, pred),
     homogeneity: homogeneity(truth, pred),
     completeness: completeness(truth, pred),
     singleton_recall: singletonRecall(truth, pred),
+    pair_precision: pairs.predicted_pairs === 0 ? 1.0 : pairs.shared_pairs / pairs.predicted_pairs,
+    pair_recall: pairs.truth_pairs === 0 ? 1.0 : pairs.shared_pairs / pairs.truth_pairs,
   };
 }

@@ -137,6 +137,13 @@ export class PythonRandom {
     return seq[this.randbelow(seq.length)];
   }
 
+  /** `random()`: a double in [0, 1) from two words, a = w1 >> 5 and b = w2 >> 6, (a·2²⁶ + b) / 2⁵³. */
+  random(): number {
+    const a = this.u32() >>> 5;
+    const b = this.u32() >>> 6;
+    return (a * 67108864 + b) / 9007199254740992;
+  }
+
   /** `randbytes(n)` = getrandbits(8n) serialised little-endian: each drawn word written LE, in draw order. */
   randbytes(n: number): Uint8Array {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`randbytes: n must be a non-negative integer, got ${n}`);

@@ -87,6 +87,8 @@ test('item sets must match', () => {
   assert.throws(() => clusterMetrics(truth, new Map([['a', 'p'], ['z', 'q']])), /missing from prediction: b; not in truth: z/);
 });
 
-test('clusterMetrics bundles the four', () => {
-  assert.deepEqual(clusterMetrics(labels('xyzz'), labels('pqrr')), { adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1 });
+test('clusterMetrics bundles the six', () => {
+  assert.deepEqual(clusterMetrics(labels('xyzz'), labels('pqrr')), {
+    adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1, pair_precision: 1, pair_recall: 1,
+  });
 });

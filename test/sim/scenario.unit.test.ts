@@ -48,6 +48,10 @@ describe('scoreFixture with a shared-infra stand-in clusterer (seed 0)', () => {
     noise_floor: [30, 66, 25, 24, 24],
     slow_burn: [3, 18, 1, 1, 1],
   };
+  // identities in the largest campaign: multi_operator's two operators are two identities
+  const largest: Record<(typeof FIXTURES)[number], number> = {
+    lone_wolf: 1, shared_wordlist: 1, vpn_hopping: 1, paused_campaign: 1, multi_operator: 2, noise_floor: 2, slow_burn: 1,
+  };
   for (const name of FIXTURES) {
     test(name, () => {
       const s = scoreFixture(fixturePath(name), 0, sharedInfraStandIn);
@@ -55,7 +59,11 @@ describe('scoreFixture with a shared-infra stand-in clusterer (seed 0)', () => {
       assert.deepEqual([c.rows, c.sessions, c.identities, c.predicted_campaigns, c.truth_campaigns], shapes[name]);
       assert.notEqual(s.bounds, null);
       assert.deepEqual(s.breaches, []);
-      assert.deepEqual(s.metrics, { adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1 });
+      assert.deepEqual(s.metrics, {
+        adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1, pair_precision: 1, pair_recall: 1,
+        bot_singleton_recall: 1, largest_campaign: largest[name],
+      });
+      assert.equal(c.largest_true_campaign, largest[name]);
     });
   }
 });
