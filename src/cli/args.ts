@@ -107,7 +107,7 @@ export function describeOptions(specs: OptionSpecs): string {
     ].filter(Boolean);
     return [flag, s.description + (notes.length > 0 ? ` (${notes.join(', ')})` : '')];
   });
-  rows.push(['--help', 'show this help']);
+  rows.push(['--debug', 'on failure, print the stack as well'], ['--help', 'show this help']);
   const width = Math.max(...rows.map(([f]) => f.length));
   return rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`).join('\n');
 }

@@ -1,6 +1,8 @@
 /**
  * The `campaigns` dispatcher: picks the command, parses its flags, runs it, turns failures
  * into exit codes (0 ok, 1 failure, 2 bad command line). Commands live in `commands/`.
+ * `--debug` is every command's flag: it is taken off the line here, and failures then print
+ * their stack (report-error.ts).
  */
 import type { Clock } from '../ports/clock.ts';
 import { describeOptions, parseArgs, UsageError } from './args.ts';
@@ -29,6 +31,8 @@ export function toolHelp(commands: readonly Command[] = COMMANDS): string {
 export const commandHelp = (c: Command): string =>
   `Usage: campaigns ${c.name} ${c.usage}\n\n${c.description}\n\nOptions:\n${describeOptions(c.options)}\n`;
 
+export const DEBUG_FLAG = '--debug';
+
 export async function main(argv: readonly string[], io: CliIo = processIo(), clock: Clock = systemClock): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) {
@@ -45,15 +49,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), clo
     await emit(io.stderr, `campaigns: unknown command '${name}'\n\n${toolHelp()}`);
     return EXIT_USAGE;
   }
+  const debug = rest.includes(DEBUG_FLAG);
   try {
-    const parsed = parseArgs(command.options, rest);
+    const parsed = parseArgs(command.options, rest.filter((a) => a !== DEBUG_FLAG));
     if (parsed.help) {
       await emit(io.stdout, commandHelp(command));
       return EXIT_OK;
     }
     return await command.run(parsed.options, { io, clock });
   } catch (e) {
-    const { text, exit } = describeFailure(command.name, e);
+    const { text, exit } = describeFailure(command.name, e, debug);
     await emit(io.stderr, text);
     return exit;
   }

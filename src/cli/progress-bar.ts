@@ -14,7 +14,9 @@ export interface Progress {
   finish(): void;
 }
 
-const silent: Progress = { update: () => {}, finish: () => {} };
+/** No bar at all (not a terminal, or no total to measure against). */
+export const silentProgress: Progress = { update: () => {}, finish: () => {} };
+const silent = silentProgress;
 
 export function progressBar(stream: OutStream, clock: Clock, label: string): Progress {
   if (stream.isTTY !== true) return silent;

@@ -3,7 +3,8 @@
  * closes at its `size`-th valid event, or at its `size`-th reject (so a long run of garbage
  * cannot pile up unbounded in one batch), or at the end of the input. The cut depends on the
  * input and `size` only, so a restart that resumes after a committed batch cuts the rest
- * exactly like an uninterrupted run: same ranges, same events, byte-identical log.
+ * exactly like an uninterrupted run: same ranges, same events, byte-identical log. The one
+ * exception is a followed input, where a quiet spell (FLUSH) also closes a batch.
  */
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { BatchRange } from '../domain/campaign-events.ts';
@@ -94,13 +95,19 @@ export class BatchAssembler {
   }
 }
 
+/**
+ * In the decoded stream of a followed input (`run --follow`): the input has gone quiet, so the
+ * records gathered so far close a batch now instead of waiting for it to fill.
+ */
+export const FLUSH = Symbol('flush');
+
 /** The assembler as an RxJS operator. */
-export const assembleBatches = (size: number): OperatorFunction<Decoded, InputBatch> =>
+export const assembleBatches = (size: number): OperatorFunction<Decoded | typeof FLUSH, InputBatch> =>
   (source) => new Observable<InputBatch>((subscriber) => {
     const assembler = new BatchAssembler(size);
     return source.subscribe({
       next: (d) => {
-        const batch = assembler.add(d);
+        const batch = d === FLUSH ? assembler.flush() : assembler.add(d);
         if (batch !== null) subscriber.next(batch);
       },
       error: (e: unknown) => subscriber.error(e),

@@ -5,7 +5,9 @@
  */
 import { InputError } from '../ports/errors.ts';
 import type { InputCheckpoint } from '../ports/event-log.ts';
-import { START, type IdentitySource, type InputPosition, type SourceRecord } from '../ports/identity-source.ts';
+import {
+  formatPosition, START, type HeldBack, type IdentitySource, type InputPosition, type SourceRecord,
+} from '../ports/identity-source.ts';
 
 export interface PlannedSource {
   readonly source: IdentitySource;
@@ -44,6 +46,13 @@ export async function planInput(inputs: readonly IdentitySource[], checkpoints: 
 }
 
 /** Every planned source's records, one source after the other. */
-export async function* plannedRecords(plan: readonly PlannedSource[]): AsyncGenerator<SourceRecord> {
-  for (const { source, from } of plan) yield* source.records(from);
+export async function* plannedRecords(
+  plan: readonly PlannedSource[], onHeldBack?: (source: IdentitySource, held: HeldBack) => void,
+): AsyncGenerator<SourceRecord> {
+  for (const { source, from } of plan) yield* source.records(from, { onHeldBack: (h) => onHeldBack?.(source, h) });
 }
+
+/** The warning for an input whose incomplete end was left for a later run. */
+export const heldBackWarning = (source: IdentitySource, held: HeldBack): string =>
+  `${formatPosition(source.name, held.at)}: ${held.bytes} bytes held back, neither consumed nor rejected (${held.reason}); ` +
+  'a later run reads them once they are complete';

@@ -7,22 +7,26 @@
  * Restart-safe: it first rolls the rejects back to the last committed mark, restores the
  * engine and tables to the last committed batch, then resumes every input after its
  * checkpoint. A kill at any point loses at most the uncommitted batch, which the next run
- * redoes identically.
+ * redoes identically. The end of an input that is not complete yet (a file still being
+ * written) is held back with a warning, not consumed. With `follow`, the run goes on reading a
+ * growing input until stopped, and commits a pending batch whenever the input goes quiet.
  */
-import { lastValueFrom, map, tap } from 'rxjs';
+import { lastValueFrom, tap } from 'rxjs';
 import type { Clock } from '../ports/clock.ts';
-import type { EventLog } from '../ports/event-log.ts';
-import type { IdentitySource } from '../ports/identity-source.ts';
+import { InputError } from '../ports/errors.ts';
+import type { EventLog, InputCheckpoint } from '../ports/event-log.ts';
+import { START, type HeldBack, type IdentitySource } from '../ports/identity-source.ts';
+import type { InputFeed } from '../ports/input-feed.ts';
 import type { RejectSink } from '../ports/reject-sink.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
 import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
 import { CommitGate, pulled, throughGate } from './backpressure.ts';
-import { assembleBatches } from './batch-assembly.ts';
+import { assembleBatches, FLUSH } from './batch-assembly.ts';
 import { BatchCommitter, type CommittedBatch } from './batch-committer.ts';
-import { decodeRecord } from './decode.ts';
+import { decodeRecord, type Decoded } from './decode.ts';
 import type { EngineFactory } from './engine-factory.ts';
-import { planInput, plannedRecords } from './input-plan.ts';
+import { heldBackWarning, planInput, plannedRecords, verifyCheckpoint } from './input-plan.ts';
 import { restoreRuntime } from './restore.ts';
 import { countBatch, countStatus, emptySummary, type RunSummary } from './run-summary.ts';
 
@@ -52,6 +56,11 @@ export interface RunDeps {
   readonly engines: EngineFactory;
   /** The inputs of this run, read in this order. */
   readonly inputs: readonly IdentitySource[];
+  /**
+   * `run --follow`: read this feed, after `inputs`, until `signal` aborts; then commit what is
+   * pending and end as a run does at the end of its input.
+   */
+  readonly follow?: { readonly feed: InputFeed; readonly signal: AbortSignal };
   /** Opens a source the store recorded but this run was not given (to re-derive state). */
   readonly openSource: (name: string, locator: string) => Promise<IdentitySource>;
   readonly clock: Clock;
@@ -83,10 +92,13 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onProgress = options.onProgress ?? (() => {});
   const byName = new Map(deps.inputs.map((s) => [s.name, s]));
+  const warnings: string[] = [];
+  const heldBack = (source: IdentitySource, held: HeldBack): void => void warnings.push(heldBackWarning(source, held));
 
   await deps.rejects.rollback((await deps.log.lastBatch())?.rejects_mark ?? '0');
   // Checked before the (possibly long) engine restore: a changed input fails fast.
-  const plan = await planInput(deps.inputs, await deps.log.checkpoints());
+  const checkpoints = await deps.log.checkpoints();
+  const plan = await planInput(deps.inputs, checkpoints);
   const state = await restoreRuntime({
     ...deps,
     openSource: (name, locator) => {
@@ -129,10 +141,14 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     });
   };
 
+  async function* decoded(): AsyncGenerator<Decoded | typeof FLUSH> {
+    for await (const record of plannedRecords(plan, heldBack)) yield decodeRecord(record);
+    if (deps.follow !== undefined) yield* followed(deps.follow, byName, checkpoints, heldBack);
+  }
+
   const gate = new CommitGate();
   await lastValueFrom(
-    pulled(plannedRecords(plan), gate).pipe(
-      map(decodeRecord),
+    pulled(decoded(), gate).pipe(
       assembleBatches(batchSize),
       throughGate(gate, (batch) => committer.commit(batch)),
       tap((b) => {
@@ -149,5 +165,32 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
   await committer.snapshot();
 
   countStatus(summary, state.engine.status());
-  return { summary, warnings: state.warnings, elapsed_ms: deps.clock.now() - started };
+  return { summary, warnings: [...state.warnings, ...warnings], elapsed_ms: deps.clock.now() - started };
+}
+
+/**
+ * The decoded items of a followed input. Each source the feed finds is registered (the batch
+ * committer fingerprints it by name) and resumes after its checkpoint, verified like a planned
+ * input's.
+ */
+async function* followed(
+  follow: NonNullable<RunDeps['follow']>,
+  byName: Map<string, IdentitySource>,
+  checkpoints: readonly InputCheckpoint[],
+  heldBack: (source: IdentitySource, held: HeldBack) => void,
+): AsyncGenerator<Decoded | typeof FLUSH> {
+  const cps = new Map(checkpoints.map((c) => [c.source, c]));
+  const start = async (source: IdentitySource) => {
+    const other = byName.get(source.name);
+    if (other !== undefined && other.locator !== source.locator) {
+      throw new InputError('input_conflict', `two inputs are named ${source.name} (${other.locator} and ${source.locator}); the store tells inputs apart by file name`);
+    }
+    byName.set(source.name, source);
+    const cp = cps.get(source.name);
+    if (cp !== undefined) await verifyCheckpoint(source, cp);
+    return cp?.position ?? START;
+  };
+  for await (const item of follow.feed.items({ start, signal: follow.signal, onHeldBack: heldBack })) {
+    yield item.kind === 'idle' ? FLUSH : decodeRecord(item.record);
+  }
 }

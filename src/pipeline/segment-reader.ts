@@ -1,7 +1,8 @@
 /**
  * Reads back exactly the records a committed batch consumed, from its recorded segments, to
  * re-derive engine state. Consecutive segments of one source continue one open reader; a
- * segment that does not start where that reader stands reopens the source at the segment.
+ * segment that does not start where that reader stands reopens the source at the segment
+ * (a record read past the segment's end, see consumedBeforeItsNewline, leaves it elsewhere).
  * Input that no longer lines up with the record (a record boundary moved, the file ends too
  * early) is `input_changed`.
  */
@@ -35,12 +36,13 @@ export class SegmentReader {
     for (;;) {
       const rec = r.next;
       if (rec === null) throw new InputError('input_changed', `${segment.source} ends before ${where()}, where a committed batch ended`);
-      if (rec.end.offset > segment.end.offset || (rec.end.offset === segment.end.offset && rec.end.index > segment.end.index)) {
+      const last = samePosition(rec.end, segment.end) || consumedBeforeItsNewline(rec, segment);
+      if (!last && (rec.end.offset > segment.end.offset || (rec.end.offset === segment.end.offset && rec.end.index > segment.end.index))) {
         throw new InputError('input_changed', `${segment.source}: no record ends at ${where()}, where a committed batch ended`);
       }
       r.next = await pull(r.it);
       yield rec;
-      if (samePosition(rec.end, segment.end)) return;
+      if (last) return;
     }
   }
 
@@ -49,6 +51,15 @@ export class SegmentReader {
     this.open.clear();
   }
 }
+
+/**
+ * A last NDJSON line is consumed without its newline when it is a complete JSON object; once
+ * the newline is written, the same line ends after it. Its content still ends at the segment's
+ * end: it is the record the batch consumed.
+ */
+const consumedBeforeItsNewline = (rec: SourceRecord, segment: BatchSegment): boolean =>
+  rec.contentEnd !== undefined && rec.end.index === 0 && segment.end.index === 0 &&
+  rec.contentEnd <= segment.end.offset && segment.end.offset < rec.end.offset;
 
 async function pull(it: AsyncIterator<SourceRecord>): Promise<SourceRecord | null> {
   const r = await it.next();

@@ -25,15 +25,42 @@ export type RawPayload =
   | { readonly kind: 'text'; readonly text: string }
   /** A decoded record (the plain wire object the validator takes). */
   | { readonly kind: 'object'; readonly value: unknown }
-  /** Bytes the source could not turn into a record (oversized line, corrupt Avro block). */
-  | { readonly kind: 'invalid'; readonly code: 'line_too_long' | 'undecodable' | 'schema'; readonly reason: string };
+  /**
+   * Bytes the source could not turn into a record (oversized line, corrupt Avro block, text
+   * that is not UTF-8).
+   */
+  | { readonly kind: 'invalid'; readonly code: 'line_too_long' | 'undecodable' | 'schema' | 'bad_encoding'; readonly reason: string };
 
 export interface SourceRecord {
   readonly source: string;
   readonly start: InputPosition;
   /** Where reading resumes after this record. */
   readonly end: InputPosition;
+  /**
+   * NDJSON: where the line's content ends, before trailing whitespace and its newline. A last
+   * line consumed before its newline was written ended there; read again once the newline is
+   * there, it ends after it, and both ends mark the same record.
+   */
+  readonly contentEnd?: number;
   readonly payload: RawPayload;
+}
+
+/** The end of an input that is not complete yet: neither consumed nor refused. */
+export interface HeldBack {
+  /** Where the held-back part starts (reading resumes here next time). */
+  readonly at: InputPosition;
+  readonly bytes: number;
+  readonly reason: string;
+}
+
+export interface ReadOptions {
+  /**
+   * The input is being followed while it grows (`run --follow`): a last NDJSON line without a
+   * newline is always held back, since its writer may not have finished it.
+   */
+  readonly growing?: boolean;
+  /** Told when reading stops before the end of the input because the rest is incomplete. */
+  readonly onHeldBack?: (held: HeldBack) => void;
 }
 
 export interface IdentitySource {
@@ -43,8 +70,11 @@ export interface IdentitySource {
   readonly locator: string;
   /** Total bytes when known (progress). */
   readonly size: number | null;
-  /** Records from `from` (a position this source produced, or START) to the end. */
-  records(from: InputPosition): AsyncIterable<SourceRecord>;
+  /**
+   * Records from `from` (a position this source produced, or START) to the end, or to where an
+   * incomplete rest begins (reported through `options.onHeldBack`).
+   */
+  records(from: InputPosition, options?: ReadOptions): AsyncIterable<SourceRecord>;
   /**
    * A digest of the input consumed up to `at`, stored with every checkpoint: the same digest
    * later proves the consumed part is unchanged. Throws InputError('input_changed') when the

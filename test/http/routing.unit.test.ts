@@ -1,8 +1,8 @@
 /** The router (static before parameterised) and strict parameter parsing. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHttpError } from '../../src/adapters/http/errors.ts';
-import { campaignUuid, identityId, lastEventId, Query } from '../../src/adapters/http/params.ts';
+import { HttpError, isHttpError } from '../../src/adapters/http/errors.ts';
+import { campaignUuid, identityId, lastEventId, parseQuery, Query } from '../../src/adapters/http/params.ts';
 import { Router } from '../../src/adapters/http/router.ts';
 
 const badParam = (name: string) => (e: unknown) => isHttpError(e) && e.status === 400 && e.parameter === name;
@@ -32,7 +32,7 @@ describe('router', () => {
 });
 
 describe('query parameters', () => {
-  const q = (s: string, allowed: string[]) => new Query(new URLSearchParams(s), allowed);
+  const q = (s: string, allowed: string[]) => new Query(new URL(`http://localhost/x?${s}`), allowed);
 
   it('parse plain decimal integers within bounds and fall back to defaults', () => {
     assert.equal(q('limit=7', ['limit']).int('limit', { min: 1, max: 10, default: 5 }), 7);
@@ -54,6 +54,14 @@ describe('query parameters', () => {
     assert.throws(() => q('t=a,', ['t']).subset('t', ['a'], []), badParam('t'));
     assert.equal(q('s=%20%20', ['s']).text('s', 10), undefined);
     assert.throws(() => q('s=abcdefghijk', ['s']).text('s', 10), badParam('s'));
+  });
+
+  it('refuse malformed percent-encoding and escapes that are not UTF-8 (no silent U+FFFD)', () => {
+    for (const bad of ['q=%ZZ', 'q=%', 'q=abc%2', 'q=%FF', 'q=%C3', 'q=%ED%A0%80', '%ZZ=1']) {
+      assert.throws(() => q(bad, ['q']), (e: unknown) => e instanceof HttpError && e.status === 400 && e.code === 'invalid_parameter', bad);
+    }
+    assert.equal(q('q=%C3%A9t%C3%A9+x%2B', ['q']).text('q', 20), 'été x+');
+    assert.deepEqual(parseQuery('?a=1&&b&c=%3D'), [['a', '1'], ['b', ''], ['c', '=']]);
   });
 
   it('validate ids: campaign ids are UUIDs, identity ids any short printable string', () => {

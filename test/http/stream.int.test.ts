@@ -1,7 +1,15 @@
 /** The campaign event stream (SSE) against a running server over a store being written. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openStream, request } from './support/http-client.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FELL_BEHIND, streamFrame } from '../../src/adapters/http/event-stream.ts';
+import { startHttpServer, type RunningServer } from '../../src/adapters/http/server.ts';
+import { openStoreForReading } from '../../src/cli/store-dir.ts';
+import { identityLines, writeLines } from '../runtime/support/identity-stream.ts';
+import { ingest } from '../runtime/support/store-run.ts';
+import { openStream, request, type SseClient } from './support/http-client.ts';
 import { IDS } from './support/scenario.ts';
 import { serveScenario, type Served } from './support/served-scenario.ts';
 
@@ -120,10 +128,125 @@ describe('event stream shutdown', () => {
   it('ends open streams with an error frame when the server closes', async () => {
     const s = await serveScenario();
     const c = await openStream(s.base);
-    await c.waitFor((f) => f.event === 'snapshot');
+    const snap = await c.waitFor((f) => f.event === 'snapshot');
     await s.close();
     const err = await c.waitFor((f) => f.event === 'error');
-    assert.deepEqual(err.data, { message: 'Stream interrupted' });
+    assert.deepEqual(err.data, { message: 'Stream interrupted', last_event_id: Number(snap.id) }, 'where to resume');
     await c.closed;
+  });
+});
+
+/**
+ * Flow control (issue #13, case 5): with the store at sequence 98,420, a client reconnecting
+ * with `Last-Event-ID: 214` got a keepalive and a closed connection: the server wrote the whole
+ * replay at once, tripped its own buffer bound and dropped the stream without a word. Here the
+ * bound is 16 KiB and the log a few MB of frames, the same shape at a smaller scale.
+ */
+describe('event stream flow control', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'cs-stream-flow-'));
+  const lines = identityLines({ seed: 1, events: 16_000 });
+  const store = path.join(root, 'store');
+  const part = (name: string, from: number, to: number): string => writeLines(path.join(root, name), lines.slice(from, to));
+  let server: RunningServer;
+  let reader: ReturnType<typeof openStoreForReading>;
+  let base: string;
+
+  /** Sequences the stream carries (all but the identity echo), after `after` up to the head. */
+  async function streamIds(after: number): Promise<number[]> {
+    const head = await reader.log.head();
+    const out: number[] = [];
+    for (let from = after + 1; from <= head; from += 1_000) {
+      for (const e of await reader.log.read(from, 1_000)) if (streamFrame(e) !== null) out.push(e.sequence);
+    }
+    return out;
+  }
+  const framesAfter = (c: SseClient, after: number): number[] =>
+    c.frames.filter((f) => f.id !== null && f.event !== 'snapshot' && f.event !== 'error' && Number(f.id) > after).map((f) => Number(f.id));
+  async function caughtUp(): Promise<number> {
+    const head = await reader.log.head();
+    for (let i = 0; server.follower.index.sequence !== head; i++) {
+      if (i > 500) throw new Error('the server did not index the log');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return head;
+  }
+
+  before(async () => {
+    await ingest(store, [part('a.ndjson', 0, 8_000)], { batchSize: 1_000 });
+    reader = openStoreForReading(store);
+    server = await startHttpServer({
+      port: 0, pollMs: 50, onError: () => {}, log: reader.log, tables: reader.tables,
+      limits: { maxStreamBufferBytes: 16 * 1024, maxReplayEvents: 100_000 },
+    });
+    base = server.url;
+  });
+  after(async () => {
+    await server.close();
+    reader.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('replays every event after a far-behind Last-Event-ID, at the client\'s pace, with no drop', async () => {
+    const head = await caughtUp();
+    const expected = await streamIds(5);
+    assert.ok(expected.length > 1_000, `only ${expected.length} events to replay`);
+    const c = await openStream(base, undefined, { 'Last-Event-ID': '5' });
+    try {
+      await c.waitFor((f) => f.id !== null && Number(f.id) >= expected.at(-1)!, 60_000);
+      assert.deepEqual(framesAfter(c, 5), expected, 'every event after 5, once, in order');
+      assert.ok(!c.frames.some((f) => f.event === 'error' || f.event === 'snapshot'));
+      assert.ok(head >= expected.at(-1)!);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('delivers a live burst far larger than the buffer bound whole to a client that reads', async () => {
+    const before = await caughtUp();
+    const c = await openStream(base);
+    try {
+      await c.waitFor((f) => f.event === 'snapshot');
+      // One batch of 4,000 identity events: thousands of campaign events in one poll.
+      await ingest(store, [part('a.ndjson', 0, 8_000), part('b.ndjson', 8_000, 12_000)], { batchSize: 4_000 });
+      const expected = await streamIds(before);
+      assert.ok(expected.length > 500);
+      await c.waitFor((f) => f.id !== null && Number(f.id) >= expected.at(-1)!, 60_000);
+      assert.deepEqual(framesAfter(c, before), expected);
+      assert.ok(!c.frames.some((f) => f.event === 'error'));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('drops a client that falls further behind than the replay window with an error frame naming the last id it was sent', async () => {
+    const narrow = await startHttpServer({
+      port: 0, pollMs: 50, onError: () => {}, log: reader.log,
+      limits: { maxStreamBufferBytes: 16 * 1024, maxReplayEvents: 50 },
+    });
+    const open = (): string | undefined => /campaign_stream_http_streams_open (\d+)/.exec(narrow.registry.render())?.[1];
+    try {
+      const c = await openStream(narrow.url);
+      await c.waitFor((f) => f.event === 'snapshot');
+      c.pause();
+      await ingest(store, [part('a.ndjson', 0, 8_000), part('b.ndjson', 8_000, 12_000), part('c.ndjson', 12_000, 16_000)], { batchSize: 4_000 });
+      for (let i = 0; open() !== '0'; i++) {
+        assert.ok(i < 1_500, 'the stream was not dropped');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      c.resume();
+      const err = await c.waitFor((f) => f.event === 'error', 30_000);
+      const lastSent = c.frames.filter((f) => f.id !== null && f.event !== 'error').at(-1)!;
+      assert.deepEqual(err.data, { message: FELL_BEHIND, last_event_id: Number(lastSent.id) });
+      await c.closed;
+      const again = await openStream(narrow.url, undefined, { 'Last-Event-ID': String(err.data.last_event_id) });
+      try {
+        const snap = await again.waitFor((f) => f.event === 'snapshot');
+        assert.equal(snap.data.sequence, narrow.follower.index.sequence, 'too far behind to replay: a fresh snapshot');
+      } finally {
+        again.close();
+      }
+    } finally {
+      await narrow.close();
+    }
   });
 });

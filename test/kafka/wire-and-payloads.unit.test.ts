@@ -9,6 +9,7 @@ import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-regis
 import { frame, isFramed, unframe } from '../../src/adapters/kafka/wire-format.ts';
 import type { CampaignRow } from '../../src/domain/tables.ts';
 import { IDENTITY_V1, IDENTITY_V1_AS_V2, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
+import { withSessionsCount } from '../runtime/support/avro-files.ts';
 
 /** Our registry interface over a fixed table: what `prepare` asks and what it is told. */
 class TableRegistry implements SchemaRegistryClient {
@@ -74,6 +75,31 @@ describe('identity message payloads', () => {
     const g = d.decode(garbage);
     assert.equal(g.deadLetterCode, undefined);
     assert.match(g.payload.kind === 'invalid' ? g.payload.reason : '', /schema id 2/);
+  });
+
+  it('refuses a value whose array count claims 4,294,967,294 items as undecodable: a dead letter, not a crash loop', async () => {
+    const d = new IdentityPayloadDecoder(new TableRegistry({ 2: SCHEMA_JSON.identityEvent[2] }));
+    const value = frame(2, withSessionsCount(observed, 4_294_967_294n));
+    await d.prepare([value]);
+    const p = d.decode(value).payload;
+    assert.equal(p.kind === 'invalid' && p.code, 'undecodable');
+    assert.match(p.kind === 'invalid' ? p.reason : '', /block of 4294967294 items cannot fit/);
+  });
+
+  it('refuses text and Avro strings that are not UTF-8 as bad_encoding, never decoding them to U+FFFD', async () => {
+    const d = new IdentityPayloadDecoder(new TableRegistry({ 2: SCHEMA_JSON.identityEvent[2] }));
+    const text = Buffer.concat([Buffer.from('{"identity_uuid":"idp-'), Buffer.from([0xff]), Buffer.from('"}\n')]);
+    const placeholder = 'idp-??';
+    const body = AVRO_TYPES.identityEvent[2].toBuffer(identityWireToAvro({ ...observed, identity_uuid: placeholder }));
+    const at = body.indexOf(Buffer.from(placeholder));
+    const bad = frame(2, Buffer.concat([body.subarray(0, at), Buffer.from('idp-\xff\xfe', 'latin1'), body.subarray(at + placeholder.length)]));
+    await d.prepare([text, bad]);
+    for (const v of [text, bad]) {
+      const p = d.decode(v).payload;
+      assert.equal(p.kind === 'invalid' && p.code, 'bad_encoding', JSON.stringify(p));
+    }
+    const fffd = Buffer.from('{"identity_uuid":"idp-\ufffd"}');
+    assert.deepEqual(d.decode(fffd).payload, { kind: 'text', text: '{"identity_uuid":"idp-\ufffd"}' }, 'U+FFFD itself is text like any other');
   });
 
   it('fails retriably while the registry is down, so the batch waits instead of refusing input', async () => {

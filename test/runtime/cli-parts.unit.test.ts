@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs, UsageError } from '../../src/cli/args.ts';
+import { describeFailure } from '../../src/cli/report-error.ts';
 import { progressBar } from '../../src/cli/progress-bar.ts';
 
 const specs = {
@@ -59,5 +60,34 @@ describe('progress bar', () => {
     bar.update(5, 10, 'x');
     bar.finish();
     assert.deepEqual(out, []);
+  });
+});
+
+describe('failure reports', () => {
+  class Coded extends Error {
+    readonly code = 'store_busy';
+    readonly retriable = true;
+  }
+
+  it('print a coded failure as one line, error [code]: message, exit 1', () => {
+    assert.deepEqual(describeFailure('run', new Coded('another process is writing')), {
+      text: 'campaigns run: error [store_busy]: another process is writing (temporary: retrying may succeed)\n', exit: 1,
+    });
+  });
+
+  it('print any other failure as error [internal] with its message, without the stack unless --debug', () => {
+    const e = new TypeError('x is not a function');
+    const plain = describeFailure('serve', e);
+    assert.equal(plain.exit, 1);
+    assert.equal(plain.text, 'campaigns serve: error [internal]: TypeError: x is not a function (run with --debug for the stack)\n');
+    const debug = describeFailure('serve', new Error('outer', { cause: e }), true);
+    assert.match(debug.text, /^campaigns serve: error \[internal\]: Error: outer\nError: outer\n\s+at /);
+    assert.match(debug.text, /\ncaused by: TypeError: x is not a function\n\s+at /);
+  });
+
+  it('keep a usage error at exit 2 with the usage hint', () => {
+    assert.deepEqual(describeFailure('run', new UsageError('--input is required')), {
+      text: "campaigns run: --input is required\nRun 'campaigns run --help' for usage.\n", exit: 2,
+    });
   });
 });

@@ -34,13 +34,13 @@ const lines = identityLines({ seed: 7, events: 60 });
 
 describe('NDJSON source', () => {
   it('yields one record per line with exact byte offsets and line numbers', async () => {
-    const text = 'A\n\n  \nBB\r\nCCC';
+    const text = 'A\n\n  \nBB\r\n{"c":3}';
     writeFileSync(file('plain.ndjson'), text);
     const recs = await all(new NdjsonFileSource('plain.ndjson', file('plain.ndjson'), text.length));
     assert.deepEqual(recs.map((r) => [r.start.offset, r.end.offset, r.start.ordinal + 1, r.payload]), [
       [0, 2, 1, { kind: 'text', text: 'A' }],
       [6, 10, 4, { kind: 'text', text: 'BB\r' }],
-      [10, 13, 5, { kind: 'text', text: 'CCC' }],
+      [10, 17, 5, { kind: 'text', text: '{"c":3}' }],
     ]);
   });
 

@@ -14,6 +14,7 @@
  */
 import avro from 'avsc';
 import type { Type } from 'avsc';
+import { CodedError } from '../../ports/errors.ts';
 import type {
   CampaignEvent, CampaignEventType, EdgeEvidence,
 } from '../../domain/campaign-events.ts';
@@ -21,12 +22,21 @@ import type { IdentityEvent, IdentityEventType } from '../../domain/identity-eve
 import {
   identityEventToWire, validateIdentityEvent, type IdentityEventWire, type ValidationResult,
 } from '../../domain/validate.ts';
+import { scanValue } from './bounded-scan.ts';
 import {
   IDENTITY_SCHEMA_VERSION, NAMESPACE, SCHEMA_JSON, type IdentitySchemaVersion,
 } from './schemas.ts';
 
-/** Encoding or decoding failed: malformed bytes, a value the schema cannot hold, an unknown type. */
-export class AvroCodecError extends Error {
+export type AvroCodecErrorCode =
+  /** Malformed bytes, a count or length the data cannot hold, an unusable writer schema. */
+  | 'undecodable'
+  /** A string whose bytes are not UTF-8. */
+  | 'bad_encoding'
+  /** A value the schema cannot hold, or an unknown event type. */
+  | 'unencodable';
+
+/** Encoding or decoding failed. Never retriable: the same bytes fail the same way. */
+export class AvroCodecError extends CodedError<AvroCodecErrorCode> {
   override readonly name = 'AvroCodecError';
 }
 
@@ -79,16 +89,16 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
 
 const branchFor = <K extends string>(table: Readonly<Record<K, string>>, type: unknown, what: string): string => {
   if (typeof type !== 'string' || !hasOwn(table, type)) {
-    throw new AvroCodecError(`cannot encode ${what}: unknown type ${JSON.stringify(type)}`);
+    throw new AvroCodecError('unencodable', `cannot encode ${what}: unknown type ${JSON.stringify(type)}`);
   }
   return table[type as K];
 };
 
 /** The single `[branch, value]` of a wrapped union value. */
 function unwrap(v: unknown, what: string): [string, Record<string, unknown>] {
-  if (typeof v !== 'object' || v === null) throw new AvroCodecError(`${what}: not a wrapped union value`);
+  if (typeof v !== 'object' || v === null) throw new AvroCodecError('undecodable', `${what}: not a wrapped union value`);
   const keys = Object.keys(v);
-  if (keys.length !== 1) throw new AvroCodecError(`${what}: not a wrapped union value`);
+  if (keys.length !== 1) throw new AvroCodecError('undecodable', `${what}: not a wrapped union value`);
   return [keys[0], (v as Record<string, unknown>)[keys[0]] as Record<string, unknown>];
 }
 
@@ -118,7 +128,7 @@ function encode(type: Type, value: unknown, what: string): Buffer {
       },
     });
     const detail = problems.length > 0 ? problems.join('; ') : (e instanceof Error ? e.message : String(e));
-    throw new AvroCodecError(`cannot encode ${what}: ${detail}`);
+    throw new AvroCodecError('unencodable', `cannot encode ${what}: ${detail}`);
   }
 }
 
@@ -127,58 +137,78 @@ function encode(type: Type, value: unknown, what: string): Buffer {
 
 type Resolver = ReturnType<Type['createResolver']>;
 
-const MAX_CACHED_WRITERS = 64;
-/** Per reader: writer schema JSON → resolver. */
-const resolversByJson = new Map<Type, Map<string, Resolver | null>>();
-/** Per reader: writer Type → resolver. */
-const resolversByType = new Map<Type, WeakMap<Type, Resolver | null>>();
+/** How to read bytes of one writer schema: its Type (for the bounded scan) and the resolver. */
+export interface WriterReading {
+  readonly writer: Type;
+  /** `null`: the writer is the reader itself, no resolution needed. */
+  readonly resolver: Resolver | null;
+}
 
-/** `null`: the writer is the reader itself, no resolution needed. */
-function resolverFor(reader: Type, writer: WriterSchema): Resolver | null {
+const MAX_CACHED_WRITERS = 64;
+/** Per reader: writer schema JSON → how to read it. */
+const readingsByJson = new Map<Type, Map<string, WriterReading>>();
+/** Per reader: writer Type → how to read it. */
+const readingsByType = new Map<Type, WeakMap<Type, WriterReading>>();
+
+function readingOf(reader: Type, t: Type): WriterReading {
+  try {
+    return { writer: t, resolver: t.equals(reader) ? null : reader.createResolver(t) };
+  } catch (e) {
+    throw new AvroCodecError('undecodable', `writer schema is not readable by the current schema: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The writer Type and resolver of `writer` for `reader` (cached). Throws AvroCodecError. */
+export function writerReading(reader: Type, writer: WriterSchema | undefined): WriterReading {
+  if (writer === undefined) return { writer: reader, resolver: null };
   if (avro.Type.isType(writer)) {
     const t = writer as Type;
-    let cache = resolversByType.get(reader);
-    if (cache === undefined) resolversByType.set(reader, (cache = new WeakMap()));
+    let cache = readingsByType.get(reader);
+    if (cache === undefined) readingsByType.set(reader, (cache = new WeakMap()));
     let r = cache.get(t);
-    if (r === undefined) {
-      try {
-        r = t.equals(reader) ? null : reader.createResolver(t);
-      } catch (e) {
-        throw new AvroCodecError(`writer schema is not readable by the current schema: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      cache.set(t, r);
-    }
+    if (r === undefined) cache.set(t, (r = readingOf(reader, t)));
     return r;
   }
   const json = typeof writer === 'string' ? writer : JSON.stringify(writer);
-  let resolverByJson = resolversByJson.get(reader);
-  if (resolverByJson === undefined) resolversByJson.set(reader, (resolverByJson = new Map()));
-  let r = resolverByJson.get(json);
+  let byJson = readingsByJson.get(reader);
+  if (byJson === undefined) readingsByJson.set(reader, (byJson = new Map()));
+  let r = byJson.get(json);
   if (r === undefined) {
     let t: Type;
     try {
       t = typeOf(json);
     } catch (e) {
-      throw new AvroCodecError(`invalid writer schema: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AvroCodecError('undecodable', `invalid writer schema: ${e instanceof Error ? e.message : String(e)}`);
     }
-    try {
-      r = t.equals(reader) ? null : reader.createResolver(t);
-    } catch (e) {
-      throw new AvroCodecError(`writer schema is not readable by the current schema: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (resolverByJson.size >= MAX_CACHED_WRITERS) resolverByJson.clear();
-    resolverByJson.set(json, r);
+    r = readingOf(reader, t);
+    if (byJson.size >= MAX_CACHED_WRITERS) byJson.clear();
+    byJson.set(json, r);
   }
   return r;
 }
 
-function decodeWith(reader: Type, buf: Buffer, writer: WriterSchema | undefined, what: string): unknown {
-  const resolver = writer === undefined ? null : resolverFor(reader, writer);
+/**
+ * One value of `reading.writer` at `pos` of `buf`, read as `reader`. The bytes are walked
+ * first (bounded-scan.ts): avsc is only handed data whose counts and lengths fit the buffer
+ * and whose strings are UTF-8. Returns the value and where it ends. Throws AvroCodecError.
+ */
+export function decodeAt(reader: Type, reading: WriterReading, buf: Buffer, pos: number, what: string): { value: unknown; end: number } {
+  const scan = scanValue(reading.writer, buf, pos);
+  if (!scan.ok) throw new AvroCodecError(scan.code, `cannot decode ${what}: ${scan.reason}`);
+  let decoded: { value: unknown; offset: number };
   try {
-    return resolver === null ? reader.fromBuffer(buf) : reader.fromBuffer(buf, resolver);
+    decoded = reading.resolver === null ? reader.decode(buf, pos) : reader.decode(buf, pos, reading.resolver);
   } catch (e) {
-    throw new AvroCodecError(`cannot decode ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AvroCodecError('undecodable', `cannot decode ${what}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  if (decoded.offset !== scan.end) throw new AvroCodecError('undecodable', `cannot decode ${what}: truncated or malformed data`);
+  return { value: decoded.value, end: decoded.offset };
+}
+
+function decodeWith(reader: Type, buf: Buffer, writer: WriterSchema | undefined, what: string): unknown {
+  const { value, end } = decodeAt(reader, writerReading(reader, writer), buf, 0, what);
+  if (end !== buf.length) throw new AvroCodecError('undecodable', `cannot decode ${what}: ${buf.length - end} bytes after the value`);
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,7 +269,7 @@ export function identityAvroToWire(value: unknown): Record<string, unknown> {
   const [branch, rec] = unwrap(value, 'identity event');
   const type = rec?.type;
   if (typeof type !== 'string' || !hasOwn(IDENTITY_BRANCH, type) || IDENTITY_BRANCH[type as IdentityEventType] !== branch) {
-    throw new AvroCodecError(`identity event: record ${branch} carries type ${JSON.stringify(type)}`);
+    throw new AvroCodecError('undecodable', `identity event: record ${branch} carries type ${JSON.stringify(type)}`);
   }
   return plain(rec) as Record<string, unknown>;
 }
@@ -263,14 +293,18 @@ export function decodeIdentityEvent(buf: Buffer, writerSchema?: WriterSchema): R
   return identityAvroToWire(decodeWith(IDENTITY_READER, buf, writerSchema, 'identity event'));
 }
 
-/** Decode and validate; never throws (undecodable bytes give the `undecodable` code). */
+/**
+ * Decode and validate; never throws (undecodable bytes give the `undecodable` code, strings that
+ * are not UTF-8 `bad_encoding`).
+ */
 export function decodeAndValidateIdentityEvent(buf: Buffer, writerSchema?: WriterSchema): ValidationResult {
   let wire: Record<string, unknown>;
   try {
     wire = decodeIdentityEvent(buf, writerSchema);
   } catch (e) {
     return {
-      ok: false, code: 'undecodable', reason: e instanceof Error ? e.message : String(e), event_id: null,
+      ok: false, code: e instanceof AvroCodecError && e.code === 'bad_encoding' ? 'bad_encoding' : 'undecodable',
+      reason: e instanceof Error ? e.message : String(e), event_id: null,
     };
   }
   return validateIdentityEvent(wire);
@@ -298,11 +332,11 @@ export function campaignEventFromAvro(value: unknown): CampaignEvent {
   const v = value as Record<string, unknown>;
   const type = v.type;
   if (typeof type !== 'string' || !hasOwn(PAYLOAD_BRANCH, type)) {
-    throw new AvroCodecError(`campaign event: unknown type ${JSON.stringify(type)}`);
+    throw new AvroCodecError('undecodable', `campaign event: unknown type ${JSON.stringify(type)}`);
   }
   const [branch, payload] = unwrap(v.payload, 'campaign event payload');
   if (PAYLOAD_BRANCH[type as CampaignEventType] !== branch) {
-    throw new AvroCodecError(`campaign event: type ${type} carries a ${branch} payload`);
+    throw new AvroCodecError('undecodable', `campaign event: type ${type} carries a ${branch} payload`);
   }
   const batch = v.batch as Record<string, unknown>;
   return {

@@ -3,23 +3,58 @@
  * batch's end is an exact resume point. A line longer than the limit is not accumulated (a
  * file of one endless line must not exhaust memory): it is skipped to its newline and
  * reported as one `line_too_long` record. Blank lines are skipped but counted, so reject line
- * numbers match an editor's.
+ * numbers match an editor's. A line that is not UTF-8 is one `bad_encoding` record: decoding
+ * it with replacement characters could turn two ids into one (../strict-utf8.ts).
+ *
+ * The file may still be being written. A last line without a newline is consumed only when it
+ * is a complete JSON object and the file is not being followed (`ReadOptions.growing`);
+ * otherwise it is held back (reported, neither consumed nor refused) and read whole later. Had
+ * it been refused, the rest of it would have been refused again as a line of its own, and the
+ * event lost. When a consumed last line later gets its newline, reading resumes after it: the
+ * newline does not count as a line, and the record that follows starts where reading resumed.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { LIMITS } from '../../domain/validate.ts';
-import type { IdentitySource, InputPosition, RawPayload, SourceRecord } from '../../ports/identity-source.ts';
+import { InputError } from '../../ports/errors.ts';
+import type {
+  IdentitySource, InputPosition, RawPayload, ReadOptions, SourceRecord,
+} from '../../ports/identity-source.ts';
+import { badUtf8Reason, strictUtf8 } from '../strict-utf8.ts';
 import { fileFingerprint } from './fingerprint.ts';
 
 const CHUNK = 64 * 1024;
 const NL = 0x0a;
 
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0d;
+
 /** Only ASCII whitespace (space, tab, CR) between `from` and `to`. */
 function blank(buf: Buffer, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const b = buf[i];
-    if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
-  }
+  for (let i = from; i < to; i++) if (!isSpace(buf[i])) return false;
   return true;
+}
+
+/** Bytes of trailing whitespace at the end of `buf`. */
+function trailingSpace(buf: Buffer): number {
+  let n = 0;
+  while (n < buf.length && isSpace(buf[buf.length - 1 - n])) n++;
+  return n;
+}
+
+async function byteBefore(fh: FileHandle, offset: number): Promise<number | null> {
+  if (offset === 0) return null;
+  const b = Buffer.alloc(1);
+  const { bytesRead } = await fh.read(b, 0, 1, offset - 1);
+  return bytesRead === 1 ? b[0] : null;
+}
+
+/** A complete JSON object: what a last line without a newline must be to be consumed. */
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 export class NdjsonFileSource implements IdentitySource {
@@ -34,7 +69,7 @@ export class NdjsonFileSource implements IdentitySource {
     return fileFingerprint(this.locator, at.offset);
   }
 
-  async *records(from: InputPosition): AsyncGenerator<SourceRecord> {
+  async *records(from: InputPosition, options: ReadOptions = {}): AsyncGenerator<SourceRecord> {
     const fh = await open(this.locator, 'r');
     try {
       const chunk = Buffer.alloc(CHUNK);
@@ -44,21 +79,32 @@ export class NdjsonFileSource implements IdentitySource {
       let parts: Buffer[] = [];
       let partsLen = 0;
       let oversized = false;
+      // Resuming after a last line that was consumed before its newline: the bytes up to the
+      // next newline finish that line.
+      let continuation = from.offset > 0 && (await byteBefore(fh, from.offset)) !== NL;
 
-      const record = (end: number, payload: RawPayload): SourceRecord => ({
+      const record = (end: number, contentEnd: number, payload: RawPayload): SourceRecord => ({
         source: this.name,
         start: { offset: lineStart, index: 0, ordinal },
         end: { offset: end, index: 0, ordinal: ordinal + 1 },
+        contentEnd,
         payload,
       });
-      const tooLong: RawPayload = {
-        kind: 'invalid', code: 'line_too_long', reason: `line is longer than ${this.maxLineBytes} bytes`,
-      };
+      const joined = (): Buffer => (parts.length === 1 ? parts[0] : Buffer.concat(parts, partsLen));
       /** The finished line's payload, or null for a blank line. */
-      const finish = (): RawPayload | null => {
-        if (oversized) return tooLong;
-        const buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, partsLen);
-        return blank(buf, 0, buf.length) ? null : { kind: 'text', text: buf.toString('utf8') };
+      const finish = (buf: Buffer): RawPayload | null => {
+        if (oversized) return { kind: 'invalid', code: 'line_too_long', reason: `line is longer than ${this.maxLineBytes} bytes` };
+        if (blank(buf, 0, buf.length)) return null;
+        const text = strictUtf8(buf);
+        return text === null ? { kind: 'invalid', code: 'bad_encoding', reason: badUtf8Reason('the line', buf) } : { kind: 'text', text };
+      };
+      const continued = (buf: Buffer): void => {
+        if (!blank(buf, 0, buf.length)) {
+          throw new InputError(
+            'input_changed',
+            `${this.name}: the last line, consumed at ${from.offset} as a complete JSON object before its newline was written, has been continued since`,
+          );
+        }
       };
 
       for (;;) {
@@ -79,10 +125,16 @@ export class NdjsonFileSource implements IdentitySource {
           }
           if (stop === bytesRead) break; // the line continues in the next chunk
           const end = filePos + nl + 1;
-          const out = finish();
-          if (out !== null) yield record(end, out);
-          ordinal++;
-          lineStart = end;
+          if (continuation) {
+            if (!oversized) continued(joined());
+            continuation = false;
+          } else {
+            const buf = oversized ? Buffer.alloc(0) : joined();
+            const out = finish(buf);
+            if (out !== null) yield record(end, end - 1 - trailingSpace(buf), out);
+            ordinal++;
+            lineStart = end;
+          }
           parts = [];
           partsLen = 0;
           oversized = false;
@@ -90,11 +142,19 @@ export class NdjsonFileSource implements IdentitySource {
         }
         filePos += bytesRead;
       }
-      // A last line without a terminator is still a line.
-      if (partsLen > 0) {
-        const out = finish();
-        if (out !== null) yield record(filePos, out);
+      if (partsLen === 0 && !oversized) return;
+      if (continuation) {
+        if (!oversized) continued(joined());
+        return;
       }
+      const held = (reason: string): void => options.onHeldBack?.({ at: { offset: lineStart, index: 0, ordinal }, bytes: filePos - lineStart, reason });
+      if (oversized) return held(`the last line has no newline yet and is already longer than ${this.maxLineBytes} bytes`);
+      const buf = joined();
+      if (blank(buf, 0, buf.length)) return;
+      if (options.growing) return held('the last line has no newline yet');
+      const text = strictUtf8(buf);
+      if (text === null || !isJsonObject(text)) return held('the last line has no newline and is not a complete JSON object yet');
+      yield record(filePos, filePos - trailingSpace(buf), { kind: 'text', text });
     } finally {
       await fh.close();
     }

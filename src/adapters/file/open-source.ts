@@ -3,7 +3,7 @@
  * magic bytes), so a misnamed file is still read right. A source is recorded in the store
  * under its base name, which keeps a store's positions valid when the files move.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../ports/errors.ts';
 import type { IdentitySource, SourceOpener } from '../../ports/identity-source.ts';
@@ -45,3 +45,22 @@ export async function openFileSource(file: string, name: string = sourceName(fil
 }
 
 export const openRecordedFile: SourceOpener = (name, locator) => openFileSource(locator, name);
+
+/**
+ * The sources of `--input` paths, in the order given; a directory stands for its regular files
+ * in name order (hidden files, with a leading dot, are skipped).
+ */
+export async function openInputs(paths: readonly string[]): Promise<IdentitySource[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    let entries;
+    try {
+      entries = (await stat(p)).isDirectory() ? await readdir(p, { withFileTypes: true }) : null;
+    } catch {
+      entries = null; // openFileSource reports a missing or unreadable file with its code
+    }
+    if (entries === null) files.push(p);
+    else files.push(...entries.filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => d.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((n) => path.join(p, n)));
+  }
+  return Promise.all(files.map((f) => openFileSource(f)));
+}

@@ -43,7 +43,7 @@ function resolve(index: LogIndex, raw: string): { requested: string; canonical: 
 
 export const listRoute: Route = {
   handle({ url, follower, limits }: RouteContext) {
-    const q = new Query(url.searchParams, ['limit', 'offset', 'sort', 'order', 'q']);
+    const q = new Query(url, ['limit', 'offset', 'sort', 'order', 'q']);
     const { limit, offset } = page(q, limits.maxPageSize);
     const sort = q.oneOf('sort', SORT_KEYS, 'updated_at');
     const order = q.oneOf('order', ORDERS, 'desc');
@@ -59,7 +59,7 @@ export const listRoute: Route = {
 
 export const detailRoute: Route = {
   handle({ url, params, follower }: RouteContext) {
-    new Query(url.searchParams, []);
+    new Query(url, []);
     const index = follower.index;
     const { requested, canonical } = resolve(index, params.uuid);
     const row = index.row(canonical)!;
@@ -77,8 +77,9 @@ export const detailRoute: Route = {
 };
 
 export const identitiesRoute: Route = {
+  heavy: true,
   handle({ url, params, follower, limits }: RouteContext) {
-    const q = new Query(url.searchParams, ['limit', 'offset']);
+    const q = new Query(url, ['limit', 'offset']);
     const { limit, offset } = page(q, limits.maxPageSize);
     const index = follower.index;
     const { canonical } = resolve(index, params.uuid);
@@ -91,8 +92,9 @@ export const identitiesRoute: Route = {
 };
 
 export const evidenceRoute: Route = {
+  heavy: true,
   handle({ url, params, follower, limits }: RouteContext) {
-    const q = new Query(url.searchParams, ['limit', 'offset', 'types']);
+    const q = new Query(url, ['limit', 'offset', 'types']);
     const { limit, offset } = page(q, limits.maxPageSize);
     const types = new Set(q.subset('types', HISTORY_TYPES_ALL, HISTORY_TYPES));
     const index = follower.index;

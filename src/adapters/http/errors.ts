@@ -3,6 +3,7 @@
  * branch on the code, never on the text); parameter errors name the parameter. The body keeps
  * the reference's `detail` key, so a client written for it still finds its message.
  */
+import { CodedError } from '../../ports/errors.ts';
 
 export type HttpErrorCode =
   | 'invalid_parameter'
@@ -11,6 +12,7 @@ export type HttpErrorCode =
   | 'method_not_allowed'
   | 'misdirected_request'
   | 'too_many_streams'
+  | 'busy'
   | 'unavailable'
   | 'internal';
 
@@ -45,3 +47,14 @@ export const badParameter = (parameter: string, message: string): HttpError =>
 export const notFound = (message: string): HttpError => new HttpError(404, 'not_found', message);
 
 export const isHttpError = (e: unknown): e is HttpError => e instanceof HttpError;
+
+export type ListenErrorCode =
+  /** Another process listens on the port. */
+  | 'address_in_use'
+  /** Any other reason the server cannot listen (a privileged port, an address not on this host). */
+  | 'listen_failed';
+
+/** The server could not start listening. */
+export class ListenError extends CodedError<ListenErrorCode> {
+  override readonly name = 'ListenError';
+}

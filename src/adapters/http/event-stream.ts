@@ -9,6 +9,14 @@
  * replayed the events it missed from the log instead of a new snapshot, so a dropped
  * connection loses nothing (EventSource sends the header by itself).
  *
+ * Delivery keeps pace with the client (sse.ts): live events are written while the client
+ * keeps up; once it has a buffer's worth unread, the stream stops taking live events and
+ * catches up from the log instead, a page at a time, each after the client has read the last,
+ * then goes live again. A replay after `Last-Event-ID` is the same catch-up. Nothing is dropped
+ * for being fast: a stream is only dropped (with an `error` frame naming the last id sent)
+ * when its client falls more than `maxReplayEvents` behind the log, which it would not be
+ * replayed on reconnecting either, when it stalls, when a log read fails, or on shutdown.
+ *
  * Auth is the bearer header like every route (the reference's single-use `?ticket=` exists
  * because EventSource cannot set headers; the explorer page reads the stream with fetch).
  */
@@ -42,7 +50,7 @@ export function streamFrame(ev: CampaignEvent): StreamFrame | null {
   };
 }
 
-/** Reads per replay step: bounds one read when a client reconnects far behind. */
+/** Events per log read while catching up: bounds one read when a client is far behind. */
 const REPLAY_PAGE = 1_000;
 
 /** The open streams: counted against the limit, and ended together on shutdown. */
@@ -63,10 +71,84 @@ export class StreamRegistry {
   }
 }
 
+export const INTERRUPTED = 'Stream interrupted';
+export const FELL_BEHIND = 'Stream dropped: the client fell too far behind; reconnect with Last-Event-ID';
+
+/** One client's delivery: live while it keeps up, from the log while it catches up. */
+class Delivery {
+  /** Sequence of the last event delivered (written) or skipped as not for the stream. */
+  private sent: number;
+  private catchingUp = false;
+
+  constructor(
+    private readonly sse: SseStream,
+    private readonly ctx: Pick<RouteContext, 'follower' | 'log' | 'limits'>,
+    from: number,
+  ) {
+    this.sent = from;
+  }
+
+  /** The follower's listener: called with each batch of newly indexed events. */
+  live(events: readonly CampaignEvent[]): void {
+    if (!this.sse.isOpen) return;
+    if (this.catchingUp) {
+      // The catch-up reads these from the log; a client this far behind would not be replayed.
+      if (this.ctx.follower.index.sequence - this.sent > this.ctx.limits.maxReplayEvents) this.sse.end(FELL_BEHIND);
+      return;
+    }
+    for (const ev of events) {
+      if (ev.sequence <= this.sent) continue;
+      if (this.sse.full) {
+        this.catchUp();
+        return;
+      }
+      this.emit(ev);
+    }
+  }
+
+  /** Delivers from the log until the client has everything the index holds, then goes live. */
+  catchUp(): void {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    void this.run().catch(() => this.sse.end(INTERRUPTED));
+  }
+
+  private async run(): Promise<void> {
+    const { follower, log, limits } = this.ctx;
+    for (;;) {
+      if (this.sse.full) await this.sse.drained();
+      if (!this.sse.isOpen) return;
+      const head = follower.index.sequence;
+      if (this.sent >= head) {
+        // Same tick as the check: every later event reaches `live`, none is missed.
+        this.catchingUp = false;
+        return;
+      }
+      if (head - this.sent > limits.maxReplayEvents) {
+        this.sse.end(FELL_BEHIND);
+        return;
+      }
+      const events = await log.read(this.sent + 1, Math.min(REPLAY_PAGE, head - this.sent));
+      if (events.length === 0 || events[0].sequence !== this.sent + 1) throw new Error(`the log has no event ${this.sent + 1}`);
+      for (const ev of events) {
+        if (!this.sse.isOpen) return;
+        if (this.sse.full) break;
+        this.emit(ev);
+      }
+    }
+  }
+
+  private emit(ev: CampaignEvent): void {
+    const f = streamFrame(ev);
+    if (f !== null) this.sse.send(f.event, f.data, f.id);
+    this.sent = ev.sequence;
+  }
+}
+
 export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: number) => void = () => {}): Route {
   return {
     async handle({ req, res, url, follower, log, limits }: RouteContext) {
-      new Query(url.searchParams, []);
+      new Query(url, []);
       const header = req.headers['last-event-id'];
       const last = lastEventId(Array.isArray(header) ? header[0] : header);
       if (streams.size >= limits.maxStreams) {
@@ -74,45 +156,29 @@ export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: nu
       }
       if (req.method === 'HEAD') return { kind: 'body', body: '', contentType: 'text/event-stream; charset=utf-8' };
 
-      const sse = new SseStream(res, { keepaliveMs: limits.keepaliveMs, maxBufferedBytes: limits.maxStreamBufferBytes });
+      const index = follower.index;
+      const at = index.sequence;
+      const replay = last !== undefined && last <= at && at - last <= limits.maxReplayEvents;
+      const sse = new SseStream(res, {
+        keepaliveMs: limits.keepaliveMs,
+        maxBufferedBytes: limits.maxStreamBufferBytes,
+        stallMs: limits.streamStallMs,
+        lastEventId: replay ? last : undefined,
+      });
       streams.add(sse);
       onStreamsChanged(streams.size);
       sse.onClose(() => onStreamsChanged(streams.size));
 
-      const emit = (ev: CampaignEvent): void => {
-        const f = streamFrame(ev);
-        if (f !== null) sse.send(f.event, f.data, f.id);
-      };
-      // Read the sequence and subscribe in the same tick: every event after `at` reaches the
-      // listener, none before it does, so snapshot/replay + live has no gap and no repeat.
-      const index = follower.index;
-      const at = index.sequence;
-      let pending: CampaignEvent[] | null = [];
-      const unsubscribe = follower.subscribe(({ events }) => {
-        if (pending !== null) pending.push(...events);
-        else for (const ev of events) emit(ev);
-      });
-      sse.onClose(unsubscribe);
-
-      if (last !== undefined && last <= at && at - last <= limits.maxReplayEvents) {
-        try {
-          for (let from = last + 1; from <= at && sse.isOpen;) {
-            const events = await log.read(from, Math.min(REPLAY_PAGE, at - from + 1));
-            if (events.length === 0) break;
-            for (const ev of events) emit(ev);
-            from = events[events.length - 1].sequence + 1;
-          }
-        } catch {
-          sse.end('Stream interrupted');
-          return { kind: 'handled' };
-        }
+      const delivery = new Delivery(sse, { follower, log, limits }, replay ? last : at);
+      // Subscribed in the same tick as `at` was read: every event after it reaches `live` (or
+      // the catch-up, which reads up to the index's head), none before it does.
+      sse.onClose(follower.subscribe(({ events }) => delivery.live(events)));
+      if (replay) {
+        delivery.catchUp();
       } else {
         const { items } = listCampaigns(index, { limit: DEFAULT_PAGE_SIZE, offset: 0, sort: 'updated_at', order: 'desc' });
         sse.send('snapshot', { sequence: at, campaigns: items.map((i) => campaignResource(i.row)) }, at);
       }
-      const queued = pending;
-      pending = null;
-      for (const ev of queued) emit(ev);
       return { kind: 'handled' };
     },
   };

@@ -17,8 +17,9 @@ import { byWeight, campaignResource, edgeResource, FAMILIES, identityResource, t
 import { json, type Route, type RouteContext } from './route-context.ts';
 
 export const identityRoute: Route = {
+  heavy: true,
   async handle({ url, params, follower, engineFeatures }: RouteContext) {
-    new Query(url.searchParams, []);
+    new Query(url, []);
     const index = follower.index;
     const id = identityId(params.uuid);
     const facts = index.identity(id);

@@ -1,8 +1,11 @@
 /**
  * Strict request parameters: every query parameter a route does not name is refused, as is a
  * repeated one, so a typo (`limt=5`) gets a 400 naming it instead of a silent default. Numbers
- * are plain decimal digits only: `1e3`, `0x10`, ` 5` and `5.0` are refused, not coerced.
+ * are plain decimal digits only: `1e3`, `0x10`, ` 5` and `5.0` are refused, not coerced. The
+ * query string is decoded strictly too: `%` not followed by two hex digits, or escapes that are
+ * not UTF-8, are a 400 (URLSearchParams would keep `%ZZ` as text and turn `%FF` into U+FFFD).
  */
+import { strictUtf8 } from '../strict-utf8.ts';
 import { badParameter } from './errors.ts';
 
 const DIGITS = /^[0-9]{1,16}$/;
@@ -15,11 +18,54 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])
 export const MAX_IDENTITY_ID_LENGTH = 512;
 export const MAX_SEARCH_LENGTH = 256;
 
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/** One `application/x-www-form-urlencoded` component, strictly: null when malformed. */
+function decodeComponent(raw: string): string | null {
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25 /* % */) {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!HEX.test(hex)) return null;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === 0x2b /* + */) {
+      bytes.push(0x20);
+    } else {
+      for (const b of Buffer.from(raw[i], 'utf8')) bytes.push(b);
+    }
+  }
+  return strictUtf8(Buffer.from(bytes));
+}
+
+/**
+ * The query string (`url.search`, with or without its `?`) as name/value pairs, in order.
+ * Throws 400 `invalid_parameter` on malformed percent-encoding.
+ */
+export function parseQuery(search: string): Array<[string, string]> {
+  const raw = search.startsWith('?') ? search.slice(1) : search;
+  const out: Array<[string, string]> = [];
+  if (raw === '') return out;
+  for (const part of raw.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawName = eq === -1 ? part : part.slice(0, eq);
+    const name = decodeComponent(rawName);
+    if (name === null) throw badParameter(rawName, `query parameter name "${rawName}" is not valid percent-encoded UTF-8`);
+    const value = decodeComponent(eq === -1 ? '' : part.slice(eq + 1));
+    if (value === null) throw badParameter(name, `${name} is not valid percent-encoded UTF-8`);
+    out.push([name, value]);
+  }
+  return out;
+}
+
 export class Query {
   private readonly values = new Map<string, string>();
 
-  constructor(params: URLSearchParams, allowed: readonly string[]) {
-    for (const [name, value] of params) {
+  constructor(url: URL, allowed: readonly string[]) {
+    for (const [name, value] of parseQuery(url.search)) {
       if (!allowed.includes(name)) {
         const hint = allowed.length === 0 ? 'this route takes no query parameters' : `allowed: ${allowed.join(', ')}`;
         throw badParameter(name, `unknown query parameter "${name}" (${hint})`);

@@ -11,10 +11,24 @@ export interface Limits {
   /** Open event streams at once; the next one gets 429. */
   readonly maxStreams: number;
   readonly keepaliveMs: number;
-  /** Bytes a slow stream client may leave unread before it is dropped. */
+  /** Bytes written ahead of a stream client before the server waits for it to read. */
   readonly maxStreamBufferBytes: number;
-  /** Events a reconnecting stream may be replayed; further behind, it gets a fresh snapshot. */
+  /**
+   * Events a reconnecting stream may be replayed; further behind, it gets a fresh snapshot. A
+   * connected client that falls this far behind is dropped (it would get a snapshot anyway).
+   */
   readonly maxReplayEvents: number;
+  /** A stream client that reads nothing for this long while frames wait is dropped. */
+  readonly streamStallMs: number;
+  /**
+   * Heavy requests (routes that walk a whole campaign) running at once; the next one gets 503
+   * `busy` with `Retry-After`, so light requests are never queued behind many heavy ones.
+   */
+  readonly maxHeavyRequests: number;
+  /** A client must send its request line and headers within this (slow-loris bound). */
+  readonly headersTimeoutMs: number;
+  /** ... and its whole request within this. */
+  readonly requestTimeoutMs: number;
 }
 
 export interface RouteContext {
@@ -38,6 +52,8 @@ export type Reply =
 export interface Route {
   /** Static assets of the page carry no data and are served without a token. */
   readonly public?: boolean;
+  /** Its cost grows with a campaign's size: it counts against `maxHeavyRequests`. */
+  readonly heavy?: boolean;
   handle(ctx: RouteContext): Reply | Promise<Reply>;
 }
 

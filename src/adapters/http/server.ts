@@ -4,20 +4,21 @@
  * snapshots' reader), so it serves any store adapter. node:http and a tiny router: the surface
  * is a dozen GET routes.
  *
- * Request order: method (GET/HEAD only) → Host check → route → token → parameters → handler.
- * Every failure is a JSON `{error, detail, parameter?}` with a 4xx; an unexpected one is a 500
- * without internals in the body.
+ * Request order: method (GET/HEAD only) → Host check → route → token → heavy-request slot →
+ * parameters → handler. Every failure is a JSON `{error, detail, parameter?}` with a 4xx (or a
+ * 503 `busy`); an unexpected one is a 500 without internals in the body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { bearerGuard } from './auth.ts';
 import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
-import { HttpError, isHttpError } from './errors.ts';
-import { StreamRegistry, streamRoute } from './event-stream.ts';
+import { HttpError, isHttpError, ListenError } from './errors.ts';
+import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
 import { explorerRoutes } from './explorer-assets.ts';
+import { HeavyGate } from './heavy-gate.ts';
 import { identityRoute } from './identity-routes.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
@@ -35,6 +36,10 @@ export const DEFAULT_LIMITS: Limits = {
   keepaliveMs: 15_000,
   maxStreamBufferBytes: 4 * 1024 * 1024,
   maxReplayEvents: 100_000,
+  streamStallMs: 60_000,
+  maxHeavyRequests: 4,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 };
 
 export interface HttpServerOptions {
@@ -103,6 +108,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
   const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
   openStreams.set({}, 0);
+  const heavyRunning = registry.gauge('campaign_stream_http_heavy_requests_running', 'Heavy requests (evidence, identities, identity) being answered.');
+  heavyRunning.set({}, 0);
+  const heavy = new HeavyGate(limits.maxHeavyRequests, (n) => heavyRunning.set({}, n));
   const streams = new StreamRegistry();
   const metricsRoute: Route = { handle: () => ({ kind: 'body', body: registry.render(), contentType: PROMETHEUS_CONTENT_TYPE }) };
 
@@ -126,9 +134,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (allowed !== 'any' && req.headers.host !== undefined && !allowed.includes(hostName(req.headers.host))) {
       throw new HttpError(421, 'misdirected_request', 'this server answers loopback host names only', 'Host');
     }
+    const target = req.url ?? '/';
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      // Only origin-form targets: resolved against a base, `//app.js` would be a URL of host
+      // `app.js` and path `/`, and serve the page.
+      if (!target.startsWith('/')) throw new Error('not origin-form');
+      url = new URL(`http://localhost${target}`);
     } catch {
       throw new HttpError(400, 'invalid_parameter', 'malformed request target', 'path');
     }
@@ -136,11 +148,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (match === null) throw new HttpError(404, 'not_found', 'No such route');
     seen.route = match.route;
     if (!match.handler.public) authorize(req);
+    if (match.handler.heavy) {
+      heavy.enter(res);
+      // Requests that arrived meanwhile (light ones among them) are read before this one's work.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const ctx: RouteContext = { req, res, url, params: match.params, follower, log: options.log, limits, engineFeatures };
     send(req, res, await match.handler.handle(ctx));
   };
 
-  const server: Server = createServer((req, res) => {
+  // Node checks headersTimeout every connectionsCheckingInterval (30 s by default), and only for
+  // a request it has begun to parse: a connection that sent nothing, or half a request line,
+  // stayed open indefinitely. Every connection now gets its first request's headers within
+  // the bound or is closed; later requests on it are Node's (keepAliveTimeout, headersTimeout).
+  const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+  const server: Server = createServer({ connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) }, (req, res) => {
+    clearTimeout(firstRequest.get(req.socket));
     for (const [k, v] of Object.entries(COMMON_HEADERS)) res.setHeader(k, v);
     // Counted by route pattern, never by raw path: ids in paths would make label values unbounded.
     const seen = { route: 'unmatched' };
@@ -157,16 +180,31 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     );
   });
   // Slow-loris bounds: a client must send its request line and headers promptly.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    timer.unref();
+    firstRequest.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
   });
+
+  const port = options.port ?? DEFAULT_PORT;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await follower.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw code === 'EADDRINUSE'
+      ? new ListenError('address_in_use', `${host}:${port} is in use by another process`, false, { cause: e })
+      : new ListenError('listen_failed', `cannot listen on ${host}:${port}: ${(e as Error).message}`, false, { cause: e });
+  }
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -177,7 +215,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     follower,
     registry,
     async close() {
-      streams.endAll('Stream interrupted');
+      streams.endAll(INTERRUPTED);
       await follower.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,6 +9,7 @@
  * an unreachable registry is nobody's: `prepare` throws a retriable error and the batch waits.
  */
 import { decodeIdentityEvent, AvroCodecError } from '../avro/codec.ts';
+import { badUtf8Reason, strictUtf8 } from '../strict-utf8.ts';
 import type { RawPayload } from '../../ports/identity-source.ts';
 import { KafkaAdapterError } from './errors.ts';
 import type { SchemaRegistryClient } from './schema-registry.ts';
@@ -62,7 +63,11 @@ export class IdentityPayloadDecoder {
       let end = value.length;
       if (end > 0 && value[end - 1] === 0x0a) end--;
       if (end > 0 && value[end - 1] === 0x0d) end--;
-      return { payload: { kind: 'text', text: value.toString('utf8', 0, end) } };
+      // Strictly: a lenient decode would turn two ids into one U+FFFD (strict-utf8.ts).
+      const text = strictUtf8(value, 0, end);
+      return text === null
+        ? { payload: { kind: 'invalid', code: 'bad_encoding', reason: badUtf8Reason('the message value', value, 0, end) } }
+        : { payload: { kind: 'text', text } };
     }
     const u = unframe(value);
     if (!u.ok) return { payload: { kind: 'invalid', code: 'undecodable', reason: u.reason } };
@@ -75,7 +80,8 @@ export class IdentityPayloadDecoder {
       return { payload: { kind: 'object', value: decodeIdentityEvent(u.body, schema) } };
     } catch (e) {
       if (!(e instanceof AvroCodecError)) throw e;
-      return { payload: { kind: 'invalid', code: 'undecodable', reason: `schema id ${u.schemaId}: ${e.message}` } };
+      const code = e.code === 'bad_encoding' ? 'bad_encoding' : 'undecodable';
+      return { payload: { kind: 'invalid', code, reason: `schema id ${u.schemaId}: ${e.message}` } };
     }
   }
 }

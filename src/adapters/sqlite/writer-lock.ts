@@ -15,12 +15,14 @@ export interface WriterLock {
 }
 
 export function acquireWriterLock(file: string): WriterLock {
-  const db = new Database(file);
+  let db: Database.Database | null = null;
   try {
+    // Inside the try: a directory that cannot hold the lock file (read-only) fails right here.
+    db = new Database(file);
     db.pragma('busy_timeout = 0');
     db.exec('BEGIN EXCLUSIVE');
   } catch (e) {
-    db.close();
+    db?.close();
     const code = (e as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
       throw new StoreError('store_busy', 'another process is writing to this store', true, { cause: e });
@@ -28,12 +30,13 @@ export function acquireWriterLock(file: string): WriterLock {
     throw new StoreError('store_failure', `cannot lock the store: ${(e as Error).message}`, false, { cause: e });
   }
   let held = true;
+  const locked = db;
   return {
     release() {
       if (!held) return;
       held = false;
-      db.exec('ROLLBACK');
-      db.close();
+      locked.exec('ROLLBACK');
+      locked.close();
     },
   };
 }

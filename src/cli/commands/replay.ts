@@ -17,7 +17,7 @@ export const replayCommand = defineCommand({
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
   },
   async run(opts, { io, clock }) {
-    const { store, close } = openStoreForWriting(opts.store);
+    const { store, close } = openStoreForWriting(opts.store, { mustExist: true });
     const bar = progressBar(io.stderr, clock, 'replay');
     try {
       const s = await replayTables(store.log, store.tables, (p) => bar.update(p.events, p.total, `${p.events}/${p.total} events`));

@@ -1,17 +1,22 @@
-/** `campaigns run`: the main job on the embedded store. */
-import { openFileSource, openRecordedFile } from '../../adapters/file/open-source.ts';
+/** `campaigns run`: the main job on the embedded store, over files, or following them (`--follow`). */
+import { DEFAULT_IDLE_MS, FollowFeed } from '../../adapters/file/follow-feed.ts';
+import { openInputs, openRecordedFile } from '../../adapters/file/open-source.ts';
 import {
   DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS, DEFAULT_TABLES_EVERY_BATCHES, runIngest, type RunProgress,
 } from '../../pipeline/run.ts';
 import type { RunSummary } from '../../pipeline/run-summary.ts';
+import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { enginesFor, profileOption } from '../engines.ts';
 import { emit } from '../io.ts';
-import { progressBar } from '../progress-bar.ts';
+import { progressBar, silentProgress } from '../progress-bar.ts';
 import { openStoreForWriting, REJECTS_FILE } from '../store-dir.ts';
 
 const options = {
-  input: { type: 'strings', required: true, placeholder: 'file', description: 'identity events: NDJSON or Avro container files, read in this order' },
+  input: {
+    type: 'strings', required: true, placeholder: 'file|dir',
+    description: 'identity events: NDJSON or Avro container files, read in this order (a directory: its files in name order)',
+  },
   store: { type: 'string', required: true, placeholder: 'dir', description: 'store directory (created if missing)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'valid events per batch' },
   'snapshot-every': {
@@ -21,6 +26,14 @@ const options = {
   'tables-every': {
     type: 'integer', min: 1, default: DEFAULT_TABLES_EVERY_BATCHES, placeholder: 'N',
     description: 'write the campaign tables with every N-th batch and at the end (1: every batch)',
+  },
+  follow: {
+    type: 'boolean',
+    description: 'keep reading the one --input (a file, or a directory in name order) as it grows, until SIGINT/SIGTERM',
+  },
+  'idle-ms': {
+    type: 'integer', min: 1, default: DEFAULT_IDLE_MS, placeholder: 'N',
+    description: 'with --follow: commit a pending batch once no record has arrived for N ms',
   },
   profile: profileOption,
   json: { type: 'boolean', description: 'print the summary as one JSON object' },
@@ -48,20 +61,33 @@ function readable(s: RunSummary, elapsedMs: number, store: string): string {
 export const runCommand = defineCommand({
   name: 'run',
   summary: 'cluster identity events from files into the store',
-  usage: '--input <file…> --store <dir> [--batch-size N] [--tables-every N] [--profile NAME] [--json]',
+  usage: '--input <file|dir…> --store <dir> [--batch-size N] [--tables-every N] [--follow [--idle-ms N]] [--profile NAME] [--json]',
   description:
     'Reads the input files, clusters identities into campaigns, and appends the campaign events to the\n' +
     "store's event log, one batch per transaction, and the derived campaign tables with every N-th batch\n" +
     '(--tables-every) and at the end: while a run is in progress they lag the log. A restart, or a rerun\n' +
     'with the same files, resumes after the last committed batch; a file whose consumed part has changed\n' +
-    `is refused. Refused input goes to <store>/${REJECTS_FILE}; refusals alone do not fail the run.`,
+    `is refused. Refused input goes to <store>/${REJECTS_FILE}; refusals alone do not fail the run.\n` +
+    'The incomplete end of a file still being written is held back (with a warning), not consumed.\n\n' +
+    'With --follow, the one --input is followed as it grows until SIGINT or SIGTERM, which commit what is\n' +
+    'pending and exit 0. A batch then also closes when no record has arrived for --idle-ms, so batch\n' +
+    'boundaries depend on timing (the log is still reproduced exactly on restart).',
   options,
   async run(opts, { io, clock }) {
     const engines = enginesFor(opts.profile);
-    const inputs = await Promise.all(opts.input.map((f) => openFileSource(f)));
+    if (opts.follow && opts.input.length !== 1) throw new UsageError('--follow takes exactly one --input (a file or a directory)');
+    const inputs = opts.follow ? [] : await openInputs(opts.input);
     const { store, rejects, close } = openStoreForWriting(opts.store);
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    if (opts.follow) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      await emit(io.stderr, `campaigns run: following ${opts.input[0]} (SIGINT or SIGTERM commits and stops)\n`);
+    }
     const restoreBar = progressBar(io.stderr, clock, 'restore');
-    const ingestBar = progressBar(io.stderr, clock, 'run');
+    // A followed input has no end to measure progress against.
+    const ingestBar = opts.follow ? silentProgress : progressBar(io.stderr, clock, 'run');
     const onProgress = (p: RunProgress): void => {
       if (p.phase === 'restore') restoreBar.update(p.batches, p.total, `${fmt(p.batches)}/${fmt(p.total)} batches`);
       else {
@@ -74,6 +100,7 @@ export const runCommand = defineCommand({
         {
           log: store.log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines,
           inputs, openSource: openRecordedFile, clock,
+          follow: opts.follow ? { feed: new FollowFeed(opts.input[0], { idleMs: opts['idle-ms'] }), signal: stop.signal } : undefined,
         },
         { batchSize: opts['batch-size'], snapshotEveryRecords: opts['snapshot-every'], tablesEveryBatches: opts['tables-every'], onProgress },
       );
@@ -85,6 +112,8 @@ export const runCommand = defineCommand({
         : readable(result.summary, result.elapsed_ms, opts.store));
       return 0;
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       restoreBar.finish();
       ingestBar.finish();
       close();

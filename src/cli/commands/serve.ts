@@ -13,6 +13,7 @@ import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
+import { ConfigError } from '../config-error.ts';
 import { emit, type CliIo } from '../io.ts';
 import { openStoreForReading } from '../store-dir.ts';
 
@@ -65,11 +66,29 @@ async function openStore(spec: string): Promise<OpenedStore> {
   return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, close: async () => s.close() };
 }
 
-function readToken(file: string | undefined): string | null {
-  const raw = file !== undefined ? readFileSync(file, 'utf8') : process.env[TOKEN_ENV];
+/**
+ * What a bearer token may hold (RFC 6750 `b68token`): anything else, a space inside it say,
+ * could never arrive in an `Authorization: Bearer` header, and every request would get 401.
+ */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+export function readToken(file: string | undefined, env: string | undefined = process.env[TOKEN_ENV]): string | null {
+  let raw: string | undefined;
+  if (file !== undefined) {
+    try {
+      raw = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ConfigError('config_unreadable', `cannot read the token file ${file}: ${(e as Error).message}`, false, { cause: e });
+    }
+  } else raw = env;
   if (raw === undefined) return null;
+  const where = file !== undefined ? `the token file ${file}` : `$${TOKEN_ENV}`;
+  // Surrounding whitespace (the newline an editor adds) is not part of the token.
   const token = raw.trim();
-  if (token.length === 0) throw new UsageError(file !== undefined ? `token file ${file} is empty` : `$${TOKEN_ENV} is empty`);
+  if (token.length === 0) throw new UsageError(`${where} is empty`);
+  if (!BEARER_TOKEN.test(token)) {
+    throw new ConfigError('config_invalid', `${where} holds characters a bearer token cannot carry (letters, digits and -._~+/ only, = at the end): no client could send it`);
+  }
   return token;
 }
 

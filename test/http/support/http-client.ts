@@ -9,9 +9,16 @@ export interface Response {
   readonly json: any;
 }
 
-export function request(base: string, path: string, opts: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+/**
+ * `path` is resolved against `base` as a URL, unless `raw`: then it is sent as the request
+ * target exactly (`//app.js` would otherwise be a URL of host `app.js`).
+ */
+export function request(base: string, path: string, opts: { method?: string; headers?: Record<string, string>; raw?: boolean } = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+    const u = opts.raw ? new URL(base) : new URL(path, base);
+    const req = http.request({
+      hostname: u.hostname, port: u.port, path: opts.raw ? path : u.pathname + u.search, method: opts.method ?? 'GET', headers: opts.headers,
+    }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -41,6 +48,9 @@ export interface SseClient {
   readonly frames: SseFrame[];
   /** The first frame (from the start of the stream) matching `pred`, waiting up to `ms`. */
   waitFor(pred: (f: SseFrame) => boolean, ms?: number): Promise<SseFrame>;
+  /** Stops reading (the server's writes back up), and reads on again. */
+  pause(): void;
+  resume(): void;
   close(): void;
   readonly closed: Promise<void>;
 }
@@ -79,6 +89,8 @@ export function openStream(base: string, path = '/api/v1/campaigns/events', head
         frames,
         closed,
         close: () => req.destroy(),
+        pause: () => res.pause(),
+        resume: () => res.resume(),
         waitFor(pred, ms = 5_000) {
           return new Promise((ok, fail) => {
             const check = (): boolean => {

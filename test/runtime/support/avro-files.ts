@@ -1,8 +1,12 @@
-/** Avro object container files written with avsc's own container encoder, as producers write them. */
+/**
+ * Avro object container files written with avsc's own container encoder, as producers write
+ * them, and written byte by byte, as a hostile producer would.
+ */
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import { deflateRawSync } from 'node:zlib';
 import { AVRO_TYPES, identityWireToAvro } from '../../../src/adapters/avro/codec.ts';
 
 export interface ContainerOptions {
@@ -57,4 +61,72 @@ export function v1Values(lines: readonly string[]): unknown[] {
       },
     };
   });
+}
+
+const HEADER = avro.Type.forSchema({
+  type: 'record',
+  name: 'org.apache.avro.file.Header',
+  fields: [
+    { name: 'magic', type: { type: 'fixed', name: 'Magic', size: 4 } },
+    { name: 'meta', type: { type: 'map', values: 'bytes' } },
+    { name: 'sync', type: { type: 'fixed', name: 'Sync', size: 16 } },
+  ],
+});
+const LONG = avro.Type.forSchema('long');
+const STRING = avro.Type.forSchema('string');
+
+/** The sync marker of every file `containerBytes` writes (fixed: the same input, the same bytes). */
+export const SYNC = Buffer.from('cs-test-syncmark');
+
+export interface RawBlock {
+  /** Records, already Avro-encoded; concatenated (and deflated with that codec) as the block data. */
+  readonly records: readonly Buffer[];
+  /** The record count written in the block header; default: `records.length`. */
+  readonly count?: number;
+  /** The block data as written, instead of the records (a deflate bomb, say). */
+  readonly data?: Buffer;
+}
+
+/** An object container file, byte by byte: the header, then each block with its sync marker. */
+export function containerBytes(schemaJson: string, blocks: readonly RawBlock[], codec: 'null' | 'deflate' = 'null'): Buffer {
+  const parts: Buffer[] = [HEADER.toBuffer({
+    magic: Buffer.from('Obj\x01', 'latin1'),
+    meta: { 'avro.schema': Buffer.from(schemaJson), 'avro.codec': Buffer.from(codec) },
+    sync: SYNC,
+  })];
+  for (const b of blocks) {
+    const raw = Buffer.concat(b.records);
+    const data = b.data ?? (codec === 'deflate' ? deflateRawSync(raw) : raw);
+    parts.push(LONG.toBuffer(b.count ?? b.records.length), LONG.toBuffer(data.length), data, SYNC);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Zig-zag varint, as Avro writes a `long` (exact for any bigint). */
+export function varint(n: bigint): Buffer {
+  let z = n >= 0n ? n << 1n : ((-n) << 1n) - 1n;
+  const out: number[] = [];
+  do {
+    let b = Number(z & 0x7fn);
+    z >>= 7n;
+    if (z > 0n) b |= 0x80;
+    out.push(b);
+  } while (z > 0n);
+  return Buffer.from(out);
+}
+
+/**
+ * An encoded `identity.observed` record (current schema) whose `observation.sessions` block
+ * count is replaced by `count`, the rest unchanged: what the 3,220-byte file and the 55-byte
+ * Kafka value of issue #13 carried (count 4,294,967,294, one session's bytes).
+ */
+export function withSessionsCount(wire: Record<string, unknown>, count: bigint): Buffer {
+  const encoded = AVRO_TYPES.identityEvent[2].toBuffer(identityWireToAvro(wire));
+  // Union branch, then type, event_id, time, identity_uuid (strings) and version (a long).
+  const w = wire as { type: string; event_id: string; time: string; identity_uuid: string; version: number };
+  const at = 1 + [w.type, w.event_id, w.time, w.identity_uuid].reduce((n, s) => n + STRING.toBuffer(s).length, 0) + LONG.toBuffer(w.version).length;
+  const sessions = (wire.observation as { sessions: unknown[] }).sessions.length;
+  const old = LONG.toBuffer(sessions);
+  if (!encoded.subarray(at, at + old.length).equals(old)) throw new Error('withSessionsCount: sessions count not where expected');
+  return Buffer.concat([encoded.subarray(0, at), varint(count), encoded.subarray(at + old.length)]);
 }
