@@ -65,24 +65,34 @@ function parseWithStack(text: string, file: string, readFile: ReadFixture, stack
     case 'corpus':
       return v.corpus(top.corpus, 'corpus');
     case 'fleet':
-      return { campaigns: [], noise_scanners: 0, fleet: parseFleet(v, top.fleet, 'fleet', (name, path) => loadNested(v, name, path, file, readFile, stack)) };
+      return {
+        campaigns: [],
+        noise_scanners: 0,
+        fleet: parseFleet(v, top.fleet, 'fleet',
+          (name, path) => loadNested(v, name, path, file, readFile, stack, false),
+          (name, path) => {
+            const base = loadNested(v, name, path, file, readFile, stack, true);
+            if (base.fleet === undefined) throw new FixtureError(file, path, 'a fleet scenario (a file with a `fleet:` block)', JSON.stringify(name));
+            return base.fleet;
+          }),
+      };
     default:
       return includeFixtures(v, top, file, readFile, stack);
   }
 }
 
 /**
- * A fixture named inside another (an include or a fleet's crew template), resolved beside the
- * naming file. A fleet cannot be nested: its crews are campaigns, and a fleet inside a fleet
- * would have no single fleet of deckies to run on.
+ * A fixture named inside another (an include, a fleet's crew template or its base), resolved
+ * beside the naming file. Only a `base:` may be a fleet: crews and includes are campaigns, and
+ * a fleet inside a fleet would have no single fleet of deckies to run on.
  */
-function loadNested(v: Validator, name: unknown, path: string, file: string, readFile: ReadFixture, stack: readonly string[]): CorpusSpec {
+function loadNested(v: Validator, name: unknown, path: string, file: string, readFile: ReadFixture, stack: readonly string[], fleetAllowed: boolean): CorpusSpec {
   const target = resolve(dirname(file), v.string(name, path, 'a fixture file name'));
   if (target === file || stack.includes(target)) {
     throw new FixtureError(file, path, 'a fixture that does not include itself', JSON.stringify(name));
   }
   const spec = parseWithStack(readText(target, readFile, file, path), target, readFile, [...stack, file]);
-  if (spec.fleet !== undefined) throw new FixtureError(file, path, 'a fixture without a `fleet` block (fleets do not nest)', JSON.stringify(name));
+  if (spec.fleet !== undefined && !fleetAllowed) throw new FixtureError(file, path, 'a fixture without a `fleet` block (fleets do not nest)', JSON.stringify(name));
   return spec;
 }
 
@@ -93,7 +103,7 @@ function includeFixtures(v: Validator, top: Record<string, unknown>, file: strin
   const campaigns: CampaignSpec[] = [];
   let noise = extra;
   names.forEach((name, i) => {
-    const spec = loadNested(v, name, `include_fixtures[${i}]`, file, readFile, stack);
+    const spec = loadNested(v, name, `include_fixtures[${i}]`, file, readFile, stack, false);
     campaigns.push(...spec.campaigns);
     noise += spec.noise_scanners;
   });

@@ -43,7 +43,9 @@ export function expandCorpus(spec: CorpusSpec, seed: number | bigint): AttackerR
 /** `prefix-` + 16 random bytes as lowercase hex grouped 8-4-4-4-12. */
 export function randomId(rng: PythonRandom, prefix: string): string {
   const h = Buffer.from(rng.randbytes(16)).toString('hex');
-  return `${prefix}-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // join, not a template: one flat string instead of a rope of slices (a million-identity
+  // fleet holds millions of these ids)
+  return [prefix, h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
 }
 
 /** A public-looking IPv4: skips 10/8, 127/8, 172.16/12 and 192.168/16 by redrawing. */

@@ -14,27 +14,64 @@ import type { Validator } from './dsl-validator.ts';
 
 /** Resolves and parses a crew template named at `path` (relative to the fleet file). */
 export type LoadTemplate = (name: unknown, path: string) => CorpusSpec;
+/** Resolves and parses the fleet a `base:` names (relative to the fleet file). */
+export type LoadBase = (name: unknown, path: string) => FleetSpec;
 
-const FLEET_KEYS = ['id', 'deckies', 'duration_days', 'commodity', 'hot_c2', 'bots', 'crews'];
+const FLEET_KEYS = ['id', 'base', 'scale', 'deckies', 'duration_days', 'commodity', 'hot_c2', 'bots', 'crews'];
 const STEP_KEYS = ['phase', 'decky', 'after', 'dwell', 'chance', 'reported_after', 'payload', 'c2'];
 
-export function parseFleet(v: Validator, x: unknown, path: string, loadTemplate: LoadTemplate): FleetSpec {
-  const f = v.mapping(x, path, 'a fleet mapping with `id`, `deckies`, `duration_days`, `bots` and `crews`');
+/**
+ * A fleet, either written out or derived: `base: other.yaml` takes that fleet's bots and crews
+ * (so one set of kill chains serves every size and cannot drift between files) and may replace
+ * its id, deckies, days, commodity and hot C2. `scale: k` then multiplies the bot count and every
+ * crew count by k, rounded.
+ */
+export function parseFleet(v: Validator, x: unknown, path: string, loadTemplate: LoadTemplate, loadBase: LoadBase): FleetSpec {
+  const f = v.mapping(x, path, 'a fleet mapping with `id`, `deckies`, `duration_days`, `bots` and `crews`, or `id` and `base`');
   onlyKeys(v, f, path, FLEET_KEYS);
   const id = v.id(f.id, `${path}.id`);
-  const deckies = v.int(f.deckies, `${path}.deckies`, 1, 999);
-  const duration_days = v.int(f.duration_days, `${path}.duration_days`, 1);
+  const base = f.base === undefined || f.base === null ? null : loadBase(f.base, `${path}.base`);
+  if (base !== null) {
+    for (const k of ['bots', 'crews']) {
+      if (f[k] !== undefined) v.fail(`${path}.${k}`, `no \`${k}\` beside \`base\` (they come from the base fleet; resize them with \`scale\`)`, f[k]);
+    }
+  }
+  const deckies = base !== null && (f.deckies === undefined || f.deckies === null) ? base.deckies : v.int(f.deckies, `${path}.deckies`, 1, 999);
+  const duration_days = base !== null && (f.duration_days === undefined || f.duration_days === null) ? base.duration_days : v.int(f.duration_days, `${path}.duration_days`, 1);
 
   const commodity = optionalMapping(v, f.commodity, `${path}.commodity`, ['payloads', 'c2']);
-  const commodity_payloads = v.optionalInt(commodity.payloads, `${path}.commodity.payloads`, 0, 0);
-  const commodity_c2 = v.optionalInt(commodity.c2, `${path}.commodity.c2`, 0, 0);
+  const commodity_payloads = v.optionalInt(commodity.payloads, `${path}.commodity.payloads`, base?.commodity_payloads ?? 0, 0);
+  const commodity_c2 = v.optionalInt(commodity.c2, `${path}.commodity.c2`, base?.commodity_c2 ?? 0, 0);
 
   const hot = optionalMapping(v, f.hot_c2, `${path}.hot_c2`, ['endpoints', 'share']);
-  const hot_c2 = v.optionalInt(hot.endpoints, `${path}.hot_c2.endpoints`, 0, 0);
-  const hot_share = hot.share === undefined || hot.share === null ? 0 : share(v, hot.share, `${path}.hot_c2.share`);
+  const hot_c2 = v.optionalInt(hot.endpoints, `${path}.hot_c2.endpoints`, base?.hot_c2 ?? 0, 0);
+  const hot_share = hot.share === undefined || hot.share === null ? base?.hot_share ?? 0 : share(v, hot.share, `${path}.hot_c2.share`);
   if (hot_share > 0 && hot_c2 === 0) v.fail(`${path}.hot_c2.endpoints`, 'at least one endpoint when `share` > 0', hot.endpoints);
 
-  const bots = parseBots(v, f.bots, `${path}.bots`, commodity_payloads, commodity_c2);
+  let scale = 1;
+  if (f.scale !== undefined && f.scale !== null) {
+    if (typeof f.scale !== 'number' || !Number.isFinite(f.scale) || f.scale <= 0) v.fail(`${path}.scale`, 'a positive number', f.scale);
+    scale = f.scale;
+  }
+  const resize = (n: number): number => Math.round(n * scale);
+
+  if (base !== null) {
+    // The base's steps were checked against the base's commodity tokens, not these.
+    for (const [i, c] of base.bots.kill_chains.entries()) {
+      for (const [j, st] of c.steps.entries()) {
+        if (st.payload && commodity_payloads === 0) v.fail(`${path}.commodity.payloads`, `> 0 (the base's kill chain ${i}, step ${j} carries a commodity payload)`, 0);
+        if (st.c2 && commodity_c2 === 0) v.fail(`${path}.commodity.c2`, `> 0 (the base's kill chain ${i}, step ${j} carries a commodity C2)`, 0);
+      }
+    }
+    return {
+      id, deckies, duration_days, commodity_payloads, commodity_c2, hot_c2, hot_share,
+      bots: { ...base.bots, count: resize(base.bots.count) },
+      crews: base.crews.map((c) => ({ ...c, count: resize(c.count) })),
+    };
+  }
+
+  const own = parseBots(v, f.bots, `${path}.bots`, commodity_payloads, commodity_c2);
+  const bots = { ...own, count: resize(own.count) };
 
   const crewList = f.crews === undefined || f.crews === null ? [] : v.list(f.crews, `${path}.crews`, 'a list of `{fixture, count}` entries');
   const names = new Set<string>();
@@ -47,7 +84,7 @@ export function parseFleet(v: Validator, x: unknown, path: string, loadTemplate:
     if (names.has(name)) v.fail(`${cp}.name`, 'a crew name not already used in this fleet (add `name:` to embed one fixture twice)', name);
     names.add(name);
     const count = v.int(m.count, `${cp}.count`, 0);
-    return { name, count, corpus: loadTemplate(fixture, `${cp}.fixture`) };
+    return { name, count: resize(count), corpus: loadTemplate(fixture, `${cp}.fixture`) };
   });
   return { id, deckies, duration_days, commodity_payloads, commodity_c2, hot_c2, hot_share, bots, crews };
 }

@@ -55,7 +55,8 @@ describe('campaigns score', () => {
     const r = cli('score', join(DECNET, 'multi_operator.yaml'), '--seed', '0', '--json');
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
-      fixture: 'multi_operator.yaml', seed: 0, adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1, pass: true,
+      fixture: 'multi_operator.yaml', seed: 0, adjusted_rand_index: 1, homogeneity: 1, completeness: 1, singleton_recall: 1,
+      pair_precision: 1, pair_recall: 1, bot_singleton_recall: 1, largest_campaign: 2, pass: true,
     });
   });
 

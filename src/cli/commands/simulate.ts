@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
+import { toWireLine } from '../../sim/emit.ts';
 import { simulateFixture } from '../../sim/scenario.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -14,8 +15,9 @@ export const simulateCommand = defineCommand({
   description:
     'Expands a fixture exactly as the reference generator does (same seed, same corpus), folds its\n' +
     'attacker rows into identities with the reference identity layer, and writes one identity.observed\n' +
-    'event per session as NDJSON, in time order (stdout without --out). --truth writes a JSON object\n' +
-    'mapping each attacker row id to {identity_uuid, truth_campaign, truth_identity}.',
+    'event per session as NDJSON, in time order (stdout without --out). A fleet scenario (fleet: block,\n' +
+    'docs/SIMULATOR.md) adds late reports and C2-only sightings. --truth writes a JSON object mapping\n' +
+    'each attacker row id to {identity_uuid, truth_campaign, truth_identity}.',
   options: {
     _: { type: 'strings', required: true, placeholder: 'fixture.yaml', description: 'the scenario to expand' },
     seed: { type: 'integer', min: 0, default: 0, placeholder: 'N', description: 'random seed' },
@@ -26,8 +28,10 @@ export const simulateCommand = defineCommand({
     if (opts._.length !== 1) throw new UsageError(`expected one fixture, got ${opts._.length}`);
     const sim = simulateFixture(opts._[0], opts.seed);
     const out: OutStream = opts.out ? createWriteStream(opts.out) : io.stdout;
-    for (let i = 0; i < sim.emitted.lines.length; i += 5000) {
-      await emit(out, sim.emitted.lines.slice(i, i + 5000).join('\n') + '\n');
+    // Lines are made a chunk at a time: a million-identity fleet's lines would not fit at once.
+    const events = sim.emitted.events;
+    for (let i = 0; i < events.length; i += 5000) {
+      await emit(out, events.slice(i, i + 5000).map(toWireLine).join('\n') + '\n');
     }
     if (opts.out) {
       const stream = out as ReturnType<typeof createWriteStream>;
