@@ -14,6 +14,20 @@ export interface EdgeEvidence {
   readonly temporal: number;
   readonly cohort: number;
   readonly keystroke: number;
+  /**
+   * Under a profile that weighs evidence by how common it is (default@2): the weight before the
+   * adjustment, and what was adjusted (null parts: the pair shares no token, has no handoff).
+   * Absent under other profiles, so their logs keep their bytes.
+   */
+  readonly raw_weight?: number;
+  readonly adjusted?: EvidenceAdjustment;
+}
+
+export interface EvidenceAdjustment {
+  /** the most common shared token's holders, and S adjusted / S raw */
+  readonly shared_infra: { readonly holders: number; readonly factor: number } | null;
+  /** the fewest possible counterparts over the handoff's deckies, and its factor (1 / counterparts, 0 past the cap) */
+  readonly handoff: { readonly counterparts: number; readonly factor: number } | null;
 }
 
 export interface BatchRange {

@@ -90,6 +90,18 @@ const NO_OUT: number[] = [];
 export const SLOT_HITS = 3;
 export const SLOT_MARK = 6;
 
+/**
+ * What a density-aware profile (default@2) rules out before scoring: a token held by so many
+ * identities that it no longer links, a handoff role in a window so crowded that it no longer
+ * counts. Both are exact: the pair's score from that key is 0.
+ */
+export interface CandidateGate {
+  /** false: the token's holders are past the rarity cap */
+  token(holders: number): boolean;
+  /** false: the role's window has more possible counterparts than the base-rate cap */
+  role(out: boolean, decky: string, t: number): boolean;
+}
+
 /** Nodes under one key: a bare id for a single node (most payload tokens are unique), else a list. */
 type Posting = number | number[];
 
@@ -132,7 +144,7 @@ export class CandidateIndex {
   private block: Int32Array = new Int32Array(0);
   private curId = -1;
 
-  constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile) {
+  constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile, private readonly gate: CandidateGate | null = null) {
     this.bands = Array.from({ length: plan.keystrokeBands > 1 ? plan.keystrokeBands : 0 }, () => new Map<number, Posting>());
   }
 
@@ -145,16 +157,16 @@ export class CandidateIndex {
   }
 
   /** Calls fn for every handoff role of f: OUT roles (last phases) then IN roles (first phases). */
-  private forRoles(f: Features, fn: (out: boolean, decky: string, k: number) => void): void {
+  private forRoles(f: Features, fn: (out: boolean, decky: string, k: number, t: number) => void): void {
     const W = this.profile.handoffWindowSeconds;
     const last = f.last;
     const first = f.first;
     if (last instanceof Marks) {
-      for (let i = 0; i < last.size; i++) if (HANDOFF_OUT.has(last.mark(i).phase)) fn(true, last.key(i), bucket(last.mark(i).t, W));
-    } else for (const [d, m] of last) if (HANDOFF_OUT.has(m.phase)) fn(true, d, bucket(m.t, W));
+      for (let i = 0; i < last.size; i++) if (HANDOFF_OUT.has(last.mark(i).phase)) fn(true, last.key(i), bucket(last.mark(i).t, W), last.mark(i).t);
+    } else for (const [d, m] of last) if (HANDOFF_OUT.has(m.phase)) fn(true, d, bucket(m.t, W), m.t);
     if (first instanceof Marks) {
-      for (let i = 0; i < first.size; i++) if (HANDOFF_IN.has(first.mark(i).phase)) fn(false, first.key(i), bucket(first.mark(i).t, W));
-    } else for (const [d, m] of first) if (HANDOFF_IN.has(m.phase)) fn(false, d, bucket(m.t, W));
+      for (let i = 0; i < first.size; i++) if (HANDOFF_IN.has(first.mark(i).phase)) fn(false, first.key(i), bucket(first.mark(i).t, W), first.mark(i).t);
+    } else for (const [d, m] of first) if (HANDOFF_IN.has(m.phase)) fn(false, d, bucket(m.t, W), m.t);
   }
 
   private cohortKeys(f: Features): string[] {
@@ -180,10 +192,11 @@ export class CandidateIndex {
     if (byBucket.size === 0) m.delete(d);
   };
 
-  private readonly visitRole = (out: boolean, d: string, k: number): void => {
+  private readonly visitRole = (out: boolean, d: string, k: number, t: number): void => {
     // OUT at bucket k meets IN at k or k+1; IN at bucket k meets OUT at k or k−1.
     const byBucket = (out ? this.inRole : this.outRole).get(d);
     if (!byBucket) return;
+    if (this.gate !== null && !this.gate.role(out, d, t)) return;
     this.visit(byBucket.get(k), false);
     if (this.profile.handoffWindowSeconds > 0) this.visit(byBucket.get(out ? k + 1 : k - 1), false);
   };
@@ -267,7 +280,14 @@ export class CandidateIndex {
       for (const y of this.all) this.visit(y, false);
       if (plan.infra) for (const t of f.infra) this.visit(this.infra.get(t), true);
     } else {
-      if (plan.infra) for (const t of f.infra) this.visit(this.infra.get(t), true);
+      if (plan.infra) {
+        const gate = this.gate;
+        for (const t of f.infra) {
+          const p = this.infra.get(t);
+          if (gate !== null && p !== undefined && !gate.token(typeof p === 'number' ? 1 : p.length)) continue;
+          this.visit(p, true);
+        }
+      }
       if (plan.handoff) this.forRoles(f, this.visitRole);
       if (plan.keystrokeBands > 0 && f.kd !== null) {
         if (plan.keystrokeBands === 1) this.visit(this.wideBand.get(f.kd), false);
@@ -276,6 +296,18 @@ export class CandidateIndex {
       if (plan.cohort) for (const k of this.cohortKeys(f)) this.visit(this.cohort.get(k), false);
     }
     this.curOut = NO_OUT;
+  }
+
+  /** Live holders of an infrastructure token. */
+  holdersOf(token: string): number {
+    const p = this.infra.get(token);
+    return p === undefined ? 0 : typeof p === 'number' ? 1 : p.length;
+  }
+
+  /** The live holders of an infrastructure token (do not mutate). */
+  holderIds(token: string): readonly number[] {
+    const p = this.infra.get(token);
+    return p === undefined ? [] : typeof p === 'number' ? [p] : p;
   }
 
   /** Number of distinct infra keys held (diagnostics). */

@@ -295,6 +295,7 @@ export class ComponentGraph {
 
   beginBatch(): void {
     this.batch++;
+    this.scratchOwner = -1;
     this.taintedComps = [];
     this.taintedNodes = [];
     this.splitNodeList = [];
@@ -417,6 +418,25 @@ export class ComponentGraph {
     this.offer(e);
   }
 
+  /**
+   * Sets edge x–y to weight w, or removes it when w is null (a pair re-scored because a count
+   * it depends on changed, not because either node did).
+   */
+  setPair(x: number, y: number, w: number | null): void {
+    if (this.scratchOwner !== x) this.beginNode(x);
+    if (this.scratchMark[y] === this.scratchToken) {
+      const e = this.scratchEdge[y];
+      if (w === null) {
+        this.deleteEdge(e);
+        return;
+      }
+      this.eStamp[e] = this.batch;
+      this.reweight(e, w);
+      return;
+    }
+    if (w !== null) this.upsert(x, y, w);
+  }
+
   /** Deletes every edge at x not stamped in this batch (x's edges that were not re-confirmed). */
   dropUnstamped(x: number): void {
     // Non-tree edges first: they cost nothing and leave fewer candidates for replacements.
@@ -485,6 +505,8 @@ export class ComponentGraph {
   }
 
   private deleteEdge(e: number): void {
+    // The upsert cache maps x's neighbours to edge ids; a deleted id may be reused.
+    this.scratchOwner = -1;
     const a = this.ea[e];
     const b = this.eb[e];
     const wasTree = this.eTree[e] >= 0;

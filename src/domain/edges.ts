@@ -6,7 +6,7 @@
  */
 import { Marks, type Features } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
-import type { HandoffRule, ScoringProfile } from './profile.ts';
+import type { HandoffBaseRate, HandoffRule, ScoringProfile, TokenRarity } from './profile.ts';
 import { hammingHalves } from './simhash.ts';
 
 export interface EdgeScore {
@@ -16,6 +16,46 @@ export interface EdgeScore {
   readonly cohort: number;
   readonly keystroke: number;
   readonly weight: number;
+  /** Profiles that weigh evidence by how common it is (default@2): what they adjusted, and the weight before. */
+  readonly adjustment?: Adjustment;
+}
+
+export interface Adjustment {
+  /** the combined weight with the raw handoff and shared-infrastructure scores */
+  readonly raw_weight: number;
+  /** null when the pair shares no infrastructure token */
+  readonly shared_infra: { readonly holders: number; readonly factor: number } | null;
+  /** null when the pair has no handoff */
+  readonly handoff: { readonly counterparts: number; readonly factor: number } | null;
+}
+
+/**
+ * How common evidence is, over the live graph nodes (after upstream merges, retired identities
+ * excluded, the whole log: no time window). The engine keeps these counts incrementally; the
+ * test oracle recomputes them from the batch's end state.
+ */
+export interface Frequencies {
+  /** identities holding the token (payload hash or C2 endpoint) */
+  holders(token: string): number;
+  /** identities whose last phase on the decky is an OUT phase ending in [t − window, t] */
+  outsBefore(decky: string, t: number): number;
+  /** identities that could receive a foothold (an IN first phase; foothold consumers only under that rule) starting on the decky in [t, t + window] */
+  insAfter(decky: string, t: number): number;
+}
+
+/**
+ * Token rarity: 1 for a token held by at most `full` identities, 0 from `cap` on, and in
+ * between log(cap / n) / log(cap / full): each doubling of the holders takes off the same share.
+ */
+export function rarityFactor(n: number, r: TokenRarity): number {
+  if (n <= r.full) return 1;
+  if (n >= r.cap) return 0;
+  return Math.log(r.cap / n) / Math.log(r.cap / r.full);
+}
+
+/** The handoff base rate: one of c possible counterparts counts 1 / c; beyond the cap, nothing. */
+export function handoffFactor(c: number, b: HandoffBaseRate): number {
+  return c <= b.cap ? 1 / c : 0;
 }
 
 /**
@@ -108,21 +148,102 @@ export function keystrokeScore(a: Features, b: Features, maxHamming: number): nu
 }
 
 /**
- * combined = wH·H + wS·S + wT·T + wC·C + wK·K, summed left to right in that order so results
- * near the threshold are bit-identical to the reference (0.4 + 0.6 is exactly 1.0).
+ * Shared infrastructure weighed by rarity: Σ over shared tokens of their rarity factor, over
+ * |A ∪ B| (the raw score's denominator): a token nobody else holds counts as in the raw
+ * Jaccard, a commodity one adds nothing. Summed in token order (one float sum per pair).
  */
-export function scorePair(a: Features, b: Features, p: ScoringProfile): EdgeScore {
+function rareSharedInfra(a: Features, b: Features, freq: Frequencies, r: TokenRarity): { score: number; holders: number } {
+  const x = a.infra;
+  const y = b.infra;
+  let i = 0;
+  let j = 0;
+  let inter = 0;
+  let sum = 0;
+  let holders = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] < y[j]) i++;
+    else if (x[i] > y[j]) j++;
+    else {
+      const n = freq.holders(x[i]);
+      if (n > holders) holders = n;
+      sum += rarityFactor(n, r);
+      inter++;
+      i++;
+      j++;
+    }
+  }
+  if (inter === 0) return { score: 0, holders: 0 };
+  return { score: sum / (x.length + y.length - inter), holders };
+}
+
+/**
+ * The handoff weighed by its base rate: over every decky and direction where the raw handoff
+ * holds, the best 1 / c, c = max(OUT phases that could have handed to the incoming identity,
+ * IN phases that could have taken over from the outgoing one), both counting the pair itself.
+ */
+function baseRateHandoff(
+  a: Features, b: Features, window: number, rule: HandoffRule, freq: Frequencies, base: HandoffBaseRate,
+): { score: number; counterparts: number } {
+  let best = 0;
+  let fewest = 0;
+  for (let dir = 0; dir < 2; dir++) {
+    const out = dir === 0 ? a : b;
+    const inn = dir === 0 ? b : a;
+    if (rule === 'foothold' && inn.selfAccess) continue;
+    for (const [decky, o] of out.last) {
+      const i = inn.first.get(decky);
+      if (i === undefined || !HANDOFF_OUT.has(o.phase) || !HANDOFF_IN.has(i.phase)) continue;
+      const gap = i.t - o.t;
+      if (!(gap >= 0 && gap <= window)) continue;
+      const c = Math.max(freq.outsBefore(decky, i.t), freq.insAfter(decky, o.t));
+      const f = handoffFactor(c, base);
+      if (fewest === 0 || c < fewest) fewest = c;
+      if (f > best) best = f;
+    }
+  }
+  return { score: best, counterparts: fewest };
+}
+
+/**
+ * combined = wH·H + wS·S + wT·T + wC·C + wK·K, summed left to right in that order so results
+ * near the threshold are bit-identical to the reference (0.4 + 0.6 is exactly 1.0). Under a
+ * profile that weighs evidence by how common it is, H and S are the adjusted scores (`freq`
+ * is then required) and the score carries the raw weight and what was adjusted.
+ */
+export function scorePair(a: Features, b: Features, p: ScoringProfile, freq?: Frequencies): EdgeScore {
   const first = a.uuid <= b.uuid;
   const x = first ? a : b;
   const y = first ? b : a;
   const w = p.weights;
-  const shared_infra = w.shared_infra !== 0 ? sharedInfraScore(x, y) : 0;
+  const raw_shared = w.shared_infra !== 0 ? sharedInfraScore(x, y) : 0;
   const temporal = w.temporal !== 0 ? temporalScore(x, y) : 0;
   const cohort = w.cohort !== 0 ? cohortScore(x, y) : 0;
   const keystroke = w.keystroke !== 0 ? keystrokeScore(x, y, p.keystrokeMaxHamming) : 0;
-  const handoff = w.handoff !== 0 ? handoffScore(x, y, p.handoffWindowSeconds, p.handoffRule) : 0;
+  const raw_handoff = w.handoff !== 0 ? handoffScore(x, y, p.handoffWindowSeconds, p.handoffRule) : 0;
+  const raw_weight = w.handoff * raw_handoff + w.shared_infra * raw_shared + w.temporal * temporal + w.cohort * cohort + w.keystroke * keystroke;
+  if (p.rarity === null && p.handoffBaseRate === null) {
+    return { handoff: raw_handoff, shared_infra: raw_shared, temporal, cohort, keystroke, weight: raw_weight };
+  }
+  if (freq === undefined) throw new Error(`profile ${p.name} scores with frequencies; none were given`);
+  let shared_infra = raw_shared;
+  let infraAdj: Adjustment['shared_infra'] = null;
+  if (p.rarity !== null && raw_shared > 0) {
+    const r = rareSharedInfra(x, y, freq, p.rarity);
+    shared_infra = r.score;
+    infraAdj = { holders: r.holders, factor: r.score / raw_shared };
+  }
+  let handoff = raw_handoff;
+  let handoffAdj: Adjustment['handoff'] = null;
+  if (p.handoffBaseRate !== null && raw_handoff > 0) {
+    const h = baseRateHandoff(x, y, p.handoffWindowSeconds, p.handoffRule, freq, p.handoffBaseRate);
+    handoff = h.score;
+    handoffAdj = { counterparts: h.counterparts, factor: h.score };
+  }
   const weight = w.handoff * handoff + w.shared_infra * shared_infra + w.temporal * temporal + w.cohort * cohort + w.keystroke * keystroke;
-  return { handoff, shared_infra, temporal, cohort, keystroke, weight };
+  return { handoff, shared_infra, temporal, cohort, keystroke, weight, adjustment: { raw_weight, shared_infra: infraAdj, handoff: handoffAdj } };
 }
+
+/** Whether a profile weighs evidence by how common it is (then scores need `Frequencies`). */
+export const isDensityAware = (p: ScoringProfile): boolean => p.rarity !== null || p.handoffBaseRate !== null;
 
 export const isEdge = (s: EdgeScore, p: ScoringProfile): boolean => s.weight >= p.threshold;

@@ -13,11 +13,12 @@ import type { BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, Payloa
 import {
   EMPTY_STORED, ProfileStore, profileOfMembers, storedUpdate, type StoredProfile,
 } from './campaign-profile.ts';
+import { BaseRates } from './base-rates.ts';
 import { CandidateIndex, NODE_STRIDE, planCandidates, SLOT_HITS } from './candidate-index.ts';
 import { CompactScorer, keystrokeFromHalves } from './compact-scorer.ts';
 import { growI32, sortInPlace } from './columns.ts';
 import { ComponentGraph } from './components.ts';
-import { scorePair, sharedInfraScore } from './edges.ts';
+import { isDensityAware, scorePair, sharedInfraScore, type EdgeScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
 import { InfraClasses } from './infra-classes.ts';
@@ -89,15 +90,27 @@ export class CampaignEngine implements Engine {
   private readonly classes: InfraClasses | null;
   /** the weight of a pair that shares its whole infrastructure set and nothing else */
   private readonly floorWeight: number;
+  /**
+   * The counts a density-aware profile (default@2) scores with, null for the others. Its
+   * scores read them, so the fast paths that assume a pair's score is a function of the two
+   * nodes alone (compact scorer, hit-count bound, identical-infrastructure classes) are off.
+   */
+  private readonly rates: BaseRates | null;
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
-    this.index = new CandidateIndex(planCandidates(this.profile), this.profile);
+    const densityAware = isDensityAware(this.profile);
+    const rarity = this.profile.rarity;
+    this.index = new CandidateIndex(planCandidates(this.profile), this.profile, densityAware ? {
+      token: (holders) => rarity === null || holders < rarity.cap,
+      role: (out, decky, t) => !(out ? this.rates!.crowdedOut(decky, t) : this.rates!.crowdedIn(decky, t)),
+    } : null);
+    this.rates = densityAware ? new BaseRates(this.profile, (t) => this.index.holdersOf(t), (t) => this.index.holderIds(t)) : null;
     this.compact = new CompactScorer(this.profile, (a, b) => this.projection.uuids[a] < this.projection.uuids[b]);
     const w = this.profile.weights;
     this.boundable = [w.handoff, w.shared_infra, w.temporal, w.cohort, w.keystroke].every((v) => Number.isFinite(v) && v >= 0);
     this.floorWeight = w.handoff * 0 + w.shared_infra * 1 + w.temporal * 0 + w.cohort * 0 + w.keystroke * 0;
-    this.classes = this.boundable && this.floorWeight >= this.profile.threshold
+    this.classes = !densityAware && this.boundable && this.floorWeight >= this.profile.threshold
       ? new InfraClasses((a, b) => this.projection.uuids[a] < this.projection.uuids[b]) : null;
     const p = this.projection;
     const uuidOf = (id: number) => p.uuids[id];
@@ -127,7 +140,15 @@ export class CampaignEngine implements Engine {
 
     this.graph.beginBatch();
     const { removed, dirty, reattached } = this.refreshNodes();
-    const pairs_scored = this.scoreDirty(this.withNewHubs(dirty));
+    let pairs_scored = this.scoreDirty(this.withNewHubs(dirty));
+    // Nodes of re-scored pairs may have joined components without changing themselves: they
+    // are reconciled like changed nodes.
+    let joiners = dirty;
+    if (this.rates !== null) {
+      const rescored = this.rescoreAffected();
+      pairs_scored += rescored.pairs;
+      if (rescored.nodes.length) joiners = dirty.concat(rescored.nodes);
+    }
     for (const x of reattached) this.graph.dropUnstamped(x);
     for (const { id } of removed) this.graph.removeNode(id);
 
@@ -144,7 +165,7 @@ export class CampaignEngine implements Engine {
 
     const uuids = this.projection.uuids;
     if (removed.length > 1) sortInPlace(removed, (a, b) => (uuids[a.id] < uuids[b.id] ? -1 : uuids[a.id] > uuids[b.id] ? 1 : 0));
-    const changed = this.reconciler.reconcile(removed, dirty, this.graph, emit);
+    const changed = this.reconciler.reconcile(removed, joiners, this.graph, emit);
     for (const u of dirty) {
       const k = this.registry.campaignIdOf(u);
       if (k >= 0) changed.add(k);
@@ -168,6 +189,7 @@ export class CampaignEngine implements Engine {
       if (!p.isNodeId(u)) {
         if (old) {
           removed.push({ id: u, reason: p.removalReasonOf(u) });
+          this.rates?.update(u, old, undefined);
           this.index.remove(u, old);
           this.graph.featuresChanged(u, old, undefined);
           this.graph.markRemoving(u);
@@ -179,6 +201,7 @@ export class CampaignEngine implements Engine {
       }
       const f = p.featuresOf(u);
       if (old && sameFeatures(old, f)) continue;
+      this.rates?.update(u, old, f);
       if (old) {
         this.index.remove(u, old);
         reattached.push(u);
@@ -191,6 +214,38 @@ export class CampaignEngine implements Engine {
       dirty.push(u);
     }
     return { removed, dirty, reattached };
+  }
+
+  /** scorePair with the engine's profile (and, for a density-aware one, its counts). */
+  private score(a: Features, b: Features): EdgeScore {
+    return scorePair(a, b, this.profile, this.rates ?? undefined);
+  }
+
+  /**
+   * Re-scores the pairs whose score this batch's count changes may have moved (a token's
+   * rarity, a handoff window's crowd) unless a node of the pair was scored anyway.
+   */
+  private rescoreAffected(): { pairs: number; nodes: number[] } {
+    const B = this.block;
+    const batch = this.batchNo;
+    const keys = new Set<number>();
+    this.rates!.drainAffected((x, y) => {
+      if (!this.feats[x] || !this.feats[y]) return;
+      if (B[NODE_STRIDE * x + B_DIRTY] === batch || B[NODE_STRIDE * y + B_DIRTY] === batch) return;
+      keys.add(x < y ? x * 0x4000000 + y : y * 0x4000000 + x);
+    });
+    if (keys.size === 0) return { pairs: 0, nodes: [] };
+    const pairs = [...keys].sort((a, b) => a - b);
+    const threshold = this.profile.threshold;
+    const nodes: number[] = [];
+    for (const k of pairs) {
+      const x = Math.floor(k / 0x4000000);
+      const y = k - x * 0x4000000;
+      const w = this.score(this.feats[x]!, this.feats[y]!).weight;
+      this.graph.setPair(x, y, w >= threshold ? w : null);
+      nodes.push(x, y);
+    }
+    return { pairs: pairs.length, nodes };
   }
 
   /** `dirty` plus the members that became an infrastructure class's hub (their hub edges are due). */
@@ -250,7 +305,7 @@ export class CampaignEngine implements Engine {
       for (const y of cands) {
         if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
         scored++;
-        let weight = this.exactWeight(x, y);
+        let weight = this.rates !== null ? this.score(fx, this.feats[y]!).weight : this.exactWeight(x, y);
         if (CampaignEngine.verifyCompactScores && !Number.isNaN(weight)) {
           const ref = scorePair(fx, this.feats[y]!, this.profile).weight;
           if (!Object.is(ref, weight)) throw new Error(`compact weight ${weight} ≠ scorePair ${ref} for ${fx.uuid} / ${this.feats[y]!.uuid}`);
@@ -354,7 +409,7 @@ export class CampaignEngine implements Engine {
       const Bb = NODE_STRIDE * b;
       const keystroke = w.keystroke !== 0 && B[A + B_FLAGS] & 16 && B[Bb + B_FLAGS] & 16
         ? keystrokeFromHalves(B[A + B_KDHI], B[A + B_KDLO], B[Bb + B_KDHI], B[Bb + B_KDLO], p.keystrokeMaxHamming) : 0;
-      const weight = this.compact.weight(B, a, b, shared, keystroke);
+      const weight = this.rates !== null ? NaN : this.compact.weight(B, a, b, shared, keystroke);
       if (!Number.isNaN(weight)) {
         const f = this.compact.last;
         out[i] = {
@@ -362,11 +417,17 @@ export class CampaignEngine implements Engine {
         };
         continue;
       }
-      const s = scorePair(fa, fb, p);
-      out[i] = {
-        a: uuids[a], b: uuids[b], weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
-        cohort: s.cohort, keystroke: s.keystroke,
-      };
+      const s = this.score(fa, fb);
+      out[i] = s.adjustment === undefined
+        ? {
+          a: uuids[a], b: uuids[b], weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
+          cohort: s.cohort, keystroke: s.keystroke,
+        }
+        : {
+          a: uuids[a], b: uuids[b], weight: s.weight, handoff: s.handoff, shared_infra: s.shared_infra, temporal: s.temporal,
+          cohort: s.cohort, keystroke: s.keystroke, raw_weight: s.adjustment.raw_weight,
+          adjusted: { shared_infra: s.adjustment.shared_infra, handoff: s.adjustment.handoff },
+        };
     }
     return out;
   }
@@ -459,6 +520,7 @@ export class CampaignEngine implements Engine {
       engine.feats[id] = f;
       engine.ensureColumns(p.size);
       engine.setBoundColumns(id, f);
+      engine.rates?.update(id, undefined, f);
       engine.index.add(id, f);
       engine.classes?.set(id, f.infra);
       nodes.push(id);
@@ -467,6 +529,7 @@ export class CampaignEngine implements Engine {
     engine.nodeCount = nodes.length;
     engine.graph.beginBatch();
     engine.scoreDirty(nodes);
+    engine.rates?.drainAffected(() => {}); // every node was just scored with the counts as they stand
     p.drainTouchedIds();
     return engine;
   }

@@ -2,14 +2,44 @@
  * The oracle: the O(n²) clusterer. Every pair of nodes is scored, union-find joins edges, and
  * the result is the partition the fast engine must equal exactly.
  */
-import { isEdge, scorePair } from '../../src/domain/edges.ts';
+import { isDensityAware, isEdge, scorePair, type Frequencies } from '../../src/domain/edges.ts';
+import { HANDOFF_IN, HANDOFF_OUT } from '../../src/domain/phases.ts';
 import type { Features } from '../../src/domain/features.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import type { ScoringProfile } from '../../src/domain/profile.ts';
 import { DEFAULT_PROFILE } from '../../src/domain/profile.ts';
 import { Projection } from '../../src/domain/projection.ts';
 
+/**
+ * The counts a density-aware profile scores with, recomputed from the nodes alone (the batch's
+ * end state): token holders, and per decky the OUT last phases and the IN first phases that can
+ * receive a foothold. Plain scans: the oracle shares no bookkeeping with the engine.
+ */
+export function frequenciesOf(nodes: readonly Features[], profile: ScoringProfile): Frequencies {
+  const holders = new Map<string, number>();
+  const outs = new Map<string, number[]>();
+  const ins = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, d: string, t: number) => m.set(d, [...(m.get(d) ?? []), t]);
+  for (const f of nodes) {
+    for (const t of f.infra) holders.set(t, (holders.get(t) ?? 0) + 1);
+    for (const [d, m] of f.last) if (HANDOFF_OUT.has(m.phase)) push(outs, d, m.t);
+    if (profile.handoffRule !== 'foothold' || !f.selfAccess) for (const [d, m] of f.first) if (HANDOFF_IN.has(m.phase)) push(ins, d, m.t);
+  }
+  const W = profile.handoffWindowSeconds;
+  return {
+    holders: (t) => holders.get(t) ?? 0,
+    outsBefore: (d, t) => (outs.get(d) ?? []).filter((x) => x >= t - W && x <= t).length,
+    insAfter: (d, t) => (ins.get(d) ?? []).filter((x) => x >= t && x <= t + W).length,
+  };
+}
+
+const scorer = (nodes: readonly Features[], profile: ScoringProfile) => {
+  const freq = isDensityAware(profile) ? frequenciesOf(nodes, profile) : undefined;
+  return (a: Features, b: Features) => scorePair(a, b, profile, freq);
+};
+
 export function bruteForcePartition(nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE): string[][] {
+  const score = scorer(nodes, profile);
   const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
   const find = (u: string): string => {
     while (parent.get(u) !== u) {
@@ -20,7 +50,7 @@ export function bruteForcePartition(nodes: readonly Features[], profile: Scoring
   };
   for (let i = 0; i < nodes.length; i++) {
     for (let j = i + 1; j < nodes.length; j++) {
-      if (isEdge(scorePair(nodes[i], nodes[j], profile), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
+      if (isEdge(score(nodes[i], nodes[j]), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
     }
   }
   return canonicalPartition(nodes.map((f) => [f.uuid, find(f.uuid)] as const));
@@ -56,8 +86,9 @@ export function bruteForceForest(
   nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE, pairs?: Iterable<readonly [number, number]>,
 ): string[] {
   const edges: Array<{ a: string; b: string; w: number }> = [];
+  const score = scorer(nodes, profile);
   const consider = (i: number, j: number) => {
-    const s = scorePair(nodes[i], nodes[j], profile);
+    const s = score(nodes[i], nodes[j]);
     if (!isEdge(s, profile)) return;
     const [a, b] = nodes[i].uuid < nodes[j].uuid ? [nodes[i].uuid, nodes[j].uuid] : [nodes[j].uuid, nodes[i].uuid];
     edges.push({ a, b, w: s.weight });
@@ -136,8 +167,9 @@ export function blockedPartition(nodes: readonly Features[], profile: ScoringPro
     }
     return u;
   };
+  const score = scorer(nodes, profile);
   for (const [i, j] of blockedPairs(nodes)) {
-    if (isEdge(scorePair(nodes[i], nodes[j], profile), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
+    if (isEdge(score(nodes[i], nodes[j]), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
   }
   return canonicalPartition(nodes.map((f) => [f.uuid, find(f.uuid)] as const));
 }
