@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
+import { LATEST_DEFAULT_PROFILE } from '../../src/domain/profile.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DECNET = resolve(process.env.DECNET_FIXTURE_DIR ?? join(ROOT, '../shared/fixtures/decnet'));
@@ -69,6 +70,45 @@ describe('campaigns score', () => {
     const ok = cli('score', '--sweep', '67..69', join(DECNET, 'noise_floor.yaml'));
     assert.equal(ok.status, 0);
     assert.match(ok.stdout, /3 of 3 seeds pass/);
+  });
+
+  it('--profile both: one object per profile with its resolved name, one simulation; exit follows the default', () => {
+    const r = cli('score', join(DECNET, 'noise_floor.yaml'), '--seed', '68', '--profile', 'both', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(out.map((o) => [o.fixture, o.seed, o.profile, o.pass]), [
+      ['noise_floor.yaml', 68, LATEST_DEFAULT_PROFILE.name, true], ['noise_floor.yaml', 68, 'reference', false],
+    ]);
+    assert.deepEqual(Object.keys(out[1]), [
+      'fixture', 'seed', 'profile', 'adjusted_rand_index', 'homogeneity', 'completeness', 'singleton_recall',
+      'pair_precision', 'pair_recall', 'bot_singleton_recall', 'largest_campaign', 'pass',
+    ]);
+    assert.equal(out[1].largest_campaign, 3, 'the reference rule fuses a third identity into multi_operator\'s two');
+    const text = cli('score', join(DECNET, 'noise_floor.yaml'), '--seed', '68', '--profile', 'both');
+    assert.match(text.stdout, new RegExp(`seed 68 ${LATEST_DEFAULT_PROFILE.name}: ARI 1\\.0000 .* PASS\n.*seed 68 reference: ARI .*largest campaign 3  FAIL`));
+  });
+
+  it('a sweep under a profile list: seed-major lines, a summary per profile, exit code of the first profile', () => {
+    const r = cli('score', '--sweep', '67..69', join(DECNET, 'noise_floor.yaml'), '--json', '--profile', 'reference,default@1');
+    assert.equal(r.status, 1);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(out.slice(0, 6).map((o) => [o.seed, o.profile, o.pass]), [
+      [67, 'reference', true], [67, 'default@1', true], [68, 'reference', false], [68, 'default@1', true], [69, 'reference', true], [69, 'default@1', true],
+    ]);
+    assert.deepEqual(out.slice(6), [
+      { fixture: 'noise_floor.yaml', profile: 'reference', seeds: 3, passed: 2, failed: [68] },
+      { fixture: 'noise_floor.yaml', profile: 'default@1', seeds: 3, passed: 3, failed: [] },
+    ]);
+    const swapped = cli('score', '--sweep', '67..69', join(DECNET, 'noise_floor.yaml'), '--profile', 'default@1,reference');
+    assert.equal(swapped.status, 0);
+    assert.match(swapped.stdout, /noise_floor\.yaml default@1: 3 of 3 seeds pass\nnoise_floor\.yaml reference: 2 of 3 seeds pass; failing seeds: 68\n$/);
+  });
+
+  it('refuses an unknown or repeated profile with a usage error (exit 2)', () => {
+    const r = cli('score', join(DECNET, 'noise_floor.yaml'), '--profile', 'default@1,default@1');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /default@1 twice/);
+    assert.equal(cli('score', join(DECNET, 'noise_floor.yaml'), '--profile', 'fast').status, 2);
   });
 
   it('rejects a malformed sweep range with a usage error (exit 2)', () => {

@@ -4,7 +4,9 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { adjustedRandIndex, clusterMetrics, completeness, homogeneity, singletonRecall } from '../../src/sim/metrics.ts';
+import {
+  adjustedRandIndex, clusterMetrics, completeness, homogeneity, pairCounts, pairPrecision, pairRecall, singletonRecall, singletonRecallAmong,
+} from '../../src/sim/metrics.ts';
 
 /** labels('aabb') over items a..: item i gets the i-th character as its label. */
 const labels = (s: string): Map<string, string> => new Map([...s].map((l, i) => [String.fromCharCode(97 + i), l]));
@@ -77,6 +79,49 @@ describe('singleton recall', () => {
   test('all singletons kept → 1.0; all absorbed → 0', () => {
     assert.equal(singletonRecall(labels('xyz'), labels('pqr')), 1);
     assert.equal(singletonRecall(labels('xyz'), labels('ppp')), 0);
+  });
+});
+
+describe('pair precision and pair recall', () => {
+  test('truth {abc|de}, pred {ab|cde}: 4 true pairs, 4 predicted, 2 shared → ½ and ½', () => {
+    // true pairs: ab ac bc de = 4; predicted: ab cd ce de = 4; both: ab, de = 2
+    assert.deepEqual(pairCounts(labels('xxxyy'), labels('ppqqq')), { truth_pairs: 4, predicted_pairs: 4, shared_pairs: 2 });
+    assert.equal(pairPrecision(labels('xxxyy'), labels('ppqqq')), 0.5);
+    assert.equal(pairRecall(labels('xxxyy'), labels('ppqqq')), 0.5);
+  });
+  test('a giant cluster keeps recall and loses precision: truth {ab|cd|e|f}, pred one cluster → 2/15 and 1', () => {
+    // predicted pairs C(6,2) = 15, true pairs 2, both 2
+    assert.equal(pairPrecision(labels('xxyyzw'), labels('pppppp')), 2 / 15);
+    assert.equal(pairRecall(labels('xxyyzw'), labels('pppppp')), 1);
+  });
+  test('splitting keeps precision and loses recall: truth {abcd}, pred {ab|c|d} → 1 and 1/6', () => {
+    assert.equal(pairPrecision(labels('xxxx'), labels('ppqr')), 1);
+    assert.equal(pairRecall(labels('xxxx'), labels('ppqr')), 1 / 6);
+  });
+  test('degenerate: no predicted pair → precision 1.0; no true pair → recall 1.0; both for n < 2', () => {
+    assert.equal(pairPrecision(labels('xxyy'), labels('pqrs')), 1, 'all predicted singletons claim nothing');
+    assert.equal(pairRecall(labels('xxyy'), labels('pqrs')), 0, 'but find none of the two true pairs');
+    assert.equal(pairRecall(labels('xyz'), labels('ppq')), 1, 'all true singletons: nothing to find');
+    assert.equal(pairPrecision(labels('xyz'), labels('ppq')), 0, 'the one predicted pair is wrong');
+    assert.deepEqual([pairPrecision(labels('x'), labels('p')), pairRecall(labels('x'), labels('p'))], [1, 1]);
+    assert.deepEqual([pairPrecision(new Map(), new Map()), pairRecall(new Map(), new Map())], [1, 1]);
+  });
+  test('the item sets must match', () => {
+    assert.throws(() => pairPrecision(labels('xy'), labels('p')), /different items/);
+  });
+});
+
+describe('singleton recall among a subset (the background)', () => {
+  test('truth {a|b|c|de}, pred {ab|c|d|e}, subset {a, c, d} → ½ (d is no true singleton)', () => {
+    // a, c are true singletons in the subset; a shares its predicted cluster with b, c is alone
+    assert.equal(singletonRecallAmong(labels('xyzww'), labels('ppqrs'), ['a', 'c', 'd']), 0.5);
+  });
+  test('no true singleton in the subset, or an empty subset → 1.0', () => {
+    assert.equal(singletonRecallAmong(labels('xxy'), labels('ppp'), ['a', 'b']), 1);
+    assert.equal(singletonRecallAmong(labels('xyz'), labels('ppp'), []), 1);
+  });
+  test('an item outside the truth is an error', () => {
+    assert.throws(() => singletonRecallAmong(labels('xy'), labels('pq'), ['z']), /not in the truth/);
   });
 });
 
