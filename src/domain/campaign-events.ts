@@ -24,7 +24,7 @@ export interface EdgeEvidence {
 }
 
 export interface EvidenceAdjustment {
-  /** the most common shared token's holders, and S adjusted / S raw */
+  /** the most common shared token's holders, and the shared tokens' mean rarity factor */
   readonly shared_infra: { readonly holders: number; readonly factor: number } | null;
   /** the fewest possible counterparts over the handoff's deckies, and its factor (1 / counterparts, 0 past the cap) */
   readonly handoff: { readonly counterparts: number; readonly factor: number } | null;

@@ -148,11 +148,13 @@ export function keystrokeScore(a: Features, b: Features, maxHamming: number): nu
 }
 
 /**
- * Shared infrastructure weighed by rarity: Σ over shared tokens of their rarity factor, over
- * |A ∪ B| (the raw score's denominator): a token nobody else holds counts as in the raw
- * Jaccard, a commodity one adds nothing. Summed in token order (one float sum per pair).
+ * Shared infrastructure weighed by rarity: the rarity factors of the shared tokens, summed in
+ * token order and capped at 1. A token held by a crew's few identities is full evidence on its
+ * own; a commodity token adds nothing, and unlike in the raw Jaccard it takes nothing away
+ * either: a crew member that also touched a hot C2 still shares its crew's tools in full.
+ * `factor` is the shared tokens' mean rarity factor (what the evidence shows).
  */
-function rareSharedInfra(a: Features, b: Features, freq: Frequencies, r: TokenRarity): { score: number; holders: number } {
+function rareSharedInfra(a: Features, b: Features, freq: Frequencies, r: TokenRarity): { score: number; holders: number; factor: number } {
   const x = a.infra;
   const y = b.infra;
   let i = 0;
@@ -172,8 +174,8 @@ function rareSharedInfra(a: Features, b: Features, freq: Frequencies, r: TokenRa
       j++;
     }
   }
-  if (inter === 0) return { score: 0, holders: 0 };
-  return { score: sum / (x.length + y.length - inter), holders };
+  if (inter === 0) return { score: 0, holders: 0, factor: 0 };
+  return { score: Math.min(1, sum), holders, factor: sum / inter };
 }
 
 /**
@@ -230,7 +232,7 @@ export function scorePair(a: Features, b: Features, p: ScoringProfile, freq?: Fr
   if (p.rarity !== null && raw_shared > 0) {
     const r = rareSharedInfra(x, y, freq, p.rarity);
     shared_infra = r.score;
-    infraAdj = { holders: r.holders, factor: r.score / raw_shared };
+    infraAdj = { holders: r.holders, factor: r.factor };
   }
   let handoff = raw_handoff;
   let handoffAdj: Adjustment['handoff'] = null;
