@@ -3,15 +3,18 @@
  * `executablePath`; nothing is downloaded at run time). It opens the list, searches, follows a
  * campaign, sees its graph, and sees a live merge arrive while the page is open. Every
  * attacker-controlled string in the data is hostile markup: the test fails if any of it runs
- * (a dialog) or becomes an element. Writes the campaign view to docs/explorer.png.
+ * (a dialog) or becomes an element. Its screenshot of the campaign view goes to a temporary
+ * folder (removed afterwards), or to $EXPLORER_SCREENSHOT: `npm run screenshot` points that at
+ * docs/explorer.png to regenerate the picture in the docs on purpose, never as a side effect.
  *
  * Needs /usr/bin/chromium (or $CHROMIUM_PATH). Without it the test is skipped locally and
  * fails under CI=true, so CI cannot pass without running it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { A_C2, A_PAYLOAD, B_PAYLOAD, HOSTILE, HOSTILE_DECKY, IDS } from './support/scenario.ts';
 import { serveScenario, type Served } from './support/served-scenario.ts';
@@ -31,7 +34,8 @@ declare const document: {
 };
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOT = fileURLToPath(new URL('../../docs/explorer.png', import.meta.url));
+const SCREENSHOT_DIR = process.env.EXPLORER_SCREENSHOT === undefined ? mkdtempSync(path.join(tmpdir(), 'cs-explorer-')) : null;
+const SCREENSHOT = process.env.EXPLORER_SCREENSHOT ?? path.join(SCREENSHOT_DIR!, 'explorer.png');
 const haveChromium = existsSync(CHROMIUM);
 const skip = !haveChromium && process.env.CI !== 'true' ? `no Chromium at ${CHROMIUM} (apt-get install -y chromium)` : false;
 
@@ -57,6 +61,7 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
   });
 
   after(async () => {
+    if (SCREENSHOT_DIR !== null) rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
     await browser?.close();
     await s?.close();
   });
@@ -125,6 +130,7 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     assert.equal(await page.locator('#values-payloads li', { hasText: B_PAYLOAD }).count(), 1);
     await page.locator('#graph').scrollIntoViewIfNeeded();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.ok(existsSync(SCREENSHOT));
     await assertInert();
   });
 

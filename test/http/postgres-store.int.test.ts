@@ -63,7 +63,8 @@ describe('query surface on PostgreSQL', () => {
     let running: RunningServer | null = null;
     const sink = { write: () => true, once: () => undefined };
     served = serve(
-      { store: `${url}?schema=${schema}`, port: 0, token: null, pollMs: 5_000, maxStreams: 4, maxPageSize: 1000 },
+      // Polling once an hour: whatever reaches this server during the test came by LISTEN/NOTIFY.
+      { store: `${url}?schema=${schema}`, port: 0, token: null, pollMs: 3_600_000, maxStreams: 4, maxPageSize: 1000 },
       { stdout: sink, stderr: sink }, stop.signal, (s) => { running = s; },
     );
     for (let i = 0; running === null && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
@@ -103,11 +104,9 @@ describe('query surface on PostgreSQL', () => {
     try {
       await c.waitFor((f) => f.event === 'snapshot');
       await scenario.appendBridge();
-      // The serve process polls every 5 s here: a frame within 3 s came from the notification.
-      const started = Date.now();
       await copyLog(referenceStore.log, writer.log);
-      const merged = await c.waitFor((f) => f.event === 'merged', 3_000);
-      assert.ok(Date.now() - started < 3_000);
+      // The server polls once an hour: the frame can only have come from the notification.
+      const merged = await c.waitFor((f) => f.event === 'merged', 30_000);
       assert.equal(typeof merged.data.payload.winner_uuid, 'string');
     } finally {
       c.close();

@@ -61,6 +61,6 @@ describe('campaigns serve', () => {
 
   it('declares its flags for the CLI registry', () => {
     assert.equal(serveCommand.name, 'serve');
-    for (const flag of ['store', 'port', 'host', 'token-file', 'poll-ms', 'max-streams', 'max-page-size']) assert.ok(flag in serveCommand.options, flag);
+    for (const flag of ['store', 'port', 'host', 'token-file', 'poll-ms', 'max-streams', 'max-page-size', 'max-heavy-requests']) assert.ok(flag in serveCommand.options, flag);
   });
 });

@@ -56,8 +56,12 @@ describe('Kafka broker outage', { timeout: 240_000 }, () => {
       await producer.close();
       await waitUntilDone(running, store.dir, half);
 
+      const before = running.pipeline.health.lastError;
       await broker('stop');
-      await new Promise((r) => setTimeout(r, 4_000));
+      // The pipeline has met the outage (its lag poll or its consumer failed) and waits it out.
+      await waitFor(() => running.pipeline.health.lastError !== null && running.pipeline.health.lastError !== before, {
+        what: 'the outage to be reported', timeoutMs: 60_000,
+      });
       assert.notEqual(running.pipeline.health.role, 'failed', 'a broker outage is waited out, not fatal');
       await broker('start');
 

@@ -37,7 +37,8 @@ describe('group consumer', { timeout: 90_000 }, () => {
     const crashes: Array<{ code: string; willRestart: boolean }> = [];
     const seen: string[] = [];
     let thrown = false;
-    const consumer = new GroupConsumer(kafka, { groupId: unique('gc'), topic, sessionTimeoutMs: 6_000, maxWaitTimeMs: 100 });
+    const groupId = unique('gc');
+    const consumer = new GroupConsumer(kafka, { groupId, topic, sessionTimeoutMs: 6_000, maxWaitTimeMs: 100 });
     const started = consumer.start({
       onAssignment: (partitions) => { for (const p of partitions) consumer.seek(p, 0); },
       onBatch: async (batch: PartitionBatch, control) => {
@@ -50,7 +51,7 @@ describe('group consumer', { timeout: 90_000 }, () => {
       },
       onCrash: (e, willRestart) => { crashes.push({ code: e.code, willRestart }); },
     });
-    return { consumer, started, crashes, seen };
+    return { consumer, started, crashes, seen, groupId };
   }
 
   it('rejoins after a non-retriable kafkajs error and reads on from where it was', async () => {
@@ -74,8 +75,18 @@ describe('group consumer', { timeout: 90_000 }, () => {
       await m.started;
       await waitFor(() => m.crashes.length > 0, { what: 'the crash', timeoutMs: 30_000 });
       assert.deepEqual(m.crashes.map((c) => c.willRestart), [false]);
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Out of the group, the member is assigned nothing and can read nothing more.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await waitFor(async () => ['Empty', 'Dead'].includes((await admin.describeGroups([m.groupId])).groups[0].state), {
+          what: 'the member to leave its group', timeoutMs: 30_000,
+        });
+      } finally {
+        await admin.disconnect();
+      }
       assert.deepEqual(m.seen, [], 'no batch after the crash');
+      assert.deepEqual(m.crashes.map((c) => c.willRestart), [false], 'and no rejoin');
     } finally {
       await m.consumer.stop();
     }

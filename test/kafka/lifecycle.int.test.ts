@@ -91,8 +91,12 @@ describe('pipeline process lifecycle', { timeout: 90_000 }, () => {
   });
 
   it('on SIGTERM commits, leaves the group cleanly and exits 0', async () => {
+    const before = (await getHealth(port, '/health/ready')).body.last_batch ?? 0;
     await producer.send(benchCorpus(400, 77));
-    await new Promise((r) => setTimeout(r, 150)); // let a batch be in flight
+    // Stopped while it works through the new input (40 batches of 10): a batch is committed, more are coming.
+    await waitFor(async () => ((await getHealth(port, '/health/ready')).body.last_batch ?? 0) > before, {
+      what: 'a batch of the new input committed', timeoutMs: 30_000, intervalMs: 20,
+    });
     child.child.kill('SIGTERM');
     const { code } = await child.exit;
     assert.equal(code, 0, child.stderr.join('\n'));

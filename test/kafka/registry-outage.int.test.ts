@@ -17,7 +17,7 @@ describe('schema registry outage', { timeout: 90_000 }, () => {
   const store = tempStoreDir();
   let proxy: TcpProxy;
   after(async () => {
-    await proxy?.down();
+    await proxy?.close();
     store.remove();
   });
 
@@ -48,7 +48,8 @@ describe('schema registry outage', { timeout: 90_000 }, () => {
       await producer.close();
 
       await waitFor(() => /registry_unavailable|GET .*schemas\/ids/.test(running.pipeline.health.lastError ?? ''), { what: 'the outage to be reported', timeoutMs: 20_000 });
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Several lookups refused: the pipeline has gone round its retry loop and is still waiting.
+      await waitFor(() => proxy.refused >= 3, { what: 'three refused registry lookups', timeoutMs: 30_000 });
       assert.equal(running.pipeline.health.report().ready, false, 'not ready while input waits');
       assert.equal((await readStore(store.dir)).batches.length, 0, 'nothing committed during the outage');
 

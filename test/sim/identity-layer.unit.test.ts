@@ -108,12 +108,10 @@ test('scale: a 10,000-scanner corpus resolves without quadratic pair scoring', (
   const spec = parseFixture('include_fixtures: [multi_operator.yaml, slow_burn.yaml, vpn_hopping.yaml]\nextra_noise_scanners: 10000', fixturePath('noise_floor'));
   const rows = expandCorpus(spec, 0);
   assert.equal(rows.length, 2 + 3 + 5 + 10_000);
-  const t0 = performance.now();
   const ids = resolveIdentities(rows);
-  const ms = performance.now() - t0;
   assert.equal(ids.members.size, 2 + 1 + 1 + 10_000);
+  // The work is counted, not timed: quadratic scoring would be ~5·10^7 pairs, whatever the machine.
   assert.ok(ids.pairsScored < 100, `scored ${ids.pairsScored} pairs`);
-  assert.ok(ms < 5_000, `took ${ms} ms`);
 });
 
 test('scale: large shared-C2 buckets stay near-linear', () => {

@@ -30,6 +30,10 @@ const options = {
   'poll-ms': { type: 'integer', min: 10, default: DEFAULT_POLL_MS, placeholder: 'N', description: 'how often to poll the log head, ms' },
   'max-streams': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxStreams, placeholder: 'N', description: 'open event streams at once' },
   'max-page-size': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxPageSize, placeholder: 'N', description: 'largest limit= a list accepts' },
+  'max-heavy-requests': {
+    type: 'integer', min: 1, default: DEFAULT_LIMITS.maxHeavyRequests, placeholder: 'N',
+    description: 'evidence, identities and identity requests answered at once (the next gets 503 busy)',
+  },
 } as const;
 
 export interface ServeSettings {
@@ -40,6 +44,7 @@ export interface ServeSettings {
   readonly pollMs: number;
   readonly maxStreams: number;
   readonly maxPageSize: number;
+  readonly maxHeavyRequests?: number;
 }
 
 interface OpenedStore {
@@ -106,7 +111,10 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
       port: settings.port,
       token: settings.token,
       pollMs: settings.pollMs,
-      limits: { maxStreams: settings.maxStreams, maxPageSize: settings.maxPageSize },
+      limits: {
+        maxStreams: settings.maxStreams, maxPageSize: settings.maxPageSize,
+        ...(settings.maxHeavyRequests !== undefined ? { maxHeavyRequests: settings.maxHeavyRequests } : {}),
+      },
       onError: (e) => void emit(io.stderr, `campaigns serve: ${e instanceof Error ? e.message : String(e)}\n`),
     });
     const running = server;
@@ -144,7 +152,7 @@ export const serveCommand = defineCommand({
     try {
       return await serve({
         store: opts.store, port: opts.port, host: opts.host, token: readToken(opts['token-file']),
-        pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'],
+        pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'], maxHeavyRequests: opts['max-heavy-requests'],
       }, io, stop.signal);
     } finally {
       process.off('SIGINT', onSignal);

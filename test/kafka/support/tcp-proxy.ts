@@ -1,12 +1,17 @@
 /**
  * A TCP forwarder that can be switched off and on: a real network outage between a client and a
- * real service (here: the schema registry), without touching the service.
+ * real service (here: the schema registry), without touching the service. While off it still
+ * accepts connections and closes them at once, counting them: how many times the client has
+ * tried during the outage is what a test waits for, instead of waiting a while.
  */
 import net from 'node:net';
 
 export class TcpProxy {
   private server: net.Server | null = null;
+  private forwarding = false;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections refused since the proxy was last switched off. */
+  refused = 0;
 
   private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
 
@@ -21,8 +26,14 @@ export class TcpProxy {
   }
 
   async up(): Promise<void> {
+    this.forwarding = true;
     if (this.server !== null) return;
     const server = net.createServer((client) => {
+      if (!this.forwarding) {
+        this.refused++;
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(this.target.port, this.target.host);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -35,11 +46,19 @@ export class TcpProxy {
     this.server = server;
   }
 
-  /** Refuses new connections and cuts the open ones. */
+  /** Cuts the open connections; new ones are accepted and closed at once (and counted). */
   async down(): Promise<void> {
+    this.forwarding = false;
+    this.refused = 0;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Stops listening altogether. */
+  async close(): Promise<void> {
+    this.forwarding = false;
+    for (const s of this.sockets) s.destroy();
     const server = this.server;
     this.server = null;
-    for (const s of this.sockets) s.destroy();
     if (server !== null) await new Promise<void>((r) => server.close(() => r()));
   }
 }
