@@ -44,13 +44,15 @@ export interface Frequencies {
 }
 
 /**
- * Token rarity: 1 for a token held by at most `full` identities, 0 from `cap` on, and in
- * between log(cap / n) / log(cap / full): each doubling of the holders takes off the same share.
+ * Token rarity: 1 for a token held by at most `full` identities; beyond, 1 − k / halvings where
+ * k is the number of doublings of `full` it takes to reach the holder count (integer
+ * arithmetic: exact), and 0 from `halvings` doublings on.
  */
 export function rarityFactor(n: number, r: TokenRarity): number {
   if (n <= r.full) return 1;
-  if (n >= r.cap) return 0;
-  return Math.log(r.cap / n) / Math.log(r.cap / r.full);
+  let k = 0;
+  for (let m = r.full; m < n && k < r.halvings; m *= 2) k++;
+  return k >= r.halvings ? 0 : 1 - k / r.halvings;
 }
 
 /** The handoff base rate: one of c possible counterparts counts 1 / c; beyond the cap, nothing. */

@@ -18,7 +18,7 @@ import { CandidateIndex, NODE_STRIDE, planCandidates, SLOT_HITS } from './candid
 import { CompactScorer, keystrokeFromHalves } from './compact-scorer.ts';
 import { growI32, sortInPlace } from './columns.ts';
 import { ComponentGraph } from './components.ts';
-import { isDensityAware, scorePair, sharedInfraScore, type EdgeScore } from './edges.ts';
+import { isDensityAware, rarityFactor, scorePair, sharedInfraScore, type EdgeScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
 import { InfraClasses } from './infra-classes.ts';
@@ -102,7 +102,7 @@ export class CampaignEngine implements Engine {
     const densityAware = isDensityAware(this.profile);
     const rarity = this.profile.rarity;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile, densityAware ? {
-      token: (holders) => rarity === null || holders < rarity.cap,
+      token: (holders) => rarity === null || rarityFactor(holders, rarity) > 0,
       role: (out, decky, t) => !(out ? this.rates!.crowdedOut(decky, t) : this.rates!.crowdedIn(decky, t)),
     } : null);
     this.rates = densityAware ? new BaseRates(this.profile, (t) => this.index.holdersOf(t), (t) => this.index.holderIds(t)) : null;

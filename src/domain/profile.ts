@@ -26,13 +26,15 @@ export type HandoffRule = 'reference' | 'foothold';
 
 /**
  * Token rarity (the term-frequency adjustment of record linkage): a shared payload hash or C2
- * endpoint counts by how many identities hold it. Held by at most `full`: it counts fully; by
- * `cap` or more: it no longer links (it stays a campaign attribute, shown as commodity); in
- * between, its factor falls with the logarithm of the holder count (docs/CLUSTERING.md).
+ * endpoint counts by how many identities hold it. Held by at most `full`: it counts fully; each
+ * doubling beyond takes off 1 / `halvings` of it, so past full · 2^(halvings − 1) holders it no
+ * longer links (it stays a campaign attribute, shown as commodity). Stepped rather than smooth,
+ * so a token's factor, and every pair that shares it, changes only when its holders cross a
+ * power of two: a new holder of a common token costs no re-scoring (docs/CLUSTERING.md).
  */
 export interface TokenRarity {
   readonly full: number;
-  readonly cap: number;
+  readonly halvings: number;
 }
 
 /**
@@ -83,7 +85,7 @@ export const DEFAULT_V1_PROFILE: ScoringProfile = Object.freeze({ ...REFERENCE_P
 export const DEFAULT_V2_PROFILE: ScoringProfile = Object.freeze({
   ...DEFAULT_V1_PROFILE,
   name: 'default@2',
-  rarity: Object.freeze({ full: 16, cap: 256 }),
+  rarity: Object.freeze({ full: 16, halvings: 4 }),
   handoffBaseRate: Object.freeze({ cap: 8 }),
 });
 

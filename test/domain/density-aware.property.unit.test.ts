@@ -21,7 +21,7 @@ Reconciler.verify = true;
 const TINY: ScoringProfile = Object.freeze({
   ...DEFAULT_V2_PROFILE,
   name: 'default@2-tiny-caps',
-  rarity: Object.freeze({ full: 2, cap: 5 }),
+  rarity: Object.freeze({ full: 2, halvings: 2 }),
   handoffBaseRate: Object.freeze({ cap: 2 }),
 });
 const REFERENCE_RULE_TINY: ScoringProfile = Object.freeze({ ...TINY, name: 'reference-rule-tiny-caps', handoffRule: 'reference' });
