@@ -242,6 +242,20 @@ describe('run --follow', () => {
     assert.equal(JSON.parse(r.stdout).events_read, 40);
   });
 
+  it('without --follow, a directory stands for its files in name order (hidden ones skipped), read once', async () => {
+    const root = fresh('dir-once');
+    const inbox = path.join(root, 'inbox');
+    mkdirSync(inbox, { recursive: true });
+    writeFileSync(path.join(inbox, 'b.ndjson'), text(lines.slice(20, 40)));
+    writeFileSync(path.join(inbox, 'a.ndjson'), text(lines.slice(0, 20)));
+    writeFileSync(path.join(inbox, '.c.ndjson'), text(lines.slice(40, 60)));
+    const store = path.join(root, 'store');
+    assert.equal((await runJson(store, inbox)).summary.events_read, 40);
+    assert.deepEqual([...(await committed(store)).checkpoints.keys()].sort(), ['a.ndjson', 'b.ndjson']);
+    const ref = await reference([{ name: 'a.ndjson', bytes: text(lines.slice(0, 20)) }, { name: 'b.ndjson', bytes: text(lines.slice(20, 40)) }]);
+    assert.equal((await dump(store)).membership, ref.membership, 'a before b, as if named in that order');
+  });
+
   it('needs exactly one --input', async () => {
     const r = await cli(['run', '--input', 'a', 'b', '--store', fresh('x'), '--follow']);
     assert.equal(r.code, 2);
