@@ -41,7 +41,7 @@ describe('schema files', () => {
   it('every .avsc file parses with avsc, all names in the campaign_stream namespace', () => {
     const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
     assert.deepStrictEqual(files, [
-      'campaign-event.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
+      'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
     ]);
     for (const f of files) {
       const schema = loadSchemaFile(f);
@@ -89,6 +89,27 @@ describe('schema files', () => {
     const u1 = (loadSchemaFile('identity-event.v1.avsc') as Json[]).map((r) => r.name);
     const u2 = (loadSchemaFile('identity-event.avsc') as Json[]).map((r) => r.name);
     assert.deepStrictEqual(u2.slice(0, u1.length), u1);
+  });
+
+  it('campaign-event v1 → v2: every v1 field kept as it was; the evidence gains raw_weight and adjusted, both null by default', () => {
+    const v1 = records(loadSchemaFile('campaign-event.v1.avsc'));
+    const v2 = records(loadSchemaFile('campaign-event.avsc'));
+    for (const [name, fields1] of v1) {
+      const fields2 = v2.get(name);
+      assert.ok(fields2, `record ${name} must still exist`);
+      const byName = new Map(fields2.map((f) => [f.name, f]));
+      for (const f1 of fields1) {
+        const f2 = byName.get(f1.name);
+        assert.ok(f2, `${name}.${String(f1.name)} must still exist`);
+        if (typeof f1.type === 'string' || typeof f2.type === 'string') assert.deepStrictEqual(f2.type, f1.type, `${name}.${String(f1.name)} retyped`);
+      }
+      const names1 = new Set(fields1.map((f) => f.name));
+      const added = fields2.filter((f) => !names1.has(f.name));
+      for (const f of added) assert.equal(f.default, null, `added field ${name}.${String(f.name)} must default to null`);
+      assert.deepStrictEqual(added.map((f) => f.name), name === 'campaign_stream.EdgeEvidence' ? ['raw_weight', 'adjusted'] : []);
+    }
+    assert.doesNotThrow(() => avro.Type.forSchema(loadSchemaFile('campaign-event.avsc') as avro.Schema, { registry: {} })
+      .createResolver(avro.Type.forSchema(loadSchemaFile('campaign-event.v1.avsc') as avro.Schema, { registry: {} })));
   });
 
   it('the v2 reader can resolve the v1 writer (avsc createResolver)', () => {

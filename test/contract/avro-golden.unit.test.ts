@@ -16,7 +16,7 @@ import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
 import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import {
-  CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, goldenName,
+  ADJUSTED_FORMED, CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, goldenName,
 } from '../fixtures/avro/samples.ts';
 
 const golden = (name: string): Buffer => readFileSync(new URL(`../fixtures/avro/${name}`, import.meta.url));
@@ -90,21 +90,38 @@ describe('identity-event golden files, v1 writer under the v2 reader', () => {
   });
 });
 
-describe('campaign-event golden files (v1, current)', () => {
-  for (const type of CAMPAIGN_EVENT_TYPES) {
-    const name = goldenName('campaign-event', 1, type);
+describe('campaign-event golden files (v2, current)', () => {
+  for (const type of [...CAMPAIGN_EVENT_TYPES, 'campaign.formed.adjusted'] as const) {
+    const name = goldenName('campaign-event', 2, type);
+    const expected = type === 'campaign.formed.adjusted' ? ADJUSTED_FORMED : CAMPAIGN_EVENTS[type];
     it(`${name} decodes to the expected domain event`, () => {
       const decoded = decodeCampaignEvent(golden(name));
-      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS[type]);
+      assert.deepStrictEqual(decoded, expected);
       assert.ok(isPlain(decoded));
     });
     it(`${name} is byte-identical when re-encoded`, () => {
       const bytes = golden(name);
       assert.deepStrictEqual(encodeCampaignEvent(decodeCampaignEvent(bytes)), bytes);
-      assert.deepStrictEqual(encodeCampaignEvent(CAMPAIGN_EVENTS[type]), bytes);
+      assert.deepStrictEqual(encodeCampaignEvent(expected), bytes);
     });
     it(`${name} decodes with its own writer schema given explicitly`, () => {
-      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), CAMPAIGN_EVENTS[type]);
+      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), expected);
+    });
+  }
+  it('evidence without an adjustment reads back without raw_weight and adjusted (a default@1 log keeps its JSON bytes)', () => {
+    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 2, 'campaign.formed')));
+    assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS['campaign.formed']));
+  });
+});
+
+describe('campaign-event golden files, v1 writer under the v2 reader', () => {
+  for (const type of CAMPAIGN_EVENT_TYPES) {
+    const name = goldenName('campaign-event', 1, type);
+    it(`${name} resolves to the same domain event (an older log's bytes)`, () => {
+      const decoded = decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEventV1);
+      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS[type]);
+      assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS[type]));
+      assert.ok(isPlain(decoded));
     });
   }
 });

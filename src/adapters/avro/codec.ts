@@ -323,8 +323,22 @@ export function campaignEventToAvro(event: CampaignEvent): Record<string, unknow
     time: event.time,
     batch: { from: event.batch.from, to: event.batch.to },
     payload: { [branch]: event.payload },
-    evidence: event.evidence,
+    // v2 fields: null for evidence scored by a profile that adjusts nothing
+    evidence: event.evidence.map((e) => ({ ...e, raw_weight: e.raw_weight ?? null, adjusted: e.adjusted ?? null })),
   };
+}
+
+/**
+ * Evidence as the log's JSON holds it: `raw_weight` and `adjusted` only when a density-aware
+ * profile scored the edge, so a default@1 or reference log reads back to the same bytes.
+ */
+function evidenceFromAvro(items: unknown): EdgeEvidence[] {
+  return (plain(items) as Array<Record<string, unknown>>).map((e) => {
+    const { raw_weight, adjusted, ...rest } = e;
+    return (raw_weight === null || raw_weight === undefined) && (adjusted === null || adjusted === undefined)
+      ? rest as unknown as EdgeEvidence
+      : { ...rest, raw_weight, adjusted } as unknown as EdgeEvidence;
+  });
 }
 
 /** A value decoded by the campaign-event Type → the domain campaign event (plain objects). */
@@ -346,7 +360,7 @@ export function campaignEventFromAvro(value: unknown): CampaignEvent {
     time: v.time,
     batch: { from: batch.from, to: batch.to },
     payload: plain(payload),
-    evidence: plain(v.evidence) as EdgeEvidence[],
+    evidence: evidenceFromAvro(v.evidence),
   } as CampaignEvent;
 }
 

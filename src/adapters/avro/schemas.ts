@@ -13,7 +13,7 @@ export const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 /** Version of the current identity-event schema (`identity-event.avsc`). */
 export const IDENTITY_SCHEMA_VERSION = 2;
 /** Version of the current campaign-event schema (`campaign-event.avsc`). */
-export const CAMPAIGN_EVENT_SCHEMA_VERSION = 1;
+export const CAMPAIGN_EVENT_SCHEMA_VERSION = 2;
 /** Version of the current campaign-row schema (`campaign-row.avsc`). */
 export const CAMPAIGN_ROW_SCHEMA_VERSION = 2;
 
@@ -39,10 +39,13 @@ const compact = (file: string): string => JSON.stringify(loadSchemaFile(file));
 export const SCHEMA_JSON: {
   readonly identityEvent: Readonly<Record<IdentitySchemaVersion, string>>;
   readonly campaignEvent: string;
+  /** v1 (before the evidence's raw_weight and adjusted): what older logs and readers hold */
+  readonly campaignEventV1: string;
   readonly campaignRow: string;
 } = {
   identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]) },
   campaignEvent: compact('campaign-event.avsc'),
+  campaignEventV1: compact('campaign-event.v1.avsc'),
   campaignRow: compact('campaign-row.avsc'),
 };
 
