@@ -125,7 +125,7 @@ describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
     });
     const failure = await running.done.then(() => null, (e: unknown) => e);
     assert.ok(isStoreError(failure) && failure.code === 'profile_mismatch', String(failure));
-    assert.match((failure as Error).message, /clustered with scoring profile 'default'; this run asks for 'reference'/);
+    assert.match((failure as Error).message, /clustered with scoring profile 'default@2'; this run asks for 'reference'/);
     assert.equal((await readStore(live)).events.length, before);
   });
 });

@@ -27,7 +27,6 @@ import { campaignEngines } from '../../../src/cli/engines.ts';
 import { openKafkaStore } from '../../../src/cli/commands/pipeline.ts';
 import { STORE_FILE } from '../../../src/cli/store-dir.ts';
 import type { CampaignEvent } from '../../../src/domain/campaign-events.ts';
-import { createEngine } from '../../../src/domain/engine.ts';
 import type { Membership } from '../../../src/domain/engine-api.ts';
 import type { IdentityEvent, PositionedEvent } from '../../../src/domain/identity-events.ts';
 import { membershipOf, tablesFromRows, type CampaignRow } from '../../../src/domain/tables.ts';
@@ -262,9 +261,9 @@ export function partitionOf(membership: readonly Membership[]): string[][] {
   return [...by.values()].map((l) => l.sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
-/** The embedded run: one batch of every event. */
+/** The embedded run: one batch of every event, with the engines a pipeline runs by default. */
 export function embeddedMembership(events: readonly IdentityEvent[]): Membership[] {
-  const engine = createEngine();
+  const engine = campaignEngines.create();
   engine.applyBatch(events.map((event, i) => ({ position: `embedded:${i}`, event })), { from: 'embedded:0', to: `embedded:${events.length}` });
   return engine.membership();
 }
