@@ -16,10 +16,26 @@ const FORBIDDEN: ReadonlyArray<[RegExp, string]> = [
   [/\brandomUUID\b|\brandomBytes\b|\bgetRandomValues\b/, 'randomness'],
   [/\bsetTimeout\b|\bsetInterval\b|\bsetImmediate\b/, 'timers'],
   [/\bprocess\./, 'the process environment'],
-  [/from ['"]node:(fs|net|http|https|dgram|child_process|worker_threads|os|dns|tls)['"]/, 'I/O'],
+  // `from 'fs'`, `from 'node:fs/promises'`, `import 'fs'` and `import('fs')` alike (node:crypto stays allowed: hashing is pure)
+  [/(?:\bfrom|\bimport)\s*\(?\s*['"](?:node:)?(?:fs|fs\/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|os|dns|tls|readline|timers|timers\/promises|perf_hooks)['"]/, 'I/O'],
+  [/\brequire\s*\(/, 'require'],
+  [/\bimport\s*\(/, 'a dynamic import()'],
   [/from ['"](better-sqlite3|pg|kafkajs|@kafkajs\/[^'"]+|@kurrent\/[^'"]+)['"]/, 'an adapter library'],
   [/from ['"]\.\.\/(adapters|pipeline|cli|ports)\//, 'an outer layer'],
 ];
+
+describe('the purity patterns catch what they name', () => {
+  for (const [sample, what] of [
+    ["import { readFileSync } from 'fs';", 'I/O'], ["import { readFile } from 'node:fs/promises';", 'I/O'],
+    ["import 'node:net';", 'I/O'], ["const fs = require('fs');", 'require'], ["const m = await import('./x.ts');", 'a dynamic import()'],
+    ['const t = Date.now();', 'the wall clock'], ['Math.random()', 'randomness'],
+  ] as const) {
+    it(`flags ${sample}`, () => assert.ok(FORBIDDEN.some(([re, w]) => w === what && re.test(sample))));
+  }
+  it("lets node:crypto through (hashing is pure)", () => {
+    assert.ok(!FORBIDDEN.some(([re]) => re.test("import { createHash } from 'node:crypto';")));
+  });
+});
 
 describe('src/domain is pure', () => {
   for (const file of readdirSync(DOMAIN).filter((f) => f.endsWith('.ts'))) {
