@@ -67,10 +67,30 @@ const mistyped = (path: string, expected: string, v: unknown): Failure =>
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A lone UTF-16 surrogate (`"\ud800"` in JSON) is not Unicode: stores and UTF-8 encoders turn
+ * it into U+FFFD, so two different ids would become one identity. Rejected like invalid UTF-8.
+ */
+const SURROGATE = /[\uD800-\uDFFF]/;
+function loneSurrogate(s: string): boolean {
+  if (!SURROGATE.test(s)) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { i++; continue; }
+      return true;
+    }
+    if (c >= 0xdc00 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 /** A required, non-empty string (ids, decky names). */
 function reqId(v: unknown, path: string): string | Failure {
   if (typeof v !== 'string') return mistyped(path, 'a string', v);
   if (v.length === 0) return fail('bad_value', `${path} must not be empty`);
+  if (loneSurrogate(v)) return fail('bad_encoding', `${path} holds a lone UTF-16 surrogate, which is not Unicode`);
   return v;
 }
 
@@ -113,6 +133,7 @@ function stringList(v: unknown, path: string): readonly string[] | Failure {
     const s = list[i];
     if (typeof s !== 'string') return mistyped(`${path}[${i}]`, 'a string', s);
     if (s.length === 0) return fail('bad_value', `${path}[${i}] must not be empty`);
+    if (loneSurrogate(s)) return fail('bad_encoding', `${path}[${i}] holds a lone UTF-16 surrogate, which is not Unicode`);
   }
   // A copy, so the domain event never aliases (or is mutated through) the caller's object.
   return list.slice() as string[];

@@ -573,3 +573,16 @@ describe('properties', () => {
     }), { numRuns: 1000 });
   });
 });
+
+describe('lone UTF-16 surrogates', () => {
+  it('an id with a lone surrogate is bad_encoding: "\\ud800" and "\\ud801" would both be stored as U+FFFD', () => {
+    rejects(with_(observed(), (e) => { e.identity_uuid = 'idp-\ud800'; }), 'bad_encoding', /identity_uuid holds a lone UTF-16 surrogate/);
+    rejects(with_(merged(), (e) => { e.loser_uuid = '\udc00x'; }), 'bad_encoding', /loser_uuid/, 'e2');
+  });
+  it('a token with a lone surrogate is bad_encoding', () => {
+    rejects(with_(observed(), (e) => { e.observation.c2_endpoints = ['c2.\udbff.example']; }), 'bad_encoding', /c2_endpoints\[0\]/);
+  });
+  it('a surrogate pair (an emoji) is ordinary Unicode and accepted', () => {
+    assert.equal(obs(accepts(with_(observed(), (e) => { e.identity_uuid = 'idp-\ud83d\ude00'; }))).identity_uuid, 'idp-😀');
+  });
+});
