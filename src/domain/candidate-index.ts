@@ -11,6 +11,7 @@
  *  - `c:<tag>`          cohort tokens, only when the weights make cohort load-bearing
  * When no exact blocking exists (temporal alone can cross the threshold) the plan is a scan.
  */
+import { growF64 } from './columns.ts';
 import { Marks, type Features } from './features.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from './phases.ts';
 import type { ScoringProfile } from './profile.ts';
@@ -96,8 +97,8 @@ export const SLOT_MARK = 6;
  * counts. Both are exact: the pair's score from that key is 0.
  */
 export interface CandidateGate {
-  /** false: the token's holders are past the rarity cap */
-  token(holders: number): boolean;
+  /** the token's rarity factor for its holder count (0: past the rarity cap, no candidates from it) */
+  rarity(holders: number): number;
   /** false: the role's window has more possible counterparts than the base-rate cap */
   role(out: boolean, decky: string, t: number): boolean;
 }
@@ -143,6 +144,13 @@ export class CandidateIndex {
   private curOut: number[] = NO_OUT;
   private block: Int32Array = new Int32Array(0);
   private curId = -1;
+  /**
+   * Per node, under a gate: Σ of the rarity factors of the infra tokens it shares with the
+   * node whose candidates are being gathered, summed in that node's (sorted) token order, the
+   * order a density-aware profile sums them in. Reset when a node is first reached.
+   */
+  private rareSums = new Float64Array(0);
+  private curRarity = 0;
 
   constructor(readonly plan: CandidatePlan, private readonly profile: ScoringProfile, private readonly gate: CandidateGate | null = null) {
     this.bands = Array.from({ length: plan.keystrokeBands > 1 ? plan.keystrokeBands : 0 }, () => new Map<number, Posting>());
@@ -236,14 +244,20 @@ export class CandidateIndex {
     if (p === undefined) return;
     const stamp = this.stamp;
     const B = this.block;
+    const R = this.rareSums;
+    const r = this.curRarity;
     if (typeof p === 'number') {
       const at = NODE_STRIDE * p;
       if (B[at + SLOT_MARK] !== stamp) {
         B[at + SLOT_MARK] = stamp;
         B[at + SLOT_HITS] = 0;
+        if (this.gate !== null) R[p] = 0;
         this.curOut.push(p);
       }
-      if (count && p !== this.curId) B[at + SLOT_HITS]++;
+      if (count && p !== this.curId) {
+        B[at + SLOT_HITS]++;
+        if (this.gate !== null) R[p] += r;
+      }
       return;
     }
     for (let i = 0; i < p.length; i++) {
@@ -252,9 +266,13 @@ export class CandidateIndex {
       if (B[at + SLOT_MARK] !== stamp) {
         B[at + SLOT_MARK] = stamp;
         B[at + SLOT_HITS] = 0;
+        if (this.gate !== null) R[y] = 0;
         this.curOut.push(y);
       }
-      if (count && y !== this.curId) B[at + SLOT_HITS]++;
+      if (count && y !== this.curId) {
+        B[at + SLOT_HITS]++;
+        if (this.gate !== null) R[y] += r;
+      }
     }
   }
 
@@ -282,9 +300,14 @@ export class CandidateIndex {
     } else {
       if (plan.infra) {
         const gate = this.gate;
+        if (gate !== null && this.rareSums.length < block.length / NODE_STRIDE) this.rareSums = growF64(this.rareSums, block.length / NODE_STRIDE);
         for (const t of f.infra) {
           const p = this.infra.get(t);
-          if (gate !== null && p !== undefined && !gate.token(typeof p === 'number' ? 1 : p.length)) continue;
+          if (gate !== null && p !== undefined) {
+            const r = gate.rarity(typeof p === 'number' ? 1 : p.length);
+            if (r === 0) continue;
+            this.curRarity = r;
+          }
           this.visit(p, true);
         }
       }
@@ -296,6 +319,15 @@ export class CandidateIndex {
       if (plan.cohort) for (const k of this.cohortKeys(f)) this.visit(this.cohort.get(k), false);
     }
     this.curOut = NO_OUT;
+  }
+
+  /**
+   * Under a gate, for a node returned by the last `candidates` call: the rarity factors of the
+   * tokens it shares with that call's node, summed in the order a density-aware score sums them
+   * (tokens past the cap add exactly 0 and are skipped).
+   */
+  rareSum(y: number): number {
+    return this.rareSums[y];
   }
 
   /** Live holders of an infrastructure token. */

@@ -102,7 +102,7 @@ export class CampaignEngine implements Engine {
     const densityAware = isDensityAware(this.profile);
     const rarity = this.profile.rarity;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile, densityAware ? {
-      token: (holders) => rarity === null || rarityFactor(holders, rarity) > 0,
+      rarity: (holders) => (rarity === null ? 1 : rarityFactor(holders, rarity)),
       role: (out, decky, t) => !(out ? this.rates!.crowdedOut(decky, t) : this.rates!.crowdedIn(decky, t)),
     } : null);
     this.rates = densityAware ? new BaseRates(this.profile, (t) => this.index.holdersOf(t), (t) => this.index.holderIds(t)) : null;
@@ -305,14 +305,14 @@ export class CampaignEngine implements Engine {
       for (const y of cands) {
         if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
         scored++;
-        let weight = this.rates !== null ? this.score(fx, this.feats[y]!).weight : this.exactWeight(x, y);
+        let weight = this.exactWeight(x, y);
         if (CampaignEngine.verifyCompactScores && !Number.isNaN(weight)) {
-          const ref = scorePair(fx, this.feats[y]!, this.profile).weight;
+          const ref = this.score(fx, this.feats[y]!).weight;
           if (!Object.is(ref, weight)) throw new Error(`compact weight ${weight} ≠ scorePair ${ref} for ${fx.uuid} / ${this.feats[y]!.uuid}`);
         }
         if (Number.isNaN(weight)) {
           if (this.boundable && !this.mayReach(x, y)) continue;
-          weight = scorePair(fx, this.feats[y]!, this.profile).weight;
+          weight = this.score(fx, this.feats[y]!).weight;
         }
         if (weight < threshold) continue;
         if (cx !== undefined && weight === floor && y !== cx.hub && this.classes!.classOf(y) === cx) continue;
@@ -336,16 +336,26 @@ export class CampaignEngine implements Engine {
     const fb = B[Bb + B_FLAGS];
     const p = this.profile;
     const w = p.weights;
-    let shared = 0;
-    if (w.shared_infra !== 0) {
-      const la = fa >>> 5;
-      const lb = fb >>> 5;
-      const inter = B[Bb + SLOT_HITS];
-      shared = la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
-    }
+    const shared = w.shared_infra !== 0 ? this.sharedFromIndex(fa, fb, b) : 0;
     const keystroke = w.keystroke !== 0 && fa & 16 && fb & 16
       ? keystrokeFromHalves(B[A + B_KDHI], B[A + B_KDLO], B[Bb + B_KDHI], B[Bb + B_KDLO], p.keystrokeMaxHamming) : 0;
-    return this.compact.weight(B, a, b, shared, keystroke);
+    const weight = this.compact.weight(B, a, b, shared, keystroke);
+    // A density-aware profile adjusts a handoff by its counterparts: only scorePair knows them.
+    if (this.rates !== null && p.handoffBaseRate !== null && this.compact.last.handoff !== 0) return NaN;
+    return weight;
+  }
+
+  /**
+   * The pair's shared-infrastructure score from what the candidate index counted for candidate
+   * b: the Jaccard from the shared-token count, or, under token rarity, the capped sum of the
+   * shared tokens' rarity factors (edges.ts sums them in the same order).
+   */
+  private sharedFromIndex(fa: number, fb: number, b: number): number {
+    if (this.rates !== null && this.profile.rarity !== null) return Math.min(1, this.index.rareSum(b));
+    const la = fa >>> 5;
+    const lb = fb >>> 5;
+    const inter = this.block[NODE_STRIDE * b + SLOT_HITS];
+    return la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
   }
 
   /**
@@ -365,13 +375,10 @@ export class CampaignEngine implements Engine {
     const fb = B[Bb + B_FLAGS];
     let shared = 0;
     if (w.shared_infra !== 0) {
-      if (this.index.plan.infra) {
-        // |a.infra ∩ b.infra| was counted while gathering candidates: sharedInfraScore exactly.
-        const la = fa >>> 5;
-        const lb = fb >>> 5;
-        const inter = B[Bb + SLOT_HITS];
-        shared = la === 0 && lb === 0 ? 0 : inter / (la + lb - inter);
-      } else shared = sharedInfraScore(this.feats[a]!, this.feats[b]!);
+      // counted while gathering candidates: exactly the score edges.ts computes
+      if (this.index.plan.infra) shared = this.sharedFromIndex(fa, fb, b);
+      else if (this.rates === null) shared = sharedInfraScore(this.feats[a]!, this.feats[b]!);
+      else return true;
     }
     let keystroke = 0;
     if (w.keystroke !== 0 && fa & 16 && fb & 16) {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createEngine, restoreEngine, type CampaignEngine } from '../../src/domain/engine.ts';
+import { CampaignEngine, createEngine, restoreEngine } from '../../src/domain/engine.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { DEFAULT_V2_PROFILE, type ScoringProfile } from '../../src/domain/profile.ts';
 import { Reconciler } from '../../src/domain/reconciler.ts';
@@ -17,6 +17,8 @@ import { cut, streamArb } from '../support/streams.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 Reconciler.verify = true;
+// every weight the compact path computes is checked against scorePair (with the counts)
+CampaignEngine.verifyCompactScores = true;
 
 const TINY: ScoringProfile = Object.freeze({
   ...DEFAULT_V2_PROFILE,
