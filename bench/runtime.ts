@@ -1,8 +1,16 @@
 /**
  * Embedded runtime benchmarks, each phase in its own process so RSS is that phase's.
  *
- *   tsx bench/runtime.ts run <events>       end-to-end file run: NDJSON → validate → engine →
- *                                           SQLite commit (events/s, peak RSS, store size)
+ *   tsx bench/runtime.ts run <events> [--corpus=bench|dense] [--profile=NAME]
+ *                                           end-to-end file run, whole process: `campaigns run`
+ *                                           (the CLI, a child process: NDJSON → validate → engine →
+ *                                           SQLite commit, snapshots, final tables) — events/s,
+ *                                           peak RSS, store size — beside the engine alone on the
+ *                                           same input in the same bench run, and their ratio
+ *   tsx bench/runtime.ts engine <events> [--corpus] [--profile]
+ *                                           the engine alone on the run's input: each batch of
+ *                                           1,000 lines decoded and validated just before
+ *                                           applyBatch; events/s of applyBatch time
  *   tsx bench/runtime.ts replay <events> [run-size]   replay of a log of that many campaign events: read
  *                                           (SQLite rows), decode (JSON.parse) and fold timed apart
  *
@@ -10,32 +18,36 @@
  * reaches the requested size, appended as batches of 10,000 events.
  */
 import Database from 'better-sqlite3';
-import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openFileSource, openRecordedFile } from '../src/adapters/file/open-source.ts';
-import { RejectsFile } from '../src/adapters/file/rejects-file.ts';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { openSqliteStore } from '../src/adapters/sqlite/store.ts';
-import { campaignEngines } from '../src/cli/engines.ts';
+import { enginesFor } from '../src/cli/engines.ts';
 import type { CampaignEvent } from '../src/domain/campaign-events.ts';
+import type { PositionedEvent } from '../src/domain/identity-events.ts';
 import { emptyTables, foldAll } from '../src/domain/tables.ts';
-import { identityEventToWire } from '../src/domain/validate.ts';
-import { runIngest } from '../src/pipeline/run.ts';
+import { identityEventToWire, parseNdjsonLine } from '../src/domain/validate.ts';
 import { benchCorpus } from './corpus.ts';
+import { denseCorpus } from './dense-corpus.ts';
 
 const OUT = path.resolve(import.meta.dirname, 'out');
-const [mode, sizeArg] = process.argv.slice(2);
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const [mode, sizeArg] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const corpusName = flag('corpus') ?? 'bench';
+const engines = enginesFor(flag('profile'));
 const size = Number(sizeArg ?? 1_000_000);
-const clock = { now: () => Date.now() };
 const dirSize = (d: string): number => readdirSync(d).reduce((n, f) => n + statSync(path.join(d, f)).size, 0);
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function writeInput(events: number): Promise<string> {
-  const file = path.join(OUT, `identity-${events}.ndjson`);
+  const file = path.join(OUT, corpusName === 'dense' ? `identity-dense-${events}.ndjson` : `identity-${events}.ndjson`);
   if (existsSync(file)) return file;
+  mkdirSync(OUT, { recursive: true });
   const out = createWriteStream(file);
-  for (const e of benchCorpus(Math.ceil(events / 2))) {
+  for (const e of corpusName === 'dense' ? denseCorpus(Math.ceil(events / 2)).events : benchCorpus(Math.ceil(events / 2))) {
     if (!out.write(JSON.stringify(identityEventToWire(e)) + '\n')) await once(out, 'drain');
   }
   out.end();
@@ -43,26 +55,67 @@ async function writeInput(events: number): Promise<string> {
   return file;
 }
 
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** `campaigns run` as a user runs it (bin/campaigns.mjs), timed whole, its peak RSS from /usr/bin/time. */
+function cliRun(input: string, dir: string): { seconds: number; peakRssMb: number; summary: Record<string, number> } {
+  const args = ['-f', '%e %M', process.execPath, path.join(ROOT, 'bin', 'campaigns.mjs'), 'run', '--input', input, '--store', dir, '--json'];
+  if (flag('profile') !== undefined) args.push('--profile', flag('profile')!);
+  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`campaigns run failed (${r.status}): ${r.stderr}`);
+  const [secs, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { summary: JSON.parse(r.stdout), seconds: secs, peakRssMb: Math.round(kb / 1024) };
+}
+
 async function runPhase(): Promise<void> {
   const input = await writeInput(size);
-  const dir = path.join(OUT, `store-${size}`);
+  const dir = path.join(OUT, corpusName === 'dense' ? `store-dense-${engines.profile}-${size}` : `store-${engines.profile}-${size}`);
+  // The engine alone, on the same input, in a process of its own.
+  const engineOut = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=20000', '--import', 'tsx', import.meta.filename, 'engine', String(size), ...process.argv.slice(2).filter((a) => a.startsWith('--'))],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const engine = JSON.parse(engineOut) as { events_per_s: number; seconds: number };
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const store = openSqliteStore(path.join(dir, 'campaigns.sqlite'));
-  const t0 = performance.now();
-  const result = await runIngest(
-    {
-      log: store.log, tables: store.tables, snapshots: store.snapshots, rejects: new RejectsFile(path.join(dir, 'rejects.ndjson')),
-      engines: campaignEngines, inputs: [await openFileSource(input)], openSource: openRecordedFile, clock,
-    },
-    { batchSize: 1000 },
-  );
-  const secs = (performance.now() - t0) / 1000;
-  store.close();
+  const run = cliRun(input, dir);
+  const eventsPerS = Math.round(run.summary.events_read / run.seconds);
   console.log(JSON.stringify({
-    bench: 'file-run', identity_events: result.summary.events_read, seconds: +secs.toFixed(1),
-    events_per_s: Math.round(result.summary.events_read / secs), campaign_events: result.summary.events_appended,
-    peak_rss_mb: peakRssMb(), input_mb: +(statSync(input).size / 2 ** 20).toFixed(1), store_mb: +(dirSize(dir) / 2 ** 20).toFixed(1),
+    bench: 'file-run', corpus: corpusName, profile: engines.profile, identity_events: run.summary.events_read,
+    seconds: run.seconds, events_per_s: eventsPerS,
+    engine_only_events_per_s: engine.events_per_s, run_over_engine: +(eventsPerS / engine.events_per_s).toFixed(3),
+    campaign_events: run.summary.events_appended, batches: run.summary.batches, peak_rss_mb: run.peakRssMb,
+    input_mb: +(statSync(input).size / 2 ** 20).toFixed(1), store_mb: +(dirSize(dir) / 2 ** 20).toFixed(1),
+  }));
+}
+
+/** The engine alone on the run's input file: lines decoded and validated per batch, applyBatch timed. */
+async function enginePhase(): Promise<void> {
+  const input = await writeInput(size);
+  const engine = engines.create();
+  const lines = createInterface({ input: createReadStream(input), crlfDelay: Infinity });
+  let batch: string[] = [];
+  let applyMs = 0;
+  let read = 0;
+  let out = 0;
+  const t0 = performance.now();
+  const apply = (): void => {
+    const events: PositionedEvent[] = [];
+    for (const line of batch) {
+      const v = parseNdjsonLine(line);
+      if (v.ok) events.push({ position: `bench:${read}`, event: v.event });
+      read++;
+    }
+    batch = [];
+    const s = performance.now();
+    out += engine.applyBatch(events, { from: `bench:${read - events.length}`, to: `bench:${read}` }).events.length;
+    applyMs += performance.now() - s;
+  };
+  for await (const line of lines) {
+    batch.push(line);
+    if (batch.length === 1000) apply();
+  }
+  if (batch.length > 0) apply();
+  console.log(JSON.stringify({
+    bench: 'engine-only', corpus: corpusName, profile: engines.profile, identity_events: read, seconds: +(applyMs / 1000).toFixed(2),
+    wall_seconds: +((performance.now() - t0) / 1000).toFixed(2), events_per_s: Math.round(read / (applyMs / 1000)), campaign_events: out,
   }));
 }
 
@@ -135,5 +188,6 @@ async function replayPhase(): Promise<void> {
 
 mkdirSync(OUT, { recursive: true });
 if (mode === 'run') await runPhase();
+else if (mode === 'engine') await enginePhase();
 else if (mode === 'replay') await replayPhase();
-else throw new Error('usage: tsx bench/runtime.ts run|replay <events>');
+else throw new Error('usage: tsx bench/runtime.ts run|engine|replay <events>');

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, each in its own process (so RSS is its own), printing one
 // JSON line per measurement. `npm run bench -- --quick` runs the small sizes only; name a
-// group to run just it: engine, runtime, kafka, handoff.
+// group to run just it: engine, dense, fleet, runtime, kafka, handoff.
 // Numbers go into docs/BENCHMARKS.md with the machine and the date.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -15,9 +15,19 @@ const want = (g) => only.length === 0 || only.includes(g);
 
 const runs = [];
 if (want('engine')) {
-  for (const n of quick ? [10_000] : [10_000, 100_000, 1_000_000]) runs.push(['engine', ['bench/engine.ts', String(n)]]);
+  // the benchmark corpus (benign: crews on a 200-decky fleet), default profiles old and new
+  for (const n of quick ? [10_000] : [10_000, 100_000, 1_000_000]) {
+    for (const profile of ['default@1', 'default@2']) runs.push(['engine', ['bench/engine.ts', String(n), `--profile=${profile}`]]);
+  }
   runs.push(['engine', ['bench/engine.ts', '4000', '--brute']]);
 }
+if (want('dense')) {
+  // the dense fleet (bench/dense-corpus.ts): every profile, per-batch time first and last tenth
+  for (const n of quick ? [20_000] : [200_000, 1_000_000]) {
+    for (const profile of ['default@2', 'default@1', 'reference']) runs.push(['dense', ['bench/engine.ts', String(n), '--corpus=dense', `--profile=${profile}`]]);
+  }
+}
+if (want('fleet')) runs.push(['fleet', ['bench/fleet.ts', quick ? 'scenarios/fleet_10k.yaml' : 'scenarios/fleet_100k.yaml', '--profile=both']]);
 if (want('runtime')) {
   const events = quick ? 20_000 : 1_000_000;
   runs.push(['runtime', ['bench/runtime.ts', 'run', String(events)]]);
