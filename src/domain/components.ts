@@ -5,21 +5,21 @@
  * Edges are totally ordered: stronger = larger weight, ties by (a, b) ascending in uuid order
  * (a < b). Under that order the maximum spanning forest is unique, and it is exactly what
  * Kruskal (strongest first, ties by (a, b)) picks, so evidence never depends on how the forest
- * was reached. The forest is kept in a link-cut tree (path minimum = the weakest edge on a tree
- * path):
+ * was reached. The forest lives in a link-cut tree (`link-cut-tree.ts`, path minimum = the
+ * weakest edge on a tree path):
  *  - a new or strengthened edge between two trees links them; inside one tree it replaces the
  *    weakest edge of the cycle it closes when it is stronger;
  *  - a deleted or weakened tree edge is cut and replaced by the strongest non-tree edge across
- *    the cut, found by walking the smaller side only (both sides walked in lockstep). No
- *    replacement means the component splits, and only the smaller side moves.
- * So a batch costs in proportion to what changed, not to the size of the components it touches;
- * a component is only walked in full when it actually splits.
+ *    the cut, found by walking the smaller tree only (both walked in lockstep, one tree-edge
+ *    slot at a time: tree and non-tree edges sit in separate lists per node). No replacement
+ *    means the component splits; only the smaller side moves, and its nodes are reported as the
+ *    batch's split nodes (`splitNodes`), which is all the reconciler walks.
  *
- * Components keep their member list, their smallest member (lazily), and, once large, a heap of
- * their tree-edge weights (the weakest link gives a campaign's confidence) and the running
- * aggregate of their members' features (campaign profiles). Per batch they also record which
- * pre-batch campaigns they absorbed ("labels") and whether a split touched them ("taint"): the
- * reconciler resolves untainted components from that record alone.
+ * Components keep their member list, their smallest member (a lazy heap once large), and, once
+ * large, a heap of their tree-edge weights (the weakest link gives a campaign's confidence) and
+ * the running aggregate of their members' features (campaign profiles). Per batch they also
+ * record which pre-batch campaigns they absorbed ("labels") and whether a split touched them
+ * ("taint"): the reconciler resolves untainted components from that record alone.
  */
 import { growF64, growI32, nextCapacity, sortInPlace } from './columns.ts';
 import type { Features } from './features.ts';
