@@ -22,7 +22,7 @@ import { frame } from '../src/adapters/kafka/wire-format.ts';
 import { openKafkaStore } from '../src/cli/commands/pipeline.ts';
 import { campaignEngines } from '../src/cli/engines.ts';
 import { identityEventToWire } from '../src/domain/validate.ts';
-import { startKafkaPipeline } from '../src/pipeline/kafka/wiring.ts';
+import { startKafkaPipeline } from '../src/cli/wiring/kafka-pipeline.ts';
 import { requireServices } from '../test/support/services.ts';
 import { benchCorpus } from './corpus.ts';
 

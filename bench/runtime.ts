@@ -12,7 +12,8 @@
  *                                           1,000 lines decoded and validated just before
  *                                           applyBatch; events/s of applyBatch time
  *   tsx bench/runtime.ts replay <events> [run-size]   replay of a log of that many campaign events: read
- *                                           (SQLite rows), decode (JSON.parse) and fold timed apart
+ *                                           (SQLite rows), decode (fold-input.ts, what `campaigns
+ *                                           replay` runs) and fold timed apart
  *
  * The replay log is real engine output (the run phase's log) repeated with renamed ids until it
  * reaches the requested size, appended as batches of 10,000 events.
@@ -30,6 +31,7 @@ import type { CampaignEvent } from '../src/domain/campaign-events.ts';
 import type { PositionedEvent } from '../src/domain/identity-events.ts';
 import { emptyTables, foldAll } from '../src/domain/tables.ts';
 import { identityEventToWire, parseNdjsonLine } from '../src/domain/validate.ts';
+import { foldInput } from '../src/pipeline/fold-input.ts';
 import { benchCorpus } from './corpus.ts';
 import { denseCorpus } from './dense-corpus.ts';
 
@@ -69,7 +71,7 @@ function cliRun(input: string, dir: string): { seconds: number; peakRssMb: numbe
 
 async function runPhase(): Promise<void> {
   const input = await writeInput(size);
-  const dir = path.join(OUT, corpusName === 'dense' ? `store-dense-${engines.profile}-${size}` : `store-${engines.profile}-${size}`);
+  const dir = path.join(OUT, corpusName === 'dense' ? `store-dense-${engines.profile}-${size}` : `store-${size}`);
   // The engine alone, on the same input, in a process of its own.
   const engineOut = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=20000', '--import', 'tsx', import.meta.filename, 'engine', String(size), ...process.argv.slice(2).filter((a) => a.startsWith('--'))],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -158,20 +160,21 @@ async function replayPhase(): Promise<void> {
   const store = openSqliteStore(file, { readonly: true });
   const head = await store.log.head();
   store.close();
-  // Read raw rows, decode, fold: timed apart, on a connection of our own.
+  // Read raw rows, decode what the fold reads (as `campaigns replay` does), fold: timed apart, on
+  // a connection of our own.
   const db = new Database(file, { readonly: true });
   let readMs = 0;
   let decodeMs = 0;
   let foldMs = 0;
   const tables = emptyTables();
-  const PAGE = 50_000;
-  const stmt = db.prepare('SELECT body FROM campaign_events WHERE sequence >= ? ORDER BY sequence LIMIT ?').raw(true);
+  const PAGE = 20_000;
+  const stmt = db.prepare('SELECT body FROM campaign_events WHERE sequence >= ? ORDER BY sequence LIMIT ?').pluck();
   for (let from = 1; from <= head; from += PAGE) {
     let t = performance.now();
-    const rows = stmt.all(from, PAGE) as Array<[string]>;
+    const rows = stmt.all(from, PAGE) as string[];
     readMs += performance.now() - t;
     t = performance.now();
-    const events = rows.map((r) => JSON.parse(r[0]) as CampaignEvent);
+    const events = rows.map(foldInput) as CampaignEvent[];
     decodeMs += performance.now() - t;
     t = performance.now();
     foldAll(tables, events);
@@ -181,8 +184,8 @@ async function replayPhase(): Promise<void> {
   const rate = (ms: number) => Math.round(head / (ms / 1000));
   console.log(JSON.stringify({
     bench: 'replay', log_events: head, read_events_per_s: rate(readMs), decode_events_per_s: rate(decodeMs),
-    fold_events_per_s: rate(foldMs), end_to_end_events_per_s: rate(readMs + decodeMs + foldMs),
-    store_mb: +(dirSize(dir) / 2 ** 20).toFixed(0), peak_rss_mb: peakRssMb(),
+    fold_events_per_s: rate(foldMs), decode_fold_events_per_s: rate(decodeMs + foldMs), end_to_end_events_per_s: rate(readMs + decodeMs + foldMs),
+    rows: tables.rows.size, store_mb: +(dirSize(dir) / 2 ** 20).toFixed(0), peak_rss_mb: peakRssMb(),
   }));
 }
 

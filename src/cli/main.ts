@@ -7,13 +7,13 @@
 import type { Clock } from '../ports/clock.ts';
 import { describeOptions, parseArgs, UsageError } from './args.ts';
 import type { Command } from './command.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, type CommandEntry } from './commands/index.ts';
 import { emit, processIo, type CliIo } from './io.ts';
 import { describeFailure, EXIT_OK, EXIT_USAGE } from './report-error.ts';
 
 const systemClock: Clock = { now: () => Date.now() };
 
-export function toolHelp(commands: readonly Command[] = COMMANDS): string {
+export function toolHelp(commands: readonly Pick<CommandEntry, 'name' | 'summary'>[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'campaigns: event-sourced campaign clustering of attacker identities',
@@ -41,16 +41,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), clo
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    await emit(io.stdout, topic !== undefined ? commandHelp(topic) : toolHelp());
+    await emit(io.stdout, topic !== undefined ? commandHelp(await topic.load()) : toolHelp());
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) {
     await emit(io.stderr, `campaigns: unknown command '${name}'\n\n${toolHelp()}`);
     return EXIT_USAGE;
   }
   const debug = rest.includes(DEBUG_FLAG);
   try {
+    const command = await entry.load();
     const parsed = parseArgs(command.options, rest.filter((a) => a !== DEBUG_FLAG));
     if (parsed.help) {
       await emit(io.stdout, commandHelp(command));
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), clo
     }
     return await command.run(parsed.options, { io, clock });
   } catch (e) {
-    const { text, exit } = describeFailure(command.name, e, debug);
+    const { text, exit } = describeFailure(entry.name, e, debug);
     await emit(io.stderr, text);
     return exit;
   }

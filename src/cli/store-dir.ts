@@ -25,6 +25,8 @@ export interface WritableStore {
 export interface WriteOptions {
   /** `replay` rebuilds an existing store: a mistyped `--store` must not become a new, empty one. */
   readonly mustExist?: boolean;
+  /** Long writers (`run`, the pipeline): the store's writes on a thread of their own (adapters/sqlite/writer-thread.ts). */
+  readonly writerThread?: boolean;
 }
 
 /** The directory, created if needed; a path that cannot be one is `store_failure`, not a stack trace. */
@@ -53,7 +55,7 @@ export function openStoreForWriting(dir: string, options: WriteOptions = {}): Wr
   storeDirectory(dir, options.mustExist ?? false);
   const lock = acquireWriterLock(path.join(dir, LOCK_FILE));
   try {
-    const store = openSqliteStore(path.join(dir, STORE_FILE));
+    const store = openSqliteStore(path.join(dir, STORE_FILE), { writerThread: options.writerThread ?? false });
     return {
       store,
       rejects: new RejectsFile(path.join(dir, REJECTS_FILE)),

@@ -52,12 +52,16 @@ export class BatchAssembler {
     return this.events >= this.size || this.rejects >= this.size ? this.cut() : null;
   }
 
-  /** The last, partial batch at the end of the input. */
-  flush(): InputBatch | null {
-    return this.records.length > 0 ? this.cut() : null;
+  /**
+   * The last, partial batch at the end of the input (or at a cut). `range`: the range a committed
+   * batch recorded, which re-deriving it must apply again (a last NDJSON line consumed before its
+   * newline ends elsewhere once the newline is there, segment-reader.ts).
+   */
+  flush(range?: BatchRange): InputBatch | null {
+    return this.records.length > 0 ? this.cut(range) : null;
   }
 
-  private cut(): InputBatch {
+  private cut(recorded?: BatchRange): InputBatch {
     const records = this.records;
     this.records = [];
     this.events = 0;
@@ -84,7 +88,7 @@ export class BatchAssembler {
     const first = records[0].record;
     const last = records[records.length - 1].record;
     return {
-      range: { from: formatPosition(first.source, first.start), to: formatPosition(last.source, last.end) },
+      range: recorded ?? { from: formatPosition(first.source, first.start), to: formatPosition(last.source, last.end) },
       segments,
       input_count: records.length,
       events,
@@ -96,18 +100,27 @@ export class BatchAssembler {
 }
 
 /**
- * In the decoded stream of a followed input (`run --follow`): the input has gone quiet, so the
- * records gathered so far close a batch now instead of waiting for it to fill.
+ * In a decoded stream: the records gathered so far close a batch now instead of waiting for it
+ * to fill (a followed input gone quiet, the end of a fetched Kafka batch).
  */
 export const FLUSH = Symbol('flush');
 
+/** In a decoded stream: the records since the last cut are one committed batch, to apply again with its recorded range. */
+export interface RecordedCut {
+  readonly recorded: BatchRange;
+}
+
+export type IngestItem = Decoded | typeof FLUSH | RecordedCut;
+
+const isRecordedCut = (d: IngestItem): d is RecordedCut => typeof d === 'object' && 'recorded' in d;
+
 /** The assembler as an RxJS operator. */
-export const assembleBatches = (size: number): OperatorFunction<Decoded | typeof FLUSH, InputBatch> =>
+export const assembleBatches = (size: number): OperatorFunction<IngestItem, InputBatch> =>
   (source) => new Observable<InputBatch>((subscriber) => {
     const assembler = new BatchAssembler(size);
     return source.subscribe({
       next: (d) => {
-        const batch = d === FLUSH ? assembler.flush() : assembler.add(d);
+        const batch = d === FLUSH ? assembler.flush() : isRecordedCut(d) ? assembler.flush(d.recorded) : assembler.add(d);
         if (batch !== null) subscriber.next(batch);
       },
       error: (e: unknown) => subscriber.error(e),

@@ -5,9 +5,17 @@
  *   rows changed since the last table flush, every `tablesEveryBatches`-th batch) in one
  *   transaction → maybe snapshot the engine.
  *
+ * Appends are pipelined, one deep: `commit` returns once its append is handed to the log, so
+ * the next batch is read, decoded and clustered while the store writes this one (a log whose
+ * writes run on another thread, or another machine, then costs the loop nothing). Its
+ * `durable` promise settles when the append does; the next `commit` waits for it before it
+ * appends, so appends stay in order and at most one is in flight. Whatever depends on the batch
+ * being in the log (publishing it, a snapshot naming it, a table flush) waits for `durable`.
+ *
  * The engine and the in-memory tables run ahead of the store between applyBatch and append; if
- * the append fails, this committer (and the run) is finished: a restart re-derives both from
- * the store, and rolls the rejects file back to the committed mark.
+ * an append fails, this committer (and the run) is finished: a restart re-derives both from the
+ * store, and rolls the rejects file back to the committed mark. (Pipelined, the engine may hold
+ * one more batch than the failed one; it is discarded all the same.)
  *
  * Table rows are a fold of the log, so they may lag it: written with every K-th batch (in that
  * batch's transaction, with `tables_sequence` = its last event) and by `flushTables()` at the end
@@ -34,16 +42,31 @@ export interface CommittedBatch {
   readonly events: readonly CampaignEvent[];
   readonly rejected: number;
   readonly stats: BatchStats | null;
+  /** Settles when the batch's append does: then it is in the log (or the append failed). */
+  readonly durable: Promise<void>;
 }
+
+/** How the committer learns what a batch consumed: fingerprinted segments of the sources it read. */
+export type SegmentDescriber = (input: InputBatch, index: number) => Promise<readonly BatchSegment[]>;
+
+/** Segments fingerprinted by the sources they came from (the sources being read, by name). */
+export const fingerprintedSegments = (sources: ReadonlyMap<string, IdentitySource>): SegmentDescriber =>
+  (input, index) => Promise.all(input.segments.map(async (s): Promise<BatchSegment> => {
+    const source = sources.get(s.source);
+    if (source === undefined) throw new PipelineError('state_mismatch', `batch ${index} read from unknown source ${s.source}`);
+    return { ...s, locator: source.locator, fingerprint: await source.fingerprint(s.end) };
+  }));
 
 export interface CommitterDeps {
   readonly engine: Engine;
-  readonly tables: CampaignTables;
-  readonly log: EventLog;
+  /** The in-memory tables the events are folded into; absent: no tables are kept (re-deriving an engine). */
+  readonly tables?: CampaignTables;
+  /** Where the batch goes: the event log, or (restore) a log that checks instead of appending. */
+  readonly log: Pick<EventLog, 'append'>;
   readonly rejects: RejectSink;
-  readonly snapshots: SnapshotStore;
-  /** The sources being read, by name (fingerprints are taken at commit). */
-  readonly sources: ReadonlyMap<string, IdentitySource>;
+  /** Absent: never snapshot (re-deriving an engine). */
+  readonly snapshots?: SnapshotStore;
+  readonly segments: SegmentDescriber;
   /**
    * Where `flushTables()` writes rows outside a batch commit (the end of a run). Needed only
    * with `tablesEveryBatches` > 1: otherwise every commit carries its rows.
@@ -82,6 +105,13 @@ export interface CommitterStart {
  */
 export const DEFAULT_SNAPSHOT_RATIO = 0.25;
 
+const settled = (p: Promise<void>): Promise<void> => {
+  // Observed here so a failure nobody awaits yet is not an unhandled rejection; awaiting `p`
+  // later still throws it.
+  p.catch(() => {});
+  return p;
+};
+
 export class BatchCommitter {
   private lastIndex: number;
   private head: number;
@@ -92,12 +122,16 @@ export class BatchCommitter {
   private readonly unflushed = new Set<string>();
   /** Committed batches since the stored tables last caught up with the log. */
   private batchesSinceTables = 0;
+  /** The append in flight (or the last one), in order. */
+  private inFlight: Promise<void> = Promise.resolve();
   /**
-   * Set while a commit is under way and left set when it fails: the engine and the in-memory
-   * tables may then be ahead of the log, so nothing more is committed or flushed from them (the
-   * restart catches the stored tables up from the log instead).
+   * Set while a commit is under way and left set when it (or its append) fails: the engine and
+   * the in-memory tables may then be ahead of the log, so nothing more is committed or flushed
+   * from them (the restart catches the stored tables up from the log instead).
    */
   private broken = false;
+  /** The failure that broke it, rethrown to whoever commits next (a pipelined append fails late). */
+  private failure: unknown = null;
 
   constructor(private readonly deps: CommitterDeps, private readonly start: CommitterStart) {
     this.lastIndex = start.lastIndex;
@@ -109,9 +143,19 @@ export class BatchCommitter {
     }
   }
 
+  /** Index of the last batch handed to the log. */
+  get lastBatchIndex(): number {
+    return this.lastIndex;
+  }
+
+  /** True once a commit or an append failed: this committer is ahead of the store for good. */
+  get failed(): boolean {
+    return this.broken;
+  }
+
   async commit(input: InputBatch): Promise<CommittedBatch> {
-    if (this.broken) throw new PipelineError('state_mismatch', 'a previous commit failed: this committer is ahead of the store');
-    this.broken = true; // until the append below succeeds
+    if (this.broken) throw this.failure ?? new PipelineError('state_mismatch', 'a previous commit failed: this committer is ahead of the store');
+    this.broken = true; // until the append below is handed over
     const { engine, tables, log, rejects } = this.deps;
     const index = this.lastIndex + 1;
     const firstSequence = this.head + 1;
@@ -122,19 +166,18 @@ export class BatchCommitter {
         throw new PipelineError('state_mismatch', `batch ${index}: the engine emitted sequence ${e.sequence}, expected ${firstSequence + k}`);
       }
     });
-    const changed = foldEvents(tables, events);
+    const changed = tables === undefined ? [] : foldEvents(tables, events);
     // Pending rows go with this batch when it completes K batches since the last flush: in its
     // transaction, so the stored tables only ever reflect a committed batch boundary.
-    const flush = this.batchesSinceTables + 1 >= this.tablesEvery;
+    const flush = tables !== undefined && this.batchesSinceTables + 1 >= this.tablesEvery;
     const pending = flush && this.unflushed.size > 0 ? [...new Set([...this.unflushed, ...changed])].sort() : changed;
     const rejected = inInputOrder(input, outcome?.rejections ?? []);
     const mark = await rejects.write(rejected);
-    const segments = await Promise.all(input.segments.map(async (s): Promise<BatchSegment> => {
-      const source = this.deps.sources.get(s.source);
-      if (source === undefined) throw new PipelineError('state_mismatch', `batch ${index} read from unknown source ${s.source}`);
-      return { ...s, locator: source.locator, fingerprint: await source.fingerprint(s.end) };
-    }));
-    await log.append({
+    const segments = await this.deps.segments(input, index);
+    // The previous batch must be in the log before this one is appended (and if it failed, this
+    // committer is done: the throw leaves `broken` set).
+    await this.inFlight;
+    const durable = settled(log.append({
       batch: {
         index,
         range: input.range,
@@ -145,22 +188,32 @@ export class BatchCommitter {
         rejects_mark: mark,
       },
       events,
-      tables: flush ? rowsOf(tables, pending) : undefined,
-    });
+      tables: flush ? rowsOf(tables!, pending) : undefined,
+    }).catch((e: unknown) => {
+      this.broken = true;
+      this.failure ??= e;
+      throw e;
+    }));
+    this.inFlight = durable;
     this.broken = false;
     if (flush) {
       this.unflushed.clear();
       this.batchesSinceTables = 0;
-    } else {
+    } else if (tables !== undefined) {
       for (const u of changed) this.unflushed.add(u);
       this.batchesSinceTables++;
     }
     this.lastIndex = index;
     this.head += events.length;
     this.recordsSinceSnapshot += input.input_count;
-    if (this.recordsSinceSnapshot >= this.start.snapshotEveryRecords &&
+    if (this.deps.snapshots !== undefined && this.recordsSinceSnapshot >= this.start.snapshotEveryRecords &&
       this.recordsSinceSnapshot >= (this.start.snapshotRatio ?? DEFAULT_SNAPSHOT_RATIO) * engine.status().events_held) await this.snapshot();
-    return { index, input, events, rejected: rejected.length, stats: outcome?.stats ?? null };
+    return { index, input, events, rejected: rejected.length, stats: outcome?.stats ?? null, durable };
+  }
+
+  /** Resolves once every batch handed to the log is in it; throws the append failure otherwise. */
+  async drain(): Promise<void> {
+    await this.inFlight;
   }
 
   /**
@@ -169,7 +222,8 @@ export class BatchCommitter {
    * a failed commit (the in-memory tables are ahead of the log then; a restart catches up).
    */
   async flushTables(): Promise<void> {
-    if (this.broken || this.batchesSinceTables === 0) return;
+    await this.inFlight.catch(() => {});
+    if (this.broken || this.batchesSinceTables === 0 || this.deps.tables === undefined) return;
     if (this.deps.tableSink === undefined) {
       throw new PipelineError('state_mismatch', 'tables lag the log but the committer was given no table sink to flush them to');
     }
@@ -178,16 +232,18 @@ export class BatchCommitter {
     this.batchesSinceTables = 0;
   }
 
-  /** Snapshots the engine after the last committed batch, unless that one is already saved. */
+  /**
+   * Snapshots the engine after the last committed batch, unless that one is already saved. The
+   * state is taken now (the engine is at that batch) and saved once the batch is in the log: a
+   * snapshot never names a batch the log does not hold.
+   */
   async snapshot(): Promise<void> {
-    if (this.lastIndex === 0 || this.snapshotIndex === this.lastIndex) return;
-    const { engine, snapshots } = this.deps;
-    await snapshots.save({
-      batch_index: this.lastIndex,
-      sequence: this.head,
-      state: JSON.stringify(engine.snapshot()),
-    });
-    this.snapshotIndex = this.lastIndex;
+    const snapshots = this.deps.snapshots;
+    if (snapshots === undefined || this.lastIndex === 0 || this.snapshotIndex === this.lastIndex || this.broken) return;
+    const record = { batch_index: this.lastIndex, sequence: this.head, state: JSON.stringify(this.deps.engine.snapshot()) };
+    await this.inFlight;
+    await snapshots.save(record);
+    this.snapshotIndex = record.batch_index;
     this.recordsSinceSnapshot = 0;
   }
 }

@@ -11,17 +11,20 @@
  * ever saves time.
  */
 import type { Engine } from '../domain/engine-api.ts';
-import type { PositionedEvent } from '../domain/identity-events.ts';
 import { emptyTables, foldEvents, rowsOf, tablesFromRows, type CampaignTables } from '../domain/tables.ts';
 import { StoreError } from '../ports/errors.ts';
 import type { BatchRecord, BatchSegment, EventLog, InputCheckpoint } from '../ports/event-log.ts';
 import type { IdentitySource } from '../ports/identity-source.ts';
+import type { RejectSink } from '../ports/reject-sink.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
 import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
+import type { IngestItem } from './batch-assembly.ts';
+import { BatchCommitter } from './batch-committer.ts';
 import { decodeRecord } from './decode.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { PipelineError } from './errors.ts';
+import { ingest } from './ingest.ts';
 import { verifyCheckpoint } from './input-plan.ts';
 import { batchRecords, eventPages } from './log-reader.ts';
 import { settleProfile } from './profile-setting.ts';
@@ -131,45 +134,65 @@ async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: 
   const reader = new SegmentReader(sourceFor);
   const total = last - after;
   let done = 0;
-  try {
+  // The batches being re-derived, in order: the items name their records, the checking log
+  // compares what the engine makes of them with what the log holds.
+  const recorded: BatchRecord[] = [];
+  async function* items(): AsyncGenerator<IngestItem> {
     for await (const batch of batchRecords(deps.log, after + 1)) {
-      const events: PositionedEvent[] = [];
-      let count = 0;
-      for (const segment of batch.segments) {
-        for await (const record of reader.read(segment)) {
-          count++;
-          const d = decodeRecord(record);
-          if (d.ok) events.push(d.event);
-        }
-      }
-      if (count !== batch.input_count) {
-        throw new PipelineError('replay_divergence', `batch ${batch.index}: its input now holds ${count} records, ${batch.input_count} were committed`);
-      }
-      if (events.length > 0) {
-        const outcome = engine.applyBatch(events, batch.range);
-        await expectLogged(deps.log, batch, outcome.events.map((e) => JSON.stringify(e)));
-      } else if (batch.event_count !== 0) {
-        throw new PipelineError('replay_divergence', `batch ${batch.index}: no valid input now, ${batch.event_count} events were logged`);
-      }
-      deps.onProgress?.({ batches: ++done, total });
+      recorded.push(batch);
+      for (const segment of batch.segments) for await (const record of reader.read(segment)) yield decodeRecord(record);
+      yield { recorded: batch.range };
     }
+  }
+  const committer = new BatchCommitter(
+    {
+      engine,
+      log: checkingLog(deps.log, () => recorded.shift()),
+      rejects: NO_REJECTS,
+      // The checking log compares events, not positions: no fingerprint is worth reading here.
+      segments: async () => [],
+    },
+    { lastIndex: after, snapshotIndex: after, snapshotEveryRecords: Number.POSITIVE_INFINITY },
+  );
+  try {
+    await ingest(items(), Number.MAX_SAFE_INTEGER, (batch) => committer.commit(batch), () => {
+      deps.onProgress?.({ batches: ++done, total });
+    });
+    await committer.drain();
   } finally {
     await reader.close();
   }
   return done;
 }
 
-async function expectLogged(log: EventLog, batch: BatchRecord, derived: readonly string[]): Promise<void> {
-  const logged = batch.event_count === 0 ? [] : (await log.read(batch.first_sequence, batch.event_count)).map((e) => JSON.stringify(e));
-  const n = Math.max(logged.length, derived.length);
-  for (let k = 0; k < n; k++) {
-    if (logged[k] !== derived[k]) {
-      throw new PipelineError(
-        'replay_divergence',
-        `batch ${batch.index}: re-deriving the engine from the recorded input gives other events than the log holds ` +
-        `(first difference at sequence ${batch.first_sequence + k}; ${derived.length} derived, ${logged.length} logged). ` +
-        'The input or the engine changed since the log was written.',
-      );
-    }
-  }
+/** Re-derived batches go nowhere: their refusals were written when they were committed. */
+const NO_REJECTS: RejectSink = { write: async () => '', rollback: async () => {} };
+
+/**
+ * The log a re-derivation "appends" to: it checks each batch against the committed one instead,
+ * byte for byte, and throws `replay_divergence` at the first difference: the input or the engine
+ * changed since the log was written, and continuing would append to a log no replay reproduces.
+ */
+function checkingLog(log: EventLog, next: () => BatchRecord | undefined): Pick<EventLog, 'append'> {
+  return {
+    async append({ batch: derived, events }) {
+      const batch = next();
+      if (batch === undefined) throw new PipelineError('state_mismatch', `batch ${derived.index} was re-derived but never recorded`);
+      if (derived.input_count !== batch.input_count) {
+        throw new PipelineError('replay_divergence', `batch ${batch.index}: its input now holds ${derived.input_count} records, ${batch.input_count} were committed`);
+      }
+      const logged = batch.event_count === 0 ? [] : (await log.read(batch.first_sequence, batch.event_count)).map((e) => JSON.stringify(e));
+      const n = Math.max(logged.length, events.length);
+      for (let k = 0; k < n; k++) {
+        if (k >= events.length || logged[k] !== JSON.stringify(events[k])) {
+          throw new PipelineError(
+            'replay_divergence',
+            `batch ${batch.index}: re-deriving the engine from the recorded input gives other events than the log holds ` +
+            `(first difference at sequence ${batch.first_sequence + k}; ${events.length} derived, ${logged.length} logged). ` +
+            'The input or the engine changed since the log was written.',
+          );
+        }
+      }
+    },
+  };
 }

@@ -11,7 +11,6 @@
  * written) is held back with a warning, not consumed. With `follow`, the run goes on reading a
  * growing input until stopped, and commits a pending batch whenever the input goes quiet.
  */
-import { lastValueFrom, tap } from 'rxjs';
 import type { Clock } from '../ports/clock.ts';
 import { InputError } from '../ports/errors.ts';
 import type { EventLog, InputCheckpoint } from '../ports/event-log.ts';
@@ -21,11 +20,11 @@ import type { RejectSink } from '../ports/reject-sink.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
 import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
-import { CommitGate, pulled, throughGate } from './backpressure.ts';
-import { assembleBatches, FLUSH } from './batch-assembly.ts';
-import { BatchCommitter, type CommittedBatch } from './batch-committer.ts';
-import { decodeRecord, type Decoded } from './decode.ts';
+import { FLUSH, type IngestItem } from './batch-assembly.ts';
+import { BatchCommitter, fingerprintedSegments, type CommittedBatch } from './batch-committer.ts';
+import { decodeRecord } from './decode.ts';
 import type { EngineFactory } from './engine-factory.ts';
+import { ingest } from './ingest.ts';
 import { heldBackWarning, planInput, plannedRecords, verifyCheckpoint } from './input-plan.ts';
 import { restoreRuntime } from './restore.ts';
 import { countBatch, countStatus, emptySummary, type RunSummary } from './run-summary.ts';
@@ -115,8 +114,8 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
 
   const committer = new BatchCommitter(
     {
-      engine: state.engine, tables: state.tables, log: deps.log, rejects: deps.rejects, snapshots: deps.snapshots, sources: byName,
-      tableSink: deps.tables,
+      engine: state.engine, tables: state.tables, log: deps.log, rejects: deps.rejects, snapshots: deps.snapshots,
+      segments: fingerprintedSegments(byName), tableSink: deps.tables,
     },
     {
       lastIndex: state.lastBatch?.index ?? 0,
@@ -141,23 +140,18 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     });
   };
 
-  async function* decoded(): AsyncGenerator<Decoded | typeof FLUSH> {
+  async function* decoded(): AsyncGenerator<IngestItem> {
     for await (const record of plannedRecords(plan, heldBack)) yield decodeRecord(record);
     if (deps.follow !== undefined) yield* followed(deps.follow, byName, checkpoints, heldBack);
   }
 
-  const gate = new CommitGate();
-  await lastValueFrom(
-    pulled(decoded(), gate).pipe(
-      assembleBatches(batchSize),
-      throughGate(gate, (batch) => committer.commit(batch)),
-      tap((b) => {
-        countBatch(summary, b);
-        progress(b);
-      }),
-    ),
-    { defaultValue: undefined },
-  );
+  // Counted when handed to the log; a failed append fails the run (drain, below) before the
+  // summary is printed, so the counts a run reports are of committed batches.
+  await ingest(decoded(), batchSize, (batch) => committer.commit(batch), (b) => {
+    countBatch(summary, b);
+    progress(b);
+  });
+  await committer.drain();
   // The stored tables catch up with the log before the run reports success (a failed run
   // never gets here: its restart folds the lag from the log instead).
   await committer.flushTables();
@@ -178,7 +172,7 @@ async function* followed(
   byName: Map<string, IdentitySource>,
   checkpoints: readonly InputCheckpoint[],
   heldBack: (source: IdentitySource, held: HeldBack) => void,
-): AsyncGenerator<Decoded | typeof FLUSH> {
+): AsyncGenerator<IngestItem> {
   const cps = new Map(checkpoints.map((c) => [c.source, c]));
   const start = async (source: IdentitySource) => {
     const other = byName.get(source.name);

@@ -62,3 +62,14 @@ export class InputError extends CodedError<InputErrorCode> {
 
 export const isStoreError = (e: unknown): e is StoreError => e instanceof StoreError;
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError;
+
+/** Any error that crossed a port: it has a `code` and says whether retrying may help. */
+export const isCodedError = (e: unknown): e is CodedError<string> => e instanceof CodedError;
+
+/**
+ * The code every adapter uses for an operation it gave up because the process is stopping (not
+ * a failure: nothing is wrong with the input or the service).
+ */
+export const ABORTED = 'aborted';
+
+export const isAborted = (e: unknown): boolean => isCodedError(e) && e.code === ABORTED;

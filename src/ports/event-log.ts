@@ -78,6 +78,13 @@ export interface EventLog {
   append(commit: BatchCommit): Promise<void>;
   /** Up to `limit` events from `fromSequence` inclusive, in sequence order. */
   read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]>;
+  /**
+   * The same events as they were serialised once (`JSON.stringify` of the envelope, which is
+   * what every reader prints), without building them: for readers that print the log or scan
+   * parts of it (the replay fold decodes only what it folds). Optional: an adapter that does not
+   * keep the serialised form omits it, and readers fall back to `read`.
+   */
+  readSerialized?(fromSequence: number, limit: number): Promise<readonly string[]>;
   /** Sequence of the last event; 0 when empty. */
   head(): Promise<number>;
   lastBatch(): Promise<BatchRecord | null>;

@@ -20,11 +20,13 @@ export interface PublishedRow {
 export interface Publisher {
   /**
    * Publishes a contiguous run of the log, in sequence order, and the current rows of the
-   * campaigns it touched. Resolves once every message is durably acknowledged. On failure some
-   * of them may be out already; the caller publishes the whole run again (errors carry
-   * `code` and `retriable`).
+   * campaigns it touched (a row goes out with the event of its `updated_sequence`). Resolves once
+   * every message is durably acknowledged. Long runs go out in chunks, one after the other; after
+   * each acknowledged chunk `acknowledged(s)` says that every event up to sequence `s`, and every
+   * row whose `updated_sequence` is at most `s`, is out. On failure the chunks acknowledged so
+   * far stay out and the caller publishes the rest again (errors carry `code` and `retriable`).
    */
-  publish(events: readonly CampaignEvent[], rows: readonly PublishedRow[]): Promise<void>;
+  publish(events: readonly CampaignEvent[], rows: readonly PublishedRow[], acknowledged?: (sequence: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 

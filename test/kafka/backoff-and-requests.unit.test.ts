@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { withBackoff } from '../../src/adapters/kafka/backoff.ts';
 import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
+import { systemTimers } from '../../src/adapters/system/timers.ts';
+import { isAborted } from '../../src/ports/errors.ts';
+import { withBackoff as retry, type BackoffOptions } from '../../src/pipeline/retry.ts';
+
+const withBackoff = <T>(fn: () => Promise<T>, o: BackoffOptions) => retry(systemTimers, fn, o);
 
 describe('backoff', () => {
   const transient = () => new KafkaAdapterError('broker_unavailable', 'down', true);
@@ -29,7 +33,7 @@ describe('backoff', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 20);
     await assert.rejects(withBackoff(async () => { throw transient(); }, { initialMs: 5_000, signal: abort.signal }),
-      (e: unknown) => e instanceof KafkaAdapterError && (e.code === 'aborted' || e.code === 'broker_unavailable'));
+      (e: unknown) => isAborted(e) || (e instanceof KafkaAdapterError && e.code === 'broker_unavailable'));
   });
 });
 

@@ -10,6 +10,7 @@ import { openSqliteSideStore } from '../../src/adapters/sqlite/kafka-side-store.
 import { openSqliteStore } from '../../src/adapters/sqlite/store.ts';
 import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
 import type { PublishedRow, Publisher } from '../../src/ports/publisher.ts';
+import { systemTimers } from '../../src/adapters/system/timers.ts';
 import { OutboxRelay } from '../../src/pipeline/kafka/outbox-relay.ts';
 import { commitOf } from '../runtime/event-log-contract.ts';
 import { waitFor } from '../support/services.ts';
@@ -38,7 +39,7 @@ describe('outbox relay', () => {
     const side = openSqliteSideStore(dir.dir);
     const cursor = side.cursor('events');
     const publisher = new RecordingPublisher();
-    const deps = { log: store.log, cursor, publisher, rowsChangedAfter: async () => [] };
+    const deps = { log: store.log, cursor, publisher, timers: systemTimers, rowsChangedAfter: async () => [] };
     await store.log.append(commitOf(1, 1, 3));
     await store.log.append(commitOf(2, 4, 2));
 
@@ -63,6 +64,34 @@ describe('outbox relay', () => {
     await relay2.stop();
     assert.deepEqual(again.published.map((e) => e.sequence), [8]);
     assert.equal(await cursor.published(), 8);
+    await side.close();
+    store.close();
+  });
+
+  it('moves the cursor with every acknowledged chunk: a run that fails half-way is resumed after its last acknowledged chunk', async () => {
+    const store = openSqliteStore(`${dir.dir}/chunks.sqlite`);
+    const side = openSqliteSideStore(dir.dir);
+    const cursor = side.cursor('chunked');
+    await store.log.append(commitOf(1, 1, 10));
+    const sent: number[][] = [];
+    let failAfterChunks = 2;
+    const chunked: Publisher = {
+      async publish(events, _rows, acknowledged) {
+        for (let i = 0; i < events.length; i += 3) {
+          const chunk = events.slice(i, i + 3);
+          if (failAfterChunks-- === 0) throw new KafkaAdapterError('broker_unavailable', 'broker down', true);
+          sent.push(chunk.map((e) => e.sequence));
+          acknowledged?.(chunk[chunk.length - 1].sequence);
+        }
+      },
+      async close() {},
+    };
+    const relay = new OutboxRelay({ log: store.log, cursor, publisher: chunked, timers: systemTimers, rowsChangedAfter: async () => [] }, { idleMs: 20 });
+    relay.start();
+    await waitFor(async () => (await cursor.published()) === 10, { what: 'the cursor to reach 10' });
+    await relay.stop();
+    // Two chunks out, a failure, then the rest from sequence 7: nothing published twice, nothing skipped.
+    assert.deepEqual(sent, [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]);
     await side.close();
     store.close();
   });

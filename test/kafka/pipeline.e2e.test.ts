@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
-import { eventKey, rowToWire } from '../../src/adapters/kafka/campaign-publisher.ts';
+import { eventKey, rowToWire } from '../../src/adapters/kafka/campaign-messages.ts';
 import { rowsChangedAfter } from '../../src/pipeline/kafka/published-rows.ts';
 import { tablesFromRows } from '../../src/domain/tables.ts';
 import { simulateFixture } from '../../src/sim/scenario.ts';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AVRO_TYPES, identityWireToAvro } from '../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
-import { MAX_ROW_MEMBERS, rowToWire } from '../../src/adapters/kafka/campaign-publisher.ts';
+import { MAX_ROW_MEMBERS, rowToWire } from '../../src/adapters/kafka/campaign-messages.ts';
 import { KafkaAdapterError } from '../../src/adapters/kafka/errors.ts';
 import { IdentityPayloadDecoder } from '../../src/adapters/kafka/identity-payloads.ts';
 import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-registry.ts';

@@ -91,3 +91,13 @@ describe('failure reports', () => {
     });
   });
 });
+
+describe('command registry', () => {
+  it("lists each command under the name and summary its module declares (the registry loads modules lazily)", async () => {
+    const { COMMANDS } = await import('../../src/cli/commands/index.ts');
+    for (const entry of COMMANDS) {
+      const command = await entry.load();
+      assert.deepEqual([command.name, command.summary], [entry.name, entry.summary]);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * The ops endpoint: a small node:http server (`--health-port`) for probes and Prometheus.
+ * The Kafka pipeline's ops endpoint: a small node:http server (`--health-port`) for probes and
+ * Prometheus. (Moved here from src/pipeline/kafka/ with issue #12: a server is an adapter.)
  *
  *   GET /health/live   200 while live, 503 after an unrecoverable failure
  *   GET /health/ready  200 when ready (see health.ts), 503 otherwise
@@ -12,8 +13,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PROMETHEUS_CONTENT_TYPE } from '../../adapters/http/metrics.ts';
-import type { HealthReport } from './health.ts';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+
+/** What a probe needs of the report; the rest of it is rendered as JSON (the pipeline's HealthReport). */
+export interface ProbeReport {
+  readonly live: boolean;
+  readonly ready: boolean;
+}
 
 export interface HealthServer {
   readonly port: number;
@@ -23,7 +29,7 @@ export interface HealthServer {
 const PATHS = ['/health', '/health/live', '/health/ready'];
 
 export async function startHealthServer(
-  report: () => HealthReport, port: number, host = '0.0.0.0', metrics?: () => string,
+  report: () => ProbeReport, port: number, host = '0.0.0.0', metrics?: () => string,
 ): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

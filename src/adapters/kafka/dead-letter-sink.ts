@@ -8,11 +8,14 @@
  * batch's staged messages, indexed by position. A dead letter cannot be taken back: if the
  * batch then fails to commit, the redo sends it again (at-least-once, like the event topics;
  * `dlq.topic/partition/offset` identify duplicates). `rollback` therefore does nothing.
+ *
+ * A send that fails throws the producer's error (retriable while the broker is down): the
+ * pipeline waits it out before the batch commits (an outage holds the batch, it never drops its
+ * refusals).
  */
 import { formatPosition } from '../../ports/identity-source.ts';
-import type { RejectRecord, RejectSink } from '../../ports/reject-sink.ts';
-import { withBackoff } from './backoff.ts';
-import type { StagedRecord } from './partition-source.ts';
+import type { RejectRecord } from '../../ports/reject-sink.ts';
+import type { DeadLetterSink, StagedRecord } from '../../ports/topic-input.ts';
 import type { MessageSender, OutgoingMessage } from './producer.ts';
 
 export const DLQ_HEADERS = {
@@ -32,31 +35,23 @@ interface Staged {
   readonly record: StagedRecord;
 }
 
-export class KafkaDeadLetterSink implements RejectSink {
+export class KafkaDeadLetterSink implements DeadLetterSink {
   private readonly staged = new Map<string, Staged>();
   private sent = 0;
 
-  constructor(
-    private readonly sender: MessageSender,
-    private readonly topic: string,
-    private readonly signal?: AbortSignal,
-    private readonly onRetry?: (e: unknown) => void,
-  ) {}
+  /** `inputTopic`: where the staged messages were read (their `dlq.topic`); `topic`: the dead-letter topic. */
+  constructor(private readonly sender: MessageSender, private readonly topic: string, private readonly inputTopic: string) {}
 
   /** The messages of the batch about to be committed (replaces the previous batch's). */
-  stage(topic: string, partition: number, records: readonly StagedRecord[]): void {
+  stage(partition: number, records: readonly StagedRecord[]): void {
     this.staged.clear();
-    for (const r of records) this.staged.set(formatPosition(r.record.source, r.record.start), { topic, partition, record: r });
+    for (const r of records) this.staged.set(formatPosition(r.record.source, r.record.start), { topic: this.inputTopic, partition, record: r });
   }
 
   async write(rejects: readonly RejectRecord[]): Promise<string> {
     if (rejects.length === 0) return this.mark();
     const letters = rejects.map((r) => this.letter(r));
-    // An outage must hold the batch, not drop its refusals: wait until the broker is back.
-    await withBackoff(() => this.sender.send([{ topic: this.topic, messages: letters }], `${letters.length} dead letters`), {
-      signal: this.signal,
-      onRetry: (e) => this.onRetry?.(e),
-    });
+    await this.sender.send([{ topic: this.topic, messages: letters }], `${letters.length} dead letters`);
     this.sent += letters.length;
     return this.mark();
   }

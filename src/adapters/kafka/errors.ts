@@ -22,6 +22,12 @@ export type KafkaErrorCode =
   | 'topic_mismatch'
   /** Input the store recorded is no longer on the topic (retention, topic recreated). */
   | 'input_missing'
+  /**
+   * The publisher's worker thread could not start or died with a run in hand. Retriable (the next
+   * publish starts a fresh worker) until it has died several times in a row without a run
+   * acknowledged in between: then retrying evidently repeats the failure.
+   */
+  | 'worker_failed'
   /** The operation was abandoned because the process is stopping. */
   | 'aborted'
   /** Any other client failure. */

@@ -11,41 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { fromKafkaJs, isKafkaAdapterError, type KafkaAdapterError } from './errors.ts';
-import { toFetched, type FetchedMessage } from './messages.ts';
+import type { BatchControl, GroupHandlers, GroupMembership } from '../../ports/topic-input.ts';
+import { fromKafkaJs, isKafkaAdapterError } from './errors.ts';
+import { toFetched } from './messages.ts';
 import { singleOwnerAssigner } from './single-owner-assigner.ts';
-
-export interface PartitionBatch {
-  readonly topic: string;
-  readonly partition: number;
-  /** The offset this fetch started at: the position the batch continues from. */
-  readonly fetchedOffset: number;
-  readonly messages: readonly FetchedMessage[];
-  readonly highWatermark: number;
-  /** Offset of the last record in the fetch (filtered control records included). */
-  readonly lastOffset: number;
-}
-
-export interface BatchControl {
-  /** Keeps the membership alive during long work; throws when the group is rebalancing. */
-  heartbeat(): Promise<void>;
-  /** False once `stop()` was called: finish or abandon, but start nothing new. */
-  isRunning(): boolean;
-  /** True when a seek made the rest of this batch obsolete. */
-  isStale(): boolean;
-  /** Everything before `nextOffset` is done: fetch on from there, and commit it to the group. */
-  commit(nextOffset: number): Promise<void>;
-}
-
-export interface GroupHandlers {
-  /** The partitions this member now owns (empty: a standby). Called before any batch of the new assignment. */
-  onAssignment(partitions: readonly number[]): void;
-  onBatch(batch: PartitionBatch, control: BatchControl): Promise<void>;
-  /** The consumer failed; kafkajs restarts it when `willRestart`. */
-  onCrash?(error: KafkaAdapterError, willRestart: boolean): void;
-  /** Connection state changes (for health). */
-  onConnection?(connected: boolean): void;
-}
 
 export interface GroupConsumerOptions {
   readonly groupId: string;
@@ -71,7 +40,9 @@ const rootCause = (e: Error): Error => {
 const fetchedOffsetOf = (batch: EachBatchPayload['batch']): number =>
   Number((batch as unknown as { fetchedOffset: string }).fetchedOffset);
 
-export class GroupConsumer {
+export type { BatchControl, GroupHandlers, PartitionBatch } from '../../ports/topic-input.ts';
+
+export class GroupConsumer implements GroupMembership {
   private consumer: Consumer | null = null;
   private partitions: readonly number[] = [];
   private running = false;

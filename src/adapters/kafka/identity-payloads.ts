@@ -15,8 +15,9 @@ import { KafkaAdapterError } from './errors.ts';
 import type { SchemaRegistryClient } from './schema-registry.ts';
 import { isFramed, unframe } from './wire-format.ts';
 
-/** Why a message goes to the DLQ, when the payload codes are too coarse to say. */
-export type DeadLetterCode = 'unknown_schema' | 'poison';
+import type { DeadLetterCode } from '../../ports/topic-input.ts';
+
+export type { DeadLetterCode } from '../../ports/topic-input.ts';
 
 export interface DecodedPayload {
   readonly payload: RawPayload;

@@ -1,12 +1,7 @@
-/** A consumed Kafka message as the rest of the program sees it (no kafkajs types). */
-export interface FetchedMessage {
-  readonly offset: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  /** Milliseconds since the epoch, as a decimal string (kafkajs' representation). */
-  readonly timestamp: string;
-  readonly headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
-}
+/** A consumed Kafka message as the rest of the program sees it (no kafkajs types): the port's InputMessage. */
+import type { InputMessage } from '../../ports/topic-input.ts';
+
+export type FetchedMessage = InputMessage;
 
 export interface KafkaJsMessageLike {
   readonly offset: string;

@@ -14,10 +14,13 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../../ports/errors.ts';
-import type { IdentitySource, InputPosition, SourceRecord } from '../../ports/identity-source.ts';
-import type { DeadLetterCode, DecodedPayload, IdentityPayloadDecoder } from './identity-payloads.ts';
+import type { InputPosition, SourceRecord } from '../../ports/identity-source.ts';
+import type { PartitionSource, QuarantineView, StagedRecord } from '../../ports/topic-input.ts';
+import type { DecodedPayload, IdentityPayloadDecoder } from './identity-payloads.ts';
 import type { FetchedMessage } from './messages.ts';
 import type { TopicReader } from './topic-reader.ts';
+
+export type { QuarantineView, StagedRecord } from '../../ports/topic-input.ts';
 
 export const sourceNameOf = (topic: string, partition: number): string => `${topic}/${partition}`;
 export const locatorOf = (topic: string, partition: number): string => `kafka:${topic}/${partition}`;
@@ -40,20 +43,6 @@ export function messageFingerprint(m: FetchedMessage): string {
 }
 
 const position = (offset: number): InputPosition => ({ offset, index: 0, ordinal: offset });
-
-/** Offsets held back as poison, by source name. */
-export interface QuarantineView {
-  reasonFor(source: string, offset: number): string | undefined;
-}
-
-/** A consumed message as a source record, with what the DLQ needs if it is refused. */
-export interface StagedRecord {
-  readonly record: SourceRecord;
-  readonly message: FetchedMessage;
-  readonly deadLetterCode?: DeadLetterCode;
-  /** The event id of a quarantined message (its record is invalid, so no reject names it). */
-  readonly eventId?: string;
-}
 
 /** The event id inside a payload, if it has one. */
 function eventIdOf(d: DecodedPayload): string | undefined {
@@ -79,7 +68,7 @@ export interface PartitionSourceDeps {
 /** Messages kept for the positions the live path hands out (the committer asks about them at once). */
 const MAX_REMEMBERED = 16_384;
 
-export class KafkaPartitionSource implements IdentitySource {
+export class KafkaPartitionSource implements PartitionSource {
   readonly name: string;
   readonly locator: string;
   readonly size = null;

@@ -32,9 +32,10 @@ export interface MessageSender {
  */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
-const sizeOf = (m: OutgoingMessage): number => {
+/** What a message weighs in a produce request (key, value, headers and per-record overhead). */
+export const messageBytes = (m: OutgoingMessage): number => {
   let n = 64 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  for (const [k, v] of Object.entries(m.headers)) n += k.length + v.length + 8;
+  for (const k in m.headers) n += k.length + m.headers[k].length + 8;
   return n;
 };
 
@@ -46,7 +47,7 @@ export function chunkRequests(batches: readonly TopicBatch[], maxBytes: number):
   for (const b of batches) {
     let open: OutgoingMessage[] = [];
     for (const m of b.messages) {
-      const n = sizeOf(m);
+      const n = messageBytes(m);
       if (size + n > maxBytes && size > 0) {
         if (open.length > 0) current.push({ topic: b.topic, messages: open });
         requests.push(current);

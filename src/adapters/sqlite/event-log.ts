@@ -1,11 +1,14 @@
 /**
  * The event log in SQLite. `append` is one IMMEDIATE transaction (the write lock is taken at
- * BEGIN, so two writers cannot both pass the continuity check): batch record, events, input
- * checkpoints and table rows commit together.
+ * BEGIN, so two writers cannot both pass the continuity check): batch record, events, their id
+ * digests, input checkpoints and table rows commit together.
  *
- * A repeated event id is found by the UNIQUE index on `event_id` as the event is inserted, not
- * by a lookup before it: the lookup walked the same (randomly keyed) index a second time for
- * every event, and the constraint is what guarantees uniqueness anyway.
+ * A repeated event id is found in memory, against the digests of every logged id
+ * (event-id-digests.ts), not by a UNIQUE index: its random keys dirtied one B-tree page per event
+ * (schema.ts, layout 2). The digests are loaded on the first append, inside its transaction,
+ * and caught up in every later one from the batches another connection may have appended, so
+ * the check always covers the log as it is under the write lock. A digest hit is confirmed
+ * against the logged id before the batch is refused.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
@@ -18,6 +21,7 @@ import {
   BATCH_COLUMNS, batchFromRow, batchToRow, checkpointFromRow, segmentCheckpoint, type BatchRow, type CheckpointRow,
 } from '../sql-rows.ts';
 import { guarded } from './errors.ts';
+import { DigestTable, digestBlob } from './event-id-digests.ts';
 import type { SqliteTables } from './table-store.ts';
 
 /** Segments are stored as JSON text. */
@@ -28,22 +32,31 @@ export class SqliteEventLog implements EventLog {
   private readonly stmt: {
     head: Statement; lastIndex: Statement; lastBatch: Statement; insertBatch: Statement;
     insertEvent: Statement; upsertCheckpoint: Statement; read: Statement; batches: Statement;
-    checkpoints: Statement;
+    checkpoints: Statement; idAt: Statement; readBodies?: Statement;
   };
+  /** Prepared on the first append: a read-only open of a layout-1 store has no event_ids table. */
+  private digestStmt: { insert: Statement; after: Statement } | null = null;
+  /** Layout-1 stores keep an event_id column (NOT NULL, so it must be written). */
+  private readonly idColumn: boolean;
+  /** Digests of the logged ids, through batch `digestsThrough` (-1: not loaded yet). */
+  private readonly digests = new DigestTable();
+  private digestsThrough = -1;
 
   constructor(
     private readonly db: Database,
     private readonly tables: SqliteTables,
     private readonly onClose: () => void = () => {},
   ) {
+    this.idColumn = (db.prepare('SELECT name FROM pragma_table_info(\'campaign_events\')').pluck().all() as string[]).includes('event_id');
     this.stmt = {
       head: db.prepare('SELECT coalesce(max(sequence), 0) AS n FROM campaign_events'),
       lastIndex: db.prepare('SELECT coalesce(max(batch_index), 0) AS n FROM batches'),
       lastBatch: db.prepare('SELECT * FROM batches ORDER BY batch_index DESC LIMIT 1'),
       insertBatch: db.prepare(
         `INSERT INTO batches (${BATCH_COLUMNS.join(', ')}) VALUES (${BATCH_COLUMNS.map((c) => '@' + c).join(', ')})`),
-      insertEvent: db.prepare(
-        'INSERT INTO campaign_events (sequence, event_id, type, batch_index, body) VALUES (?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare(this.idColumn
+        ? 'INSERT INTO campaign_events (sequence, type, batch_index, body, event_id) VALUES (?, ?, ?, ?, ?)'
+        : 'INSERT INTO campaign_events (sequence, type, batch_index, body) VALUES (?, ?, ?, ?)'),
       upsertCheckpoint: db.prepare(
         `INSERT INTO input_checkpoints (source, locator, byte_offset, record_index, ordinal, fingerprint, batch_index)
          VALUES (@source, @locator, @byte_offset, @record_index, @ordinal, @fingerprint, @batch_index)
@@ -53,12 +66,51 @@ export class SqliteEventLog implements EventLog {
       read: db.prepare('SELECT body FROM campaign_events WHERE sequence >= ? ORDER BY sequence LIMIT ?'),
       batches: db.prepare('SELECT * FROM batches WHERE batch_index >= ? ORDER BY batch_index LIMIT ?'),
       checkpoints: db.prepare('SELECT * FROM input_checkpoints ORDER BY source'),
+      idAt: db.prepare(this.idColumn
+        ? 'SELECT event_id FROM campaign_events WHERE sequence = ?'
+        : 'SELECT body FROM campaign_events WHERE sequence = ?').pluck(),
     };
+  }
+
+  /** Under the write lock: the digests of every batch up to `lastIndex` are in memory. */
+  private catchUpDigests(lastIndex: number): void {
+    this.digestStmt ??= {
+      insert: this.db.prepare('INSERT INTO event_ids (batch_index, first_sequence, digests) VALUES (?, ?, ?)'),
+      after: this.db.prepare('SELECT first_sequence, digests FROM event_ids WHERE batch_index > ? ORDER BY batch_index'),
+    };
+    if (this.digestsThrough >= lastIndex) return;
+    for (const r of this.digestStmt.after.all(this.digestsThrough) as Array<{ first_sequence: number; digests: Buffer }>) {
+      this.digests.addBlob(r.digests, r.first_sequence);
+    }
+    this.digestsThrough = lastIndex;
+  }
+
+  private loggedId(sequence: number): string | undefined {
+    const v = this.stmt.idAt.get(sequence) as string | undefined;
+    return v === undefined || this.idColumn ? v : (JSON.parse(v) as { event_id: string }).event_id;
+  }
+
+  /** duplicate_event for an id already logged, or repeated within the batch. */
+  private checkUnique(events: readonly CampaignEvent[], blob: Buffer): void {
+    const seen = new Set<string>();
+    for (let k = 0; k < events.length; k++) {
+      const e = events[k];
+      if (seen.has(e.event_id)) {
+        throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is repeated within batch`, false);
+      }
+      seen.add(e.event_id);
+      for (const s of this.digests.lookup(blob.readUInt32LE(k * 8), blob.readUInt32LE(k * 8 + 4))) {
+        if (this.loggedId(s) === e.event_id) {
+          throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log (sequence ${s})`, false);
+        }
+      }
+    }
   }
 
   async append(commit: BatchCommit): Promise<void> {
     const { batch, events } = commit;
     checkCommitShape(commit);
+    const blob = digestBlob(events.map((e) => e.event_id));
     const run = this.db.transaction(() => {
       const lastIndex = (this.stmt.lastIndex.get() as { n: number }).n;
       if (batch.index !== lastIndex + 1) {
@@ -68,19 +120,16 @@ export class SqliteEventLog implements EventLog {
       if (batch.first_sequence !== head + 1) {
         throw new StoreError('sequence_conflict', `batch ${batch.index} starts at sequence ${batch.first_sequence}, the log's head is ${head}`);
       }
+      this.catchUpDigests(lastIndex);
+      this.checkUnique(events, blob);
       this.stmt.insertBatch.run(batchToRow(batch));
+      const insert = this.stmt.insertEvent;
       for (const e of events) {
-        try {
-          this.stmt.insertEvent.run(e.sequence, e.event_id, e.type, batch.index, JSON.stringify(e));
-        } catch (err) {
-          // Sequences were checked above (head + 1, gap-free), so the one unique key this insert
-          // can violate is event_id: already in the log, or earlier in this batch.
-          if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-            throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log`, false, { cause: err });
-          }
-          throw err;
-        }
+        const body = JSON.stringify(e);
+        if (this.idColumn) insert.run(e.sequence, e.type, batch.index, body, e.event_id);
+        else insert.run(e.sequence, e.type, batch.index, body);
       }
+      if (events.length > 0) this.digestStmt!.insert.run(batch.index, batch.first_sequence, blob);
       for (const s of batch.segments) {
         this.stmt.upsertCheckpoint.run({ ...segmentCheckpoint(s), batch_index: batch.index });
       }
@@ -89,11 +138,20 @@ export class SqliteEventLog implements EventLog {
       }
     });
     guarded(`appending batch ${batch.index}`, () => run.immediate());
+    // Committed: its ids are logged now (a failed transaction added nothing).
+    this.digests.addBlob(blob, batch.first_sequence);
+    this.digestsThrough = batch.index;
   }
 
   async read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]> {
     return guarded('reading the event log', () =>
       (this.stmt.read.all(fromSequence, limit) as { body: string }[]).map((r) => JSON.parse(r.body) as CampaignEvent));
+  }
+
+  async readSerialized(fromSequence: number, limit: number): Promise<readonly string[]> {
+    this.stmt.readBodies ??= this.db.prepare('SELECT body FROM campaign_events WHERE sequence >= ? ORDER BY sequence LIMIT ?').pluck();
+    const stmt = this.stmt.readBodies;
+    return guarded('reading the event log', () => stmt.all(fromSequence, limit) as string[]);
   }
 
   async head(): Promise<number> {

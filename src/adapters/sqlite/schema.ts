@@ -2,11 +2,29 @@
  * The store's layout, versioned with `PRAGMA user_version`. One file holds the event log, the
  * batch records and input checkpoints, the derived tables and the engine snapshot, so one
  * transaction can commit a batch's events, position and table changes together.
+ *
+ * Layout 2 (issue #12): the log has no index over event ids. Layout 1 kept `event_id` in a
+ * UNIQUE column, whose random keys cost one B-tree leaf page per appended event; layout 2
+ * stores each batch's id digests in `event_ids`, written in batch order (append-only), and
+ * checks duplicates against them in memory (event-id-digests.ts). Its events carry no foreign
+ * key to `batches` either: the append checks the batch index itself, and the lookup per event
+ * was pure cost. A layout-1 store is migrated on its first writable open (the digests are
+ * computed from its `event_id` column); its column and UNIQUE index stay, unused but harmless.
  */
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../ports/errors.ts';
+import { digestBlob } from './event-id-digests.ts';
 
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
+
+/** Layout 2: per batch, the 8-byte digests of its event ids in sequence order (event-id-digests.ts). */
+const EVENT_IDS_DDL = `
+CREATE TABLE event_ids (
+  batch_index    INTEGER PRIMARY KEY,
+  first_sequence INTEGER NOT NULL,
+  digests        BLOB    NOT NULL
+) STRICT;
+`;
 
 const DDL = `
 CREATE TABLE store_meta (
@@ -27,12 +45,11 @@ CREATE TABLE batches (
 ) STRICT;
 
 -- The campaign event log. body is the envelope exactly as it was serialised once, so every
--- reader prints the same bytes.
+-- reader prints the same bytes (its event_id included).
 CREATE TABLE campaign_events (
   sequence    INTEGER PRIMARY KEY,
-  event_id    TEXT    NOT NULL UNIQUE,
   type        TEXT    NOT NULL,
-  batch_index INTEGER NOT NULL REFERENCES batches (batch_index),
+  batch_index INTEGER NOT NULL,
   body        TEXT    NOT NULL
 ) STRICT;
 
@@ -76,14 +93,40 @@ CREATE TABLE engine_snapshots (
 ) STRICT;
 
 INSERT INTO store_meta (key, value) VALUES ('tables_sequence', '0');
-`;
+` + EVENT_IDS_DDL;
 
-/** Creates the layout in an empty database; refuses a database of another or newer layout. */
+/** Layout 1 → 2: the digests of every committed batch, from the event_id column. */
+function migrate1to2(db: Database): void {
+  db.exec(EVENT_IDS_DDL);
+  const insert = db.prepare('INSERT INTO event_ids (batch_index, first_sequence, digests) VALUES (?, ?, ?)');
+  const idsOf = db.prepare('SELECT event_id FROM campaign_events WHERE sequence >= ? AND sequence < ? ORDER BY sequence').pluck();
+  const batches = db.prepare('SELECT batch_index, first_sequence, event_count FROM batches ORDER BY batch_index').all() as
+    Array<{ batch_index: number; first_sequence: number; event_count: number }>;
+  for (const b of batches) {
+    if (b.event_count === 0) continue;
+    insert.run(b.batch_index, b.first_sequence, digestBlob(idsOf.all(b.first_sequence, b.first_sequence + b.event_count) as string[]));
+  }
+}
+
+/**
+ * Creates the layout in an empty database, migrates an older one (writable opens only; a
+ * read-only open reads layout 1 as it is), refuses a newer or foreign one.
+ */
 export function ensureLayout(db: Database, writable: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === LAYOUT_VERSION) return;
   if (version > LAYOUT_VERSION) {
     throw new StoreError('store_version', `store layout ${version} is newer than this program's (${LAYOUT_VERSION}); upgrade campaign-stream`);
+  }
+  if (version === 1) {
+    if (!writable) return;
+    db.transaction(() => {
+      // Another writer may have migrated it while this one waited for the lock.
+      if (db.pragma('user_version', { simple: true }) !== 1) return;
+      migrate1to2(db);
+      db.pragma(`user_version = ${LAYOUT_VERSION}`);
+    }).immediate();
+    return;
   }
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
   if (tables.n > 0) {

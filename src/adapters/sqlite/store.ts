@@ -15,19 +15,24 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { StoreError } from '../../ports/errors.ts';
+import type { EventLog } from '../../ports/event-log.ts';
+import type { SnapshotStore } from '../../ports/snapshot-store.ts';
+import type { StoreSettings } from '../../ports/store-settings.ts';
+import type { TableReader, TableSink } from '../../ports/table-sink.ts';
 import { toStoreError } from './errors.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { ensureLayout } from './schema.ts';
 import { SqliteSettings } from './settings-store.ts';
 import { SqliteSnapshots } from './snapshot-store.ts';
 import { SqliteTables } from './table-store.ts';
+import { SqliteWriterThread } from './writer-thread.ts';
 
 export interface SqliteStore {
   readonly file: string;
-  readonly log: SqliteEventLog;
-  readonly tables: SqliteTables;
-  readonly snapshots: SqliteSnapshots;
-  readonly settings: SqliteSettings;
+  readonly log: EventLog;
+  readonly tables: TableReader & TableSink;
+  readonly snapshots: SnapshotStore;
+  readonly settings: StoreSettings;
   close(): void;
 }
 
@@ -36,6 +41,12 @@ export interface OpenOptions {
   readonly readonly?: boolean;
   /** How long a writer waits for another connection's lock before failing with store_busy. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Run every write on a thread of its own (writer-thread.ts): an append then costs the caller
+   * a hand-over, and its transaction and fsync use the other core. For long writers (`run`, the
+   * pipeline); short commands need no second connection.
+   */
+  readonly writerThread?: boolean;
 }
 
 /** Long enough to outlast a concurrent reader's checkpoint, short enough to report a second writer. */
@@ -56,31 +67,68 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
     throw toStoreError(e, `opening ${file}`);
   }
   try {
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-    }
-    db.pragma('foreign_keys = ON');
+    if (readonly) db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
+    else configureWriter(db, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
     ensureLayout(db, !readonly);
   } catch (e) {
     db.close();
     throw toStoreError(e, `opening ${file}`);
   }
+  let writer: SqliteWriterThread | null = null;
   let closed = false;
   const close = (): void => {
     if (closed) return;
     closed = true;
+    writer?.close();
     db.close();
   };
   const tables = new SqliteTables(db);
+  const log = new SqliteEventLog(db, tables, close);
+  const snapshots = new SqliteSnapshots(db);
+  const settings = new SqliteSettings(db);
+  if (readonly || options.writerThread !== true) return { file, log, tables, snapshots, settings, close };
+  try {
+    writer = new SqliteWriterThread(file, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
+  } catch (e) {
+    db.close();
+    throw toStoreError(e, `starting the writer thread of ${file}`);
+  }
+  const w = writer;
   return {
     file,
-    log: new SqliteEventLog(db, tables, close),
-    tables,
-    snapshots: new SqliteSnapshots(db),
-    settings: new SqliteSettings(db),
+    log: {
+      append: (commit) => w.send({ op: 'append', commit }),
+      read: (from, limit) => log.read(from, limit),
+      readSerialized: (from, limit) => log.readSerialized(from, limit),
+      head: () => log.head(),
+      lastBatch: () => log.lastBatch(),
+      batches: (from, limit) => log.batches(from, limit),
+      checkpoints: () => log.checkpoints(),
+      close: () => log.close(),
+    },
+    tables: {
+      write: (rows, through) => w.send({ op: 'tables.write', rows, through }),
+      replaceAll: (rows, through) => w.send({ op: 'tables.replaceAll', rows, through }),
+      rows: () => tables.rows(),
+      sequence: () => tables.sequence(),
+    },
+    snapshots: {
+      save: (snapshot) => w.send({ op: 'snapshots.save', snapshot }),
+      clear: () => w.send({ op: 'snapshots.clear' }),
+      latest: () => snapshots.latest(),
+    },
+    settings: {
+      set: (key, value) => w.send({ op: 'settings.set', key, value }),
+      get: (key) => settings.get(key),
+    },
     close,
   };
+}
+
+/** A writable connection's settings (the main one, or the writer thread's). */
+export function configureWriter(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
 }

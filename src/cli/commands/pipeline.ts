@@ -6,7 +6,7 @@ import { openPostgresSideStore } from '../../adapters/postgres/kafka-side-store.
 import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.ts';
 import { openSqliteSideStore } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { PipelineStore } from '../../pipeline/kafka/store.ts';
-import { startKafkaPipeline } from '../../pipeline/kafka/wiring.ts';
+import { startKafkaPipeline } from '../wiring/kafka-pipeline.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
@@ -36,7 +36,7 @@ export async function openKafkaStore(spec: string): Promise<PipelineStore> {
       throw e;
     }
   }
-  const w = openStoreForWriting(spec);
+  const w = openStoreForWriting(spec, { writerThread: true });
   try {
     const side = openSqliteSideStore(spec);
     return {
@@ -73,6 +73,7 @@ const options = {
   'session-timeout': { type: 'integer', min: 6000, default: 10_000, placeholder: 'ms', description: 'group session timeout: how soon a standby takes over from a dead owner' },
   'client-id': { type: 'string', placeholder: 'id', description: 'Kafka client id (default campaign-stream)' },
   'ce-source': { type: 'string', placeholder: 'uri', description: 'ce_source header of published events (default campaign-stream)' },
+  'no-publisher-thread': { type: 'boolean', description: "publish on the pipeline's own thread instead of a worker thread with its own producer" },
 } as const;
 
 const env = (name: string): string | undefined => {
@@ -130,6 +131,7 @@ export const pipelineCommand = defineCommand({
       engines: enginesFor(opts.profile ?? env('CAMPAIGNS_PROFILE')),
       healthPort: opts['health-port'] ?? (envPort !== undefined ? Number(envPort) : null),
       healthHost: opts['health-host'] ?? '0.0.0.0',
+      relay: { publisherThread: !opts['no-publisher-thread'] },
       notice,
     });
     if (running.healthPort !== null) notice(`health endpoint on port ${running.healthPort}`);

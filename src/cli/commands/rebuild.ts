@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka, DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
 import { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
-import type { QuarantineView } from '../../adapters/kafka/partition-source.ts';
+import { KafkaTopicInput } from '../../adapters/kafka/kafka-topic-input.ts';
+import type { QuarantineView } from '../../ports/topic-input.ts';
 import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
 import { TopicReader } from '../../adapters/kafka/topic-reader.ts';
 import { readPostgresQuarantine } from '../../adapters/postgres/kafka-side-store.ts';
@@ -114,9 +115,7 @@ export const rebuildCommand = defineCommand({
       const fresh = await openKafkaStore(target);
       try {
         const summary = await rebuildFromTopic({
-          topic: opts['from-topic'],
-          reader,
-          decoder: new IdentityPayloadDecoder(registryUrl === null ? null : new ConfluentRegistryClient(registryUrl)),
+          input: new KafkaTopicInput(reader, new IdentityPayloadDecoder(registryUrl === null ? null : new ConfluentRegistryClient(registryUrl))),
           engines,
           target: fresh,
           previous,

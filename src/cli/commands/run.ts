@@ -77,7 +77,7 @@ export const runCommand = defineCommand({
     const engines = enginesFor(opts.profile);
     if (opts.follow && opts.input.length !== 1) throw new UsageError('--follow takes exactly one --input (a file or a directory)');
     const inputs = opts.follow ? [] : await openInputs(opts.input);
-    const { store, rejects, close } = openStoreForWriting(opts.store);
+    const { store, rejects, close } = openStoreForWriting(opts.store, { writerThread: true });
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     if (opts.follow) {

@@ -1,25 +1,43 @@
 /**
  * Builds a running Kafka pipeline from its configuration: clients, topics, schemas, the
- * consumer group member, the pipeline itself and its health endpoint. The CLI (`campaigns
- * pipeline`) turns flags and environment into a `KafkaPipelineConfig`; tests call this directly.
+ * consumer group member, the publisher (on its own thread by default), the pipeline itself and
+ * its health endpoint. The composition root of the Kafka path: the pipeline
+ * (src/pipeline/kafka/) sees these adapters through ports only. The CLI (`campaigns pipeline`)
+ * turns flags and environment into a `KafkaPipelineConfig`; tests and the bench call this directly.
  */
+import { startHealthServer, type HealthServer } from '../../adapters/http/health-server.ts';
 import { MetricsRegistry } from '../../adapters/http/metrics.ts';
 import { registerPipelineMetrics } from '../../adapters/http/pipeline-metrics.ts';
-import { createKafka } from '../../adapters/kafka/client.ts';
-import { withBackoff } from '../../adapters/kafka/backoff.ts';
+import { registerOutputSchemas, type OutputSchemaIds } from '../../adapters/kafka/campaign-messages.ts';
 import { KafkaCampaignPublisher } from '../../adapters/kafka/campaign-publisher.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { KafkaDeadLetterSink } from '../../adapters/kafka/dead-letter-sink.ts';
 import { fromKafkaJs } from '../../adapters/kafka/errors.ts';
 import { GroupConsumer } from '../../adapters/kafka/group-consumer.ts';
 import { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
+import { KafkaTopicInput } from '../../adapters/kafka/kafka-topic-input.ts';
 import { KafkaSender } from '../../adapters/kafka/producer.ts';
+import { ThreadedCampaignPublisher } from '../../adapters/kafka/publisher-thread.ts';
 import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
 import { ensureTopics, topicSpecs, type TopicNames, type TopicReport } from '../../adapters/kafka/topics.ts';
 import { TopicReader } from '../../adapters/kafka/topic-reader.ts';
-import type { EngineFactory } from '../engine-factory.ts';
-import { startHealthServer, type HealthServer } from './health-server.ts';
-import { KafkaPipeline } from './kafka-pipeline.ts';
-import type { RelayOptions } from './outbox-relay.ts';
-import type { StoreOpener } from './store.ts';
+import { systemTimers } from '../../adapters/system/timers.ts';
+import type { Timers } from '../../ports/clock.ts';
+import type { Publisher } from '../../ports/publisher.ts';
+import type { EngineFactory } from '../../pipeline/engine-factory.ts';
+import { KafkaPipeline } from '../../pipeline/kafka/kafka-pipeline.ts';
+import type { RelayOptions } from '../../pipeline/kafka/outbox-relay.ts';
+import type { StoreOpener } from '../../pipeline/kafka/store.ts';
+import { withBackoff } from '../../pipeline/retry.ts';
+
+export interface RelayConfig extends RelayOptions {
+  /**
+   * Encode and produce the published runs on a worker thread with its own producer (default),
+   * so kafkajs no longer competes with consuming, clustering and committing for one core.
+   * false: on the pipeline's thread, through the producer the dead letters use.
+   */
+  readonly publisherThread?: boolean;
+}
 
 export interface KafkaPipelineConfig {
   readonly brokers: readonly string[];
@@ -44,10 +62,12 @@ export interface KafkaPipelineConfig {
   /** null: no health endpoint; 0: any free port. */
   readonly healthPort: number | null;
   readonly healthHost?: string;
-  readonly relay?: RelayOptions;
+  readonly relay?: RelayConfig;
   readonly drainMs?: number;
   readonly notice: (line: string) => void;
   readonly logLevel?: 'warn' | 'error';
+  /** The pipeline's clock and timers (default: the system's). */
+  readonly timers?: Timers;
 }
 
 export interface RunningKafkaPipeline {
@@ -63,11 +83,12 @@ export interface RunningKafkaPipeline {
 }
 
 export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<RunningKafkaPipeline> {
+  const timers = c.timers ?? systemTimers;
   const kafka = createKafka({ brokers: c.brokers, clientId: c.clientId, logLevel: c.logLevel ?? 'warn' });
   const registry = c.registryUrl === null ? null : new ConfluentRegistryClient(c.registryUrl, { clientId: c.clientId });
   const startup = new AbortController();
   const patiently = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-    withBackoff(fn, { signal: startup.signal, maxMs: 5_000, attempts: 12, onRetry: (e) => c.notice(`${what}: ${(e as Error).message}; retrying`) });
+    withBackoff(timers, fn, { signal: startup.signal, maxMs: 5_000, attempts: 12, onRetry: (e) => c.notice(`${what}: ${(e as Error).message}; retrying`) });
 
   let topicReport: TopicReport = { created: [], mismatches: [] };
   if (c.createTopics) {
@@ -88,11 +109,19 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     for (const m of topicReport.mismatches) c.notice(`topic settings differ: ${m}`);
   }
 
+  // Registered here, before any worker exists: a registry outage at start is waited out the
+  // same way whichever thread publishes, and a restarted publisher thread needs no registry.
+  const ids: OutputSchemaIds | null = registry === null ? null
+    : await patiently('registering output schemas', () => registerOutputSchemas(registry, c.topics));
+  const { publisherThread = true, ...relayOptions } = c.relay ?? {};
+  const messages = { topics: { events: c.topics.events, assignments: c.topics.assignments, table: c.topics.table }, source: c.ceSource };
   const sender = KafkaSender.create(kafka);
+  const publisher: Publisher = publisherThread
+    ? await ThreadedCampaignPublisher.start({
+      connection: { brokers: c.brokers, clientId: c.clientId, logLevel: c.logLevel ?? 'warn' }, messages, ids,
+    })
+    : new KafkaCampaignPublisher(sender, messages, ids);
   const reader = new TopicReader(kafka, c.topics.identity, { groupPrefix: `${c.group}-reader` });
-  const publisher = await patiently('registering output schemas', () => KafkaCampaignPublisher.create(sender, {
-    topics: c.topics, source: c.ceSource, registry,
-  }));
   const consumer = new GroupConsumer(kafka, {
     groupId: c.group,
     topic: c.topics.identity,
@@ -104,18 +133,23 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
   const pipelineMetrics = registerPipelineMetrics(metrics, () => pipeline.metricsSample());
   const pipeline: KafkaPipeline = new KafkaPipeline(
     {
-      consumer, reader, decoder: new IdentityPayloadDecoder(registry), sender, publisher,
-      openStore: c.openStore, engines: c.engines, notice: c.notice, metrics: pipelineMetrics,
+      group: consumer,
+      input: new KafkaTopicInput(reader, new IdentityPayloadDecoder(registry)),
+      deadLetters: new KafkaDeadLetterSink(sender, c.topics.deadLetter, c.topics.identity),
+      publisher,
+      openStore: c.openStore,
+      engines: c.engines,
+      timers,
+      notice: c.notice,
+      metrics: pipelineMetrics,
     },
     {
-      topic: c.topics.identity,
       group: c.group,
-      deadLetterTopic: c.topics.deadLetter,
       outboxName: c.topics.events,
       batchSize: c.batchSize,
       snapshotEveryRecords: c.snapshotEveryRecords,
       readyMaxLag: c.readyMaxLag,
-      ...(c.relay !== undefined ? { relay: c.relay } : {}),
+      relay: relayOptions,
       ...(c.drainMs !== undefined ? { drainMs: c.drainMs } : {}),
     },
   );

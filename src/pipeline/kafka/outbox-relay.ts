@@ -2,21 +2,26 @@
  * The outbox relay: publishes the event log, in sequence order, and records how far it got.
  *
  *   cursor ─► read (cursor, cursor+N] from the log ─► publish events + changed rows ─► move cursor
+ *                                                     (acknowledged chunk by chunk)   (per chunk)
  *
  * The log is durable before anything is published, and the cursor moves only after the bus
- * acknowledged, so a crash anywhere re-publishes at most one run: at-least-once, with the
- * events' own deterministic ids for subscribers to drop repeats. An outage of the bus waits
- * with backoff; nothing is ever skipped.
+ * acknowledged, chunk by chunk: the publisher reports each acknowledged chunk (every event and
+ * row up to a sequence), and the cursor follows. So a crash anywhere re-publishes at most the
+ * chunk in flight, not the whole run, however short the process lived: at-least-once, with the
+ * events' own deterministic ids for subscribers to drop repeats. An outage of the bus waits with
+ * backoff and resumes after the last acknowledged chunk; nothing is ever skipped.
  */
-import { withBackoff } from '../../adapters/kafka/backoff.ts';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
+import type { Timers } from '../../ports/clock.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { OutboxCursor, PublishedRow, Publisher } from '../../ports/publisher.ts';
+import { isRetriable, pause, withBackoff } from '../retry.ts';
 
 export interface RelayDeps {
   readonly log: EventLog;
   readonly cursor: OutboxCursor;
   readonly publisher: Publisher;
+  readonly timers: Timers;
   /** Rows whose last change is in (after, upTo] (see published-rows.ts), read between batch commits. */
   readonly rowsChangedAfter: (after: number, upTo: number) => Promise<readonly PublishedRow[]>;
   readonly onRetry?: (e: unknown) => void;
@@ -104,11 +109,12 @@ export class OutboxRelay {
 
   /** Resolves once everything appended so far is published, or after `timeoutMs`. */
   async drained(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const { timers } = this.deps;
+    const deadline = timers.now() + timeoutMs;
     this.headSeq = Math.max(this.headSeq, await this.deps.log.head());
-    while (this.running && this.publishedSeq < this.headSeq && Date.now() < deadline) {
+    while (this.running && this.publishedSeq < this.headSeq && timers.now() < deadline) {
       this.wake?.();
-      await new Promise((r) => setTimeout(r, 25));
+      await timers.sleep(25);
     }
     return this.publishedSeq >= this.headSeq;
   }
@@ -124,10 +130,19 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
-    const { log, cursor, publisher } = this.deps;
+    const { log, cursor, publisher, timers } = this.deps;
     const signal = this.abort.signal;
     const patiently = <T>(fn: () => Promise<T>): Promise<T> =>
-      withBackoff(fn, { signal, onRetry: (e) => this.deps.onRetry?.(e), maxMs: 10_000 });
+      withBackoff(timers, fn, { signal, onRetry: (e) => this.deps.onRetry?.(e), maxMs: 10_000 });
+    // Cursor writes, in order, one per acknowledged chunk.
+    let marking: Promise<void> = Promise.resolve();
+    const acknowledged = (sequence: number): void => {
+      if (sequence <= this.publishedSeq) return;
+      this.publishedSeq = sequence;
+      this.deps.onPublished?.(sequence);
+      marking = marking.then(() => patiently(() => cursor.markPublished(sequence)));
+    };
+    let outage = 0;
     try {
       this.publishedSeq = await patiently(() => cursor.published());
       this.deps.onPublished?.(this.publishedSeq);
@@ -145,10 +160,18 @@ export class OutboxRelay {
         }
         const last = events[events.length - 1].sequence;
         const rows = await this.deps.rowsChangedAfter(after, last);
-        await patiently(() => publisher.publish(events, rows));
-        await patiently(() => cursor.markPublished(last));
-        this.publishedSeq = last;
-        this.deps.onPublished?.(last);
+        try {
+          await publisher.publish(events, rows, acknowledged);
+          acknowledged(last);
+          outage = 0;
+        } catch (e) {
+          if (!isRetriable(e)) throw e;
+          // The chunks acknowledged before the failure stay published (the cursor has them);
+          // the next round starts after them.
+          this.deps.onRetry?.(e);
+          await pause(timers, Math.min(10_000, 250 * 2 ** Math.min(outage++, 6)), signal);
+        }
+        await marking;
       }
     } catch (e) {
       if (this.running) {
@@ -162,14 +185,14 @@ export class OutboxRelay {
 
   private sleep(): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, this.idleMs);
-      const self = this;
-      function done(): void {
-        clearTimeout(t);
-        if (self.wake === done) self.wake = null;
+      const abort = new AbortController();
+      const done = (): void => {
+        if (this.wake === done) this.wake = null;
+        abort.abort();
         resolve();
-      }
+      };
       this.wake = done;
+      void this.deps.timers.sleep(this.idleMs, abort.signal).then(done);
     });
   }
 }

@@ -3,7 +3,7 @@
  * since every consumed message is checked against them, and written through to the store's
  * `QuarantineStore` (src/ports/pipeline-state.ts).
  */
-import type { QuarantineView } from '../../adapters/kafka/partition-source.ts';
+import type { QuarantineView } from '../../ports/topic-input.ts';
 import type { QuarantineEntry, QuarantineStore } from '../../ports/pipeline-state.ts';
 
 /** The quarantine in memory (consulted for every consumed message), written through. */

@@ -12,19 +12,18 @@
  * Refused input is counted, not dead-lettered again (the live run did that). Nothing is
  * published: point `campaigns pipeline` at the new store and its relay publishes the new log.
  */
-import type { IdentityPayloadDecoder } from '../../adapters/kafka/identity-payloads.ts';
-import { KafkaPartitionSource, parseSourceName, type QuarantineView } from '../../adapters/kafka/partition-source.ts';
-import type { TopicReader } from '../../adapters/kafka/topic-reader.ts';
 import { emptyTables } from '../../domain/tables.ts';
 import { InputError, StoreError } from '../../ports/errors.ts';
 import type { BatchRecord, EventLog } from '../../ports/event-log.ts';
 import type { IdentitySource } from '../../ports/identity-source.ts';
-import type { RejectSink } from '../../ports/reject-sink.ts';
-import { BatchAssembler, type InputBatch } from '../batch-assembly.ts';
-import { BatchCommitter } from '../batch-committer.ts';
+import type { PartitionSource, QuarantineView, TopicInput } from '../../ports/topic-input.ts';
+import type { IngestItem } from '../batch-assembly.ts';
+import { BatchCommitter, fingerprintedSegments, type CommittedBatch } from '../batch-committer.ts';
 import { decodeRecord } from '../decode.ts';
 import type { EngineFactory } from '../engine-factory.ts';
+import { ingest } from '../ingest.ts';
 import { batchRecords } from '../log-reader.ts';
+import { CountingRejects } from '../patient-rejects.ts';
 import type { PipelineStore } from './store.ts';
 
 export interface RebuildProgress {
@@ -38,9 +37,8 @@ export interface RebuildProgress {
 }
 
 export interface RebuildDeps {
-  readonly topic: string;
-  readonly reader: TopicReader;
-  readonly decoder: IdentityPayloadDecoder;
+  /** The identity topic. */
+  readonly input: TopicInput;
   readonly engines: EngineFactory;
   /** The fresh store to write (must be empty). */
   readonly target: PipelineStore;
@@ -64,23 +62,13 @@ export interface RebuildSummary {
   readonly first_difference: number | null;
 }
 
-/** Refusals are counted only; the mark is the running count. */
-class CountingRejects implements RejectSink {
-  count = 0;
-  async write(rejects: readonly unknown[]): Promise<string> {
-    this.count += rejects.length;
-    return `rebuild:${this.count}`;
-  }
-  async rollback(): Promise<void> {}
-}
-
 export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> {
-  const { target, reader, topic } = d;
+  const { target, input } = d;
   if ((await target.log.head()) !== 0 || (await target.log.lastBatch()) !== null) {
     throw new StoreError('unsupported', `the output store ${target.describe} is not empty: a rebuild writes a fresh log`);
   }
   await target.settings.set('scoring_profile', d.engines.profile);
-  const offsets = await reader.offsets();
+  const offsets = await input.offsets();
   const position = new Map<number, number>();
   const end = new Map<number, number>();
   let total = 0;
@@ -90,21 +78,21 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
     total += o.high - o.low;
   }
   const quarantine: QuarantineView = d.previous?.quarantine ?? { reasonFor: () => undefined };
-  const sources = new Map<number, KafkaPartitionSource>();
+  const sources = new Map<number, PartitionSource>();
   const byName = new Map<string, IdentitySource>();
-  const sourceFor = (p: number): KafkaPartitionSource => {
+  const sourceFor = (p: number): PartitionSource => {
     let s = sources.get(p);
     if (s === undefined) {
-      s = new KafkaPartitionSource(topic, p, { reader, decoder: d.decoder, quarantine });
+      s = input.partition(p, quarantine);
       sources.set(p, s);
       byName.set(s.name, s);
     }
     return s;
   };
-  const rejects = new CountingRejects();
+  const rejects = new CountingRejects('rebuild');
   const engine = d.engines.create();
   const committer = new BatchCommitter(
-    { engine, tables: emptyTables(), log: target.log, rejects, snapshots: target.snapshots, sources: byName },
+    { engine, tables: emptyTables(), log: target.log, rejects, snapshots: target.snapshots, segments: fingerprintedSegments(byName) },
     { lastIndex: 0, snapshotIndex: 0, snapshotEveryRecords: d.snapshotEveryRecords },
   );
 
@@ -116,40 +104,52 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
     const n = done();
     d.onProgress?.({ phase, batches, done: n, total, lag: Math.max(0, total - n) });
   };
-  const commit = async (input: InputBatch, partition: number): Promise<string[]> => {
-    const c = await committer.commit(input);
+  const counted = (c: CommittedBatch, partition: number): void => {
     batches++;
-    records += input.input_count;
+    records += c.input.input_count;
     events += c.events.length;
-    position.set(partition, input.segments[input.segments.length - 1].end.offset);
-    return c.events.map((e) => JSON.stringify(e));
+    position.set(partition, c.input.segments[c.input.segments.length - 1].end.offset);
   };
+  /** The decoded records of [from, to) of one partition; `cut` after the last one. */
+  async function* partitionItems(p: number, from: number, to: number, cut?: IngestItem): AsyncGenerator<IngestItem> {
+    const source = sourceFor(p);
+    let prev = from;
+    for await (const fetched of input.read(p, from, to)) {
+      for (const s of await source.stage(fetched, prev)) {
+        prev = s.record.end.offset;
+        yield decodeRecord(s.record);
+      }
+    }
+    if (cut !== undefined) yield cut;
+  }
 
-  // Phase 1: the previous store's batches, boundaries and all.
+  // Phase 1: the previous store's batches, boundaries and all, each checked against its log.
   let reused = 0;
   let identical: boolean | null = null;
   let firstDifference: number | null = null;
   if (d.previous !== null) {
+    const previous = d.previous;
     identical = true;
-    for await (const b of batchRecords(d.previous.log, 1)) {
-      const partition = singlePartition(b, topic);
-      const seg = b.segments[0];
-      const source = sourceFor(partition);
-      const assembler = new BatchAssembler(Number.MAX_SAFE_INTEGER);
-      let prev = seg.start.offset;
-      for await (const fetched of reader.read(partition, seg.start.offset, seg.end.offset)) {
-        for (const s of await source.stage(fetched, prev)) {
-          prev = s.record.end.offset;
-          assembler.add(decodeRecord(s.record));
-        }
+    const recorded: BatchRecord[] = [];
+    async function* items(): AsyncGenerator<IngestItem> {
+      for await (const b of batchRecords(previous.log, 1)) {
+        const partition = singlePartition(b, input);
+        recorded.push(b);
+        const seg = b.segments[0];
+        yield* partitionItems(partition, seg.start.offset, seg.end.offset, { recorded: b.range });
       }
-      const input = assembler.flush();
-      if (input === null || input.input_count !== b.input_count) {
-        throw new InputError('input_changed', `batch ${b.index}: ${topic}/${partition} now holds ${input?.input_count ?? 0} records in ${seg.start.offset}…${seg.end.offset}, ${b.input_count} were recorded`);
+    }
+    await ingest(items(), Number.MAX_SAFE_INTEGER, async (batch) => {
+      const b = recorded.shift()!;
+      if (batch.input_count !== b.input_count) {
+        const seg = b.segments[0];
+        throw new InputError('input_changed', `batch ${b.index}: ${seg.source} now holds ${batch.input_count} records in ${seg.start.offset}…${seg.end.offset}, ${b.input_count} were recorded`);
       }
-      const produced = await commit(input, partition);
+      const c = await committer.commit(batch);
+      counted(c, singlePartition(b, input));
       if (identical && firstDifference === null) {
-        const logged = b.event_count === 0 ? [] : (await d.previous.log.read(b.first_sequence, b.event_count)).map((e) => JSON.stringify(e));
+        const produced = c.events.map((e) => JSON.stringify(e));
+        const logged = b.event_count === 0 ? [] : (await previous.log.read(b.first_sequence, b.event_count)).map((e) => JSON.stringify(e));
         const n = Math.max(logged.length, produced.length);
         for (let k = 0; k < n; k++) {
           if (logged[k] !== produced[k]) {
@@ -161,7 +161,7 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
       }
       reused++;
       progress('recorded');
-    }
+    });
   }
 
   // Phase 2: the rest of the history, partition by partition (the final partition of identities
@@ -170,25 +170,12 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
     const from = position.get(p)!;
     const to = end.get(p)!;
     if (from >= to) continue;
-    const source = sourceFor(p);
-    const assembler = new BatchAssembler(d.batchSize);
-    let prev = from;
-    for await (const fetched of reader.read(p, from, to)) {
-      for (const s of await source.stage(fetched, prev)) {
-        prev = s.record.end.offset;
-        const input = assembler.add(decodeRecord(s.record));
-        if (input !== null) {
-          await commit(input, p);
-          progress('rest');
-        }
-      }
-    }
-    const last = assembler.flush();
-    if (last !== null) {
-      await commit(last, p);
+    await ingest(partitionItems(p, from, to), d.batchSize, (batch) => committer.commit(batch), (c) => {
+      counted(c, p);
       progress('rest');
-    }
+    });
   }
+  await committer.drain();
   await committer.snapshot();
   return {
     batches_reused: reused,
@@ -202,11 +189,11 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
   };
 }
 
-function singlePartition(b: BatchRecord, topic: string): number {
-  const parsed = b.segments.length === 1 ? parseSourceName(b.segments[0].source) : null;
-  if (parsed === null || parsed.topic !== topic) {
+function singlePartition(b: BatchRecord, input: TopicInput): number {
+  const partition = b.segments.length === 1 ? input.partitionOf(b.segments[0].source) : null;
+  if (partition === null) {
     throw new InputError('input_missing',
-      `batch ${b.index} of the previous store read ${b.segments.map((s) => s.source).join(', ')}, not one partition of ${topic}: its boundaries cannot be reused`);
+      `batch ${b.index} of the previous store read ${b.segments.map((s) => s.source).join(', ')}, not one partition of ${input.topic}: its boundaries cannot be reused`);
   }
-  return parsed.partition;
+  return partition;
 }

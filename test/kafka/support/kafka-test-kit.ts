@@ -36,7 +36,7 @@ import { decodeRecord } from '../../../src/pipeline/decode.ts';
 import type { EngineFactory } from '../../../src/pipeline/engine-factory.ts';
 import type { HealthReport } from '../../../src/pipeline/kafka/health.ts';
 import { NO_QUARANTINE } from '../../../src/pipeline/kafka/quarantine.ts';
-import { startKafkaPipeline, type KafkaPipelineConfig, type RunningKafkaPipeline } from '../../../src/pipeline/kafka/wiring.ts';
+import { startKafkaPipeline, type KafkaPipelineConfig, type RunningKafkaPipeline } from '../../../src/cli/wiring/kafka-pipeline.ts';
 
 /** The reference fixtures live in `../shared/` beside the repository (DECNET_FIXTURE_DIR overrides). */
 export const NOISE_FLOOR = path.join(
@@ -305,6 +305,8 @@ export async function replayRecordedBatches(kafka: Kafka, registryUrl: string | 
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+/** The real executable: tsx through `register()`, not `--import`, so nothing reaches a worker by execArgv. */
+const BIN = fileURLToPath(new URL('../../../bin/campaigns.mjs', import.meta.url));
 
 export interface CliChild {
   readonly child: ChildProcess;
@@ -315,8 +317,9 @@ export interface CliChild {
   line(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
-export function spawnCli(args: readonly string[], env: Record<string, string> = {}): CliChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}, entry: 'test-cli' | 'bin' = 'test-cli'): CliChild {
+  const argv = entry === 'bin' ? [BIN, ...args] : ['--import', 'tsx', CLI, ...args];
+  const child = spawn(process.execPath, argv, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   const stdout: string[] = [];
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];

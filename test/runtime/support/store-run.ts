@@ -26,7 +26,7 @@ export class InjectedCrash extends Error {}
 
 export async function ingest(storeDir: string, files: readonly string[], o: IngestOptions = {}): Promise<RunResult> {
   const inputs = await Promise.all(files.map((f) => openFileSource(f)));
-  const { store, rejects, close } = openStoreForWriting(storeDir);
+  const { store, rejects, close } = openStoreForWriting(storeDir, { writerThread: true });
   let appends = 0;
   const log: EventLog = o.failAtBatch === undefined && o.afterAppend === undefined ? store.log : {
     ...bind(store.log),

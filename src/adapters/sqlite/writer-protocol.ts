@@ -1,0 +1,32 @@
+/**
+ * What the store's writer thread (writer-thread.ts) and its worker (writer-worker.ts) say to
+ * each other. Everything crosses by structured clone, so it is plain data; a failure travels
+ * as `code` + `retriable` + message and is rebuilt as the StoreError it was (callers branch on
+ * both: a busy store is retried, a duplicate event is not).
+ */
+import type { CampaignRow } from '../../domain/tables.ts';
+import type { StoreErrorCode } from '../../ports/errors.ts';
+import type { BatchCommit } from '../../ports/event-log.ts';
+import type { EngineSnapshotRecord } from '../../ports/snapshot-store.ts';
+import type { StoreSettingKey } from '../../ports/store-settings.ts';
+
+export interface WriterData {
+  readonly file: string;
+  readonly busyTimeoutMs: number;
+  /** Int32 flag the worker sets (and notifies) once its connection is closed: `close()` is synchronous. */
+  readonly closed: SharedArrayBuffer;
+}
+
+export type WriteOp =
+  | { readonly op: 'append'; readonly commit: BatchCommit }
+  | { readonly op: 'tables.write'; readonly rows: readonly CampaignRow[]; readonly through: number }
+  | { readonly op: 'tables.replaceAll'; readonly rows: readonly CampaignRow[]; readonly through: number }
+  | { readonly op: 'snapshots.save'; readonly snapshot: EngineSnapshotRecord }
+  | { readonly op: 'snapshots.clear' }
+  | { readonly op: 'settings.set'; readonly key: StoreSettingKey; readonly value: string };
+
+export type ToWriter = (WriteOp & { readonly id: number }) | { readonly op: 'close' };
+
+export type FromWriter =
+  | { readonly id: number; readonly ok: true }
+  | { readonly id: number; readonly ok: false; readonly error: { readonly code: StoreErrorCode; readonly message: string; readonly retriable: boolean } };

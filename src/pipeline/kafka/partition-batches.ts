@@ -1,0 +1,129 @@
+/**
+ * The owner's batches: one fetched partition batch at a time, checked against the position the
+ * store expects, staged (decoded; a registry outage waits), cut into batches of `batchSize` and
+ * committed one by one through the shared ingest loop (../ingest.ts), before kafkajs fetches that
+ * partition again (awaiting here is the backpressure). A committed batch moves the partition's
+ * expected position, commits the group offset (informational) and is offered to the relay; a
+ * failed one goes to recovery.ts and abandons the rest of the fetch.
+ */
+import type { BatchStats } from '../../domain/engine-api.ts';
+import { formatPosition } from '../../ports/identity-source.ts';
+import type { BatchControl, PartitionBatch, StagedRecord } from '../../ports/topic-input.ts';
+import type { InputBatch } from '../batch-assembly.ts';
+import type { CommittedBatch } from '../batch-committer.ts';
+import { decodeRecord } from '../decode.ts';
+import { ingest } from '../ingest.ts';
+import { describeError, type PipelineContext } from './context.ts';
+import type { Ownership } from './ownership.ts';
+import type { OwnerState } from './owner-state.ts';
+import type { Recovery } from './recovery.ts';
+import { isAborted } from '../../ports/errors.ts';
+
+/** A batch of only stateless rejects never reaches the engine. */
+const NO_STATS: BatchStats = { applied: 0, duplicates: 0, stale: 0, rejected: 0, pairs_scored: 0 };
+
+export class PartitionBatches {
+  constructor(private readonly c: PipelineContext, private readonly ownership: Ownership, private readonly recovery: Recovery) {}
+
+  private canContinue(a: OwnerState, control: BatchControl): boolean {
+    return this.ownership.state === a && !this.c.isStopping() && control.isRunning() && !control.isStale() && !a.dirty;
+  }
+
+  async onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
+    const { c } = this;
+    await this.ownership.waitForTransition(control);
+    const a = this.ownership.state;
+    if (a === null || !this.canContinue(a, control)) return;
+    const p = batch.partition;
+    let expected = a.expected.get(p);
+    if (expected === undefined || !c.deps.group.assigned().includes(p)) return;
+    if (batch.fetchedOffset !== expected) {
+      // Fetched before our seek took effect (from the group's offset, which may lag or lead the
+      // store's): read again from the stored position. Only a partition never committed may move
+      // forward on its own, when retention removed its start.
+      if (batch.fetchedOffset > expected && !a.checkpointed.has(p)) {
+        const low = (await c.deps.input.offsets()).get(p)?.low ?? 0;
+        if (low > expected) a.expected.set(p, (expected = Math.min(low, batch.fetchedOffset)));
+      }
+      if (batch.fetchedOffset !== expected) {
+        c.deps.group.seek(p, expected);
+        return;
+      }
+    }
+    c.health.lag.set(p, Math.max(0, batch.highWatermark - expected));
+    const source = this.ownership.partitionSource(a, p);
+    const from = expected;
+    const staged = await c.patiently(() => source.stage(batch.messages, from), {
+      maxMs: 10_000,
+      tick: () => control.heartbeat(),
+      onRetry: (e) => {
+        c.health.lastError = describeError(e);
+        c.notice(`waiting to decode ${c.deps.input.topic}/${p}@${from}: ${describeError(e)}`);
+      },
+    }).catch((e: unknown) => {
+      if (isAborted(e)) return null;
+      throw e;
+    });
+    if (staged === null || staged.length === 0 || !this.canContinue(a, control)) return;
+    a.dlq.stage(p, staged);
+    const offsetAt = new Map(staged.map((s) => [formatPosition(s.record.source, s.record.start), s.message.offset]));
+    let abandoned = false;
+    await ingest(items(staged), c.options.batchSize, async (input) => {
+      if (abandoned || !this.canContinue(a, control)) {
+        abandoned = true;
+        return;
+      }
+      if (!(await this.commit(a, p, input, batch.highWatermark, offsetAt, control))) abandoned = true;
+    });
+  }
+
+  /** Commits one batch; false when it failed and the partition was sent back to the stored position. */
+  private async commit(
+    a: OwnerState, p: number, input: InputBatch, highWatermark: number,
+    offsetAt: ReadonlyMap<string, number>, control: BatchControl,
+  ): Promise<boolean> {
+    const { c } = this;
+    a.committing = true;
+    const started = c.deps.timers.now();
+    let committed: CommittedBatch;
+    try {
+      committed = await a.committer.commit(input);
+      // Published, and its group offset committed, only once it is in the log.
+      await committed.durable;
+    } catch (e) {
+      a.dirty = true;
+      await this.recovery.recover(a, p, input, offsetAt, e, control);
+      return false;
+    } finally {
+      a.committing = false;
+    }
+    this.recovery.succeeded();
+    const stats = committed.stats ?? NO_STATS;
+    c.deps.metrics?.observeBatch(stats, {
+      seconds: (c.deps.timers.now() - started) / 1_000,
+      invalid: committed.rejected - stats.rejected,
+    });
+    a.lastIndex = committed.index;
+    const end = input.segments[input.segments.length - 1].end.offset;
+    a.expected.set(p, end);
+    a.checkpointed.add(p);
+    // From the events, not engine.status(): that walks every campaign.
+    const head = committed.events.length > 0 ? committed.events[committed.events.length - 1].sequence : a.head;
+    a.head = head;
+    c.health.lastBatch = committed.index;
+    c.health.lastCommitAt = c.deps.timers.now();
+    c.health.headSequence = head;
+    c.health.deadLetters += committed.rejected;
+    c.health.lag.set(p, Math.max(0, highWatermark - end));
+    c.health.relayLag = Math.max(0, head - a.relay.published);
+    a.relay.offer(committed.events);
+    a.relay.notify(head);
+    await control.commit(end);
+    await control.heartbeat();
+    return true;
+  }
+}
+
+async function* items(staged: readonly StagedRecord[]) {
+  for (const s of staged) yield decodeRecord(s.record);
+}
