@@ -69,6 +69,8 @@ interface MarkChange {
   readonly decky: string;
   readonly out: boolean;
   readonly t: number;
+  /** added (true) or removed */
+  readonly add: boolean;
 }
 
 export class BaseRates implements Frequencies {
@@ -76,7 +78,6 @@ export class BaseRates implements Frequencies {
   /** token → holders before the batch's first change of it */
   private readonly tokensBefore = new Map<string, number>();
   private changes: MarkChange[] = [];
-  private readonly changesPerDecky = new Map<string, number>();
   private readonly window: number;
 
   constructor(
@@ -143,13 +144,18 @@ export class BaseRates implements Frequencies {
     const line = out ? tl.out : tl.in;
     if (add) line.add(t, u);
     else line.remove(t, u);
-    this.changes.push({ decky, out, t });
-    this.changesPerDecky.set(decky, (this.changesPerDecky.get(decky) ?? 0) + 1);
+    this.changes.push({ decky, out, t, add });
   }
 
   /**
    * Calls visit(x, y) for every pair (x ≠ y, possibly repeated) whose adjusted score may have
    * changed through this batch's count changes, then forgets the changes.
+   *
+   * Handoffs: for every timeline entry whose count moved (an IN phase whose window saw OUT
+   * phases come or go, or the reverse), the net change Δ of its count is known exactly from the
+   * batch's changes, so its count before the batch is the count now minus Δ. The pairs the entry
+   * takes part in are re-scored only when that count really changed and was or is within the
+   * cap (above it the factor is 0 before and after).
    */
   drainAffected(visit: (x: number, y: number) => void): void {
     const rarity = this.profile.rarity;
@@ -162,35 +168,54 @@ export class BaseRates implements Frequencies {
       this.tokensBefore.clear();
     }
     const base = this.profile.handoffBaseRate;
-    if (base !== null) {
+    if (base !== null && this.changes.length > 0) {
       const W = this.window;
+      const byDecky = new Map<string, MarkChange[]>();
       for (const c of this.changes) {
-        const tl = this.deckies.get(c.decky)!;
-        // The count a pair's factor reads may have moved by up to this decky's changes: until it
-        // is above the cap by more than that, the factor may have changed.
-        const limit = base.cap + (this.changesPerDecky.get(c.decky) ?? 1);
-        if (c.out) {
-          // an OUT phase at t counts for every IN phase starting in [t, t + W]
-          const [a, b] = tl.in.range(c.t, c.t + W);
-          for (let k = a; k < b; k++) {
-            const ti = tl.in.t[k];
-            const [oa, ob] = tl.out.range(ti - W, ti);
-            if (ob - oa > limit) continue;
-            for (let m = oa; m < ob; m++) if (tl.out.n[m] !== tl.in.n[k]) visit(tl.out.n[m], tl.in.n[k]);
-          }
-        } else {
-          // an IN phase at t counts for every OUT phase ending in [t − W, t]
-          const [a, b] = tl.out.range(c.t - W, c.t);
-          for (let k = a; k < b; k++) {
-            const to = tl.out.t[k];
-            const [ia, ib] = tl.in.range(to, to + W);
-            if (ib - ia > limit) continue;
-            for (let m = ia; m < ib; m++) if (tl.in.n[m] !== tl.out.n[k]) visit(tl.out.n[k], tl.in.n[m]);
-          }
-        }
+        const list = byDecky.get(c.decky);
+        if (list) list.push(c);
+        else byDecky.set(c.decky, [c]);
+      }
+      for (const [decky, changes] of byDecky) {
+        const tl = this.deckies.get(decky)!;
+        const outMoves = changes.filter((c) => c.out);
+        const inMoves = changes.filter((c) => !c.out);
+        // IN entries whose window [t − W, t] saw OUT changes: their outs count moved
+        this.recount(tl.in, tl.out, outMoves, (t) => [t - W, t], (t) => [t, t + W], base.cap, (x, y) => visit(y, x));
+        // OUT entries whose window [t, t + W] saw IN changes: their ins count moved
+        this.recount(tl.out, tl.in, inMoves, (t) => [t, t + W], (t) => [t - W, t], base.cap, visit);
       }
       this.changes = [];
-      this.changesPerDecky.clear();
+    }
+  }
+
+  /**
+   * For the entries of `line` whose counting window over `other` contains one of `moves`:
+   * when their count changed and was or is within the cap, every pair with the entries of
+   * `other` in their window. `window(t)` is an entry's counting window, `reach(t)` the entries a
+   * move at t can affect.
+   */
+  private recount(
+    line: Timeline, other: Timeline, moves: readonly MarkChange[], window: (t: number) => [number, number],
+    reach: (t: number) => [number, number], cap: number, visit: (entry: number, counterpart: number) => void,
+  ): void {
+    if (moves.length === 0) return;
+    const seen = new Set<number>();
+    for (const m of moves) {
+      const [from, to] = reach(m.t);
+      const [a, b] = line.range(from, to);
+      for (let k = a; k < b; k++) {
+        if (seen.has(k)) continue;
+        seen.add(k);
+        const [lo, hi] = window(line.t[k]);
+        let delta = 0;
+        for (const x of moves) if (x.t >= lo && x.t <= hi) delta += x.add ? 1 : -1;
+        if (delta === 0) continue;
+        const [oa, ob] = other.range(lo, hi);
+        const after = ob - oa;
+        if (Math.min(after, after - delta) > cap) continue;
+        for (let j = oa; j < ob; j++) if (other.n[j] !== line.n[k]) visit(line.n[k], other.n[j]);
+      }
     }
   }
 

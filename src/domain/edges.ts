@@ -194,9 +194,17 @@ function baseRateHandoff(
     const out = dir === 0 ? a : b;
     const inn = dir === 0 ? b : a;
     if (rule === 'foothold' && inn.selfAccess) continue;
-    for (const [decky, o] of out.last) {
+    const last = out.last;
+    const marks = last instanceof Marks;
+    const keys = marks ? null : [...last.keys()];
+    const n = marks ? last.size : keys!.length;
+    for (let k = 0; k < n; k++) {
+      // the engine's marks by index (no iterator objects); same deckies, same order
+      const decky = marks ? last.key(k) : keys![k];
+      const o = marks ? last.mark(k) : last.get(decky)!;
+      if (!HANDOFF_OUT.has(o.phase)) continue;
       const i = inn.first.get(decky);
-      if (i === undefined || !HANDOFF_OUT.has(o.phase) || !HANDOFF_IN.has(i.phase)) continue;
+      if (i === undefined || !HANDOFF_IN.has(i.phase)) continue;
       const gap = i.t - o.t;
       if (!(gap >= 0 && gap <= window)) continue;
       const c = Math.max(freq.outsBefore(decky, i.t), freq.insAfter(decky, o.t));
