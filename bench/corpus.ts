@@ -10,7 +10,8 @@ import type { IdentityObserved, Observation } from '../src/domain/identity-event
 const T0 = 1_767_225_600;
 const DAY = 86_400;
 
-function rng(seed: number) {
+/** xorshift32 in [0, 1): the benchmark corpora's only randomness (seeded: same size, same stream). */
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13; s >>>= 0;

@@ -22,6 +22,7 @@
  */
 import type { IdentityObserved, Observation, TtpEntry } from '../src/domain/identity-events.ts';
 import type { Phase } from '../src/domain/phases.ts';
+import { rng } from './corpus.ts';
 
 const T0 = 1_767_225_600;
 const HOUR = 3600;
@@ -43,15 +44,6 @@ export interface DenseCorpus {
   readonly truth: Map<string, string>;
 }
 
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 0x1_0000_0000;
-  };
-}
 
 const empty: Observation = { sessions: [], ttp: [], payload_hashes: [], c2_endpoints: [], asn: null, tools: [], ja3: null, hassh: null, kd_simhash: null };
 

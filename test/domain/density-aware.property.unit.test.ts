@@ -13,7 +13,7 @@ import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { DEFAULT_V2_PROFILE, type ScoringProfile } from '../../src/domain/profile.ts';
 import { Reconciler } from '../../src/domain/reconciler.ts';
 import { bruteForceForest, bruteForcePartition, canonicalPartition, engineForest, featuresAfter } from '../support/brute-force.ts';
-import { cut, streamArb } from '../support/streams.ts';
+import { cut, runBatches, streamArb } from '../support/streams.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 Reconciler.verify = true;
@@ -28,16 +28,7 @@ const TINY: ScoringProfile = Object.freeze({
 });
 const REFERENCE_RULE_TINY: ScoringProfile = Object.freeze({ ...TINY, name: 'reference-rule-tiny-caps', handoffRule: 'reference' });
 
-function run(engine: CampaignEngine, batches: IdentityEvent[][], onBatch?: (prefix: IdentityEvent[]) => void): unknown[] {
-  const prefix: IdentityEvent[] = [];
-  const log: unknown[] = [];
-  batches.forEach((batch, b) => {
-    log.push(...engine.applyBatch(batch.map((event, i) => ({ position: `${b}:${i}`, event })), { from: `b${b}`, to: `b${b + 1}` }).events);
-    prefix.push(...batch);
-    onBatch?.(prefix);
-  });
-  return log;
-}
+const run = runBatches;
 
 const partitionOf = (e: CampaignEngine) => canonicalPartition(e.membership().map((m) => [m.identity_uuid, m.campaign_uuid] as const));
 
@@ -70,11 +61,7 @@ for (const profile of [TINY, REFERENCE_RULE_TINY, DEFAULT_V2_PROFILE]) {
           const first = createEngine({ profile });
           const head = run(first, batches.slice(0, k));
           const resumed = restoreEngine(JSON.parse(JSON.stringify(first.snapshot())), { profile });
-          const tail: unknown[] = [];
-          batches.slice(k).forEach((batch, j) => {
-            const b = k + j;
-            tail.push(...resumed.applyBatch(batch.map((event, i) => ({ position: `${b}:${i}`, event })), { from: `b${b}`, to: `b${b + 1}` }).events);
-          });
+          const tail = runBatches(resumed, batches.slice(k), undefined, k);
           assert.equal(JSON.stringify([...head, ...tail]), JSON.stringify(straight));
         }),
         { numRuns: Math.ceil(RUNS / 3) },

@@ -6,23 +6,13 @@ import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { Reconciler } from '../../src/domain/reconciler.ts';
 import { DEFAULT_PROFILE, REFERENCE_PROFILE } from '../../src/domain/profile.ts';
 import { bruteForceForest, bruteForcePartition, canonicalPartition, engineForest, featuresAfter } from '../support/brute-force.ts';
-import { cut, streamArb } from '../support/streams.ts';
+import { cut, runBatches, streamArb } from '../support/streams.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 1500);
 // Every component a split touched is also reconciled by walking all its members; a difference throws.
 Reconciler.verify = true;
 
-function run(engine: CampaignEngine, batches: IdentityEvent[][], onBatch?: (prefix: IdentityEvent[]) => void) {
-  const prefix: IdentityEvent[] = [];
-  const log: unknown[] = [];
-  batches.forEach((batch, b) => {
-    const out = engine.applyBatch(batch.map((event, i) => ({ position: `${b}:${i}`, event })), { from: `b${b}`, to: `b${b + 1}` });
-    log.push(...out.events);
-    prefix.push(...batch);
-    onBatch?.(prefix);
-  });
-  return log;
-}
+const run = runBatches;
 
 const enginePartition = (e: CampaignEngine) => canonicalPartition(e.membership().map((m) => [m.identity_uuid, m.campaign_uuid] as const));
 
@@ -149,11 +139,7 @@ describe('engine determinism and stability', () => {
         const head = run(first, batches.slice(0, k));
         const snap = JSON.parse(JSON.stringify(first.snapshot()));
         const resumed = restoreEngine(snap);
-        const tail: unknown[] = [];
-        batches.slice(k).forEach((batch, j) => {
-          const b = k + j;
-          tail.push(...resumed.applyBatch(batch.map((event, i) => ({ position: `${b}:${i}`, event })), { from: `b${b}`, to: `b${b + 1}` }).events);
-        });
+        const tail = runBatches(resumed, batches.slice(k), undefined, k);
         assert.equal(JSON.stringify([...head, ...tail]), JSON.stringify(straight));
       }),
       { numRuns: Math.ceil(RUNS / 3) },

@@ -33,6 +33,29 @@ export function frequenciesOf(nodes: readonly Features[], profile: ScoringProfil
   };
 }
 
+/** Union-find over identity uuids (path halving): the oracle's only data structure. */
+class UnionFind {
+  private readonly parent = new Map<string, string>();
+  constructor(items: Iterable<string>) {
+    for (const u of items) this.parent.set(u, u);
+  }
+  find(u: string): string {
+    while (this.parent.get(u) !== u) {
+      this.parent.set(u, this.parent.get(this.parent.get(u)!)!);
+      u = this.parent.get(u)!;
+    }
+    return u;
+  }
+  /** Joins the sets of a and b; false when they were one already. */
+  union(a: string, b: string): boolean {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return false;
+    this.parent.set(ra, rb);
+    return true;
+  }
+}
+
 const scorer = (nodes: readonly Features[], profile: ScoringProfile) => {
   const freq = isDensityAware(profile) ? frequenciesOf(nodes, profile) : undefined;
   return (a: Features, b: Features) => scorePair(a, b, profile, freq);
@@ -40,20 +63,13 @@ const scorer = (nodes: readonly Features[], profile: ScoringProfile) => {
 
 export function bruteForcePartition(nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE): string[][] {
   const score = scorer(nodes, profile);
-  const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
-  const find = (u: string): string => {
-    while (parent.get(u) !== u) {
-      parent.set(u, parent.get(parent.get(u)!)!);
-      u = parent.get(u)!;
-    }
-    return u;
-  };
+  const uf = new UnionFind(nodes.map((f) => f.uuid));
   for (let i = 0; i < nodes.length; i++) {
     for (let j = i + 1; j < nodes.length; j++) {
-      if (isEdge(score(nodes[i], nodes[j]), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
+      if (isEdge(score(nodes[i], nodes[j]), profile)) uf.union(nodes[i].uuid, nodes[j].uuid);
     }
   }
-  return canonicalPartition(nodes.map((f) => [f.uuid, find(f.uuid)] as const));
+  return canonicalPartition(nodes.map((f) => [f.uuid, uf.find(f.uuid)] as const));
 }
 
 /** Features of every node after folding `events` from scratch. */
@@ -96,22 +112,9 @@ export function bruteForceForest(
   if (pairs) for (const [i, j] of pairs) consider(i, j);
   else for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) consider(i, j);
   edges.sort((x, y) => y.w - x.w || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
-  const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
-  const find = (u: string): string => {
-    while (parent.get(u) !== u) {
-      parent.set(u, parent.get(parent.get(u)!)!);
-      u = parent.get(u)!;
-    }
-    return u;
-  };
+  const uf = new UnionFind(nodes.map((f) => f.uuid));
   const out: string[] = [];
-  for (const e of edges) {
-    const ra = find(e.a);
-    const rb = find(e.b);
-    if (ra === rb) continue;
-    parent.set(ra, rb);
-    out.push(forestEdge(e.a, e.b, e.w));
-  }
+  for (const e of edges) if (uf.union(e.a, e.b)) out.push(forestEdge(e.a, e.b, e.w));
   return out.sort();
 }
 
@@ -159,17 +162,10 @@ export function blockedPairs(nodes: readonly Features[]): Array<[number, number]
 
 /** The partition from the blocked pairs (equal to bruteForcePartition under blockedPairs' premise). */
 export function blockedPartition(nodes: readonly Features[], profile: ScoringProfile = DEFAULT_PROFILE): string[][] {
-  const parent = new Map<string, string>(nodes.map((f) => [f.uuid, f.uuid]));
-  const find = (u: string): string => {
-    while (parent.get(u) !== u) {
-      parent.set(u, parent.get(parent.get(u)!)!);
-      u = parent.get(u)!;
-    }
-    return u;
-  };
+  const uf = new UnionFind(nodes.map((f) => f.uuid));
   const score = scorer(nodes, profile);
   for (const [i, j] of blockedPairs(nodes)) {
-    if (isEdge(score(nodes[i], nodes[j]), profile)) parent.set(find(nodes[i].uuid), find(nodes[j].uuid));
+    if (isEdge(score(nodes[i], nodes[j]), profile)) uf.union(nodes[i].uuid, nodes[j].uuid);
   }
-  return canonicalPartition(nodes.map((f) => [f.uuid, find(f.uuid)] as const));
+  return canonicalPartition(nodes.map((f) => [f.uuid, uf.find(f.uuid)] as const));
 }

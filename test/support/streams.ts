@@ -4,6 +4,7 @@
  * that overlap, and upstream merges, unmerges and retirements.
  */
 import fc from 'fast-check';
+import type { Engine } from '../../src/domain/engine-api.ts';
 import type { IdentityEvent, Observation } from '../../src/domain/identity-events.ts';
 import type { Phase } from '../../src/domain/phases.ts';
 
@@ -91,4 +92,23 @@ export function cut<T>(items: readonly T[], sizes: readonly number[]): T[][] {
     i += n;
   }
   return out;
+}
+
+/**
+ * Applies batches in order (batch b's positions are `b:i`, its range `b<b>`…`b<b+1>`, counting
+ * from `first`), calling onBatch with every event applied so far; returns the campaign events.
+ * Starting at `first` continues a run cut at that batch (a restored engine).
+ */
+export function runBatches(
+  engine: Engine, batches: readonly IdentityEvent[][], onBatch?: (prefix: IdentityEvent[]) => void, first = 0,
+): unknown[] {
+  const prefix: IdentityEvent[] = [];
+  const log: unknown[] = [];
+  batches.forEach((batch, j) => {
+    const b = first + j;
+    log.push(...engine.applyBatch(batch.map((event, i) => ({ position: `${b}:${i}`, event })), { from: `b${b}`, to: `b${b + 1}` }).events);
+    prefix.push(...batch);
+    onBatch?.(prefix);
+  });
+  return log;
 }
