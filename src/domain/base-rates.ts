@@ -85,6 +85,8 @@ export class BaseRates implements Frequencies {
     /** live holders of a token (the candidate index's postings) */
     private readonly holderCount: (token: string) => number,
     private readonly holderIds: (token: string) => readonly number[],
+    /** calls fn(other) for every node u has an edge with */
+    private readonly neighbours: (u: number, fn: (other: number) => void) => void,
   ) {
     this.window = profile.handoffWindowSeconds;
   }
@@ -161,9 +163,18 @@ export class BaseRates implements Frequencies {
     const rarity = this.profile.rarity;
     if (rarity !== null) {
       for (const [t, before] of this.tokensBefore) {
-        if (rarityFactor(before, rarity) === rarityFactor(this.holderCount(t), rarity)) continue;
+        const was = rarityFactor(before, rarity);
+        const now = rarityFactor(this.holderCount(t), rarity);
+        if (was === now) continue;
         const ids = this.holderIds(t);
-        for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) visit(ids[i], ids[j]);
+        if (now < was) {
+          // Commoner: scores of pairs sharing the token only fall, so only the edges among its
+          // holders can change (a pair that was no edge stays none): their degree, not n².
+          const holds = new Set(ids);
+          for (const h of ids) this.neighbours(h, (y) => { if (holds.has(y)) visit(h, y); });
+        } else {
+          for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) visit(ids[i], ids[j]);
+        }
       }
       this.tokensBefore.clear();
     }

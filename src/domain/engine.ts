@@ -105,7 +105,10 @@ export class CampaignEngine implements Engine {
       rarity: (holders) => (rarity === null ? 1 : rarityFactor(holders, rarity)),
       role: (out, decky, t) => !(out ? this.rates!.crowdedOut(decky, t) : this.rates!.crowdedIn(decky, t)),
     } : null);
-    this.rates = densityAware ? new BaseRates(this.profile, (t) => this.index.holdersOf(t), (t) => this.index.holderIds(t)) : null;
+    this.rates = densityAware
+      ? new BaseRates(this.profile, (t) => this.index.holdersOf(t), (t) => this.index.holderIds(t),
+        (u, fn) => this.graph.forEachEdge(u, (_e, other) => fn(other)))
+      : null;
     this.compact = new CompactScorer(this.profile, (a, b) => this.projection.uuids[a] < this.projection.uuids[b]);
     const w = this.profile.weights;
     this.boundable = [w.handoff, w.shared_infra, w.temporal, w.cohort, w.keystroke].every((v) => Number.isFinite(v) && v >= 0);
