@@ -155,33 +155,34 @@ describe('publisher thread', { timeout: 240_000 }, () => {
       assert.equal(allMessages(await readTopic(kafka, topics.events)).length, run.events.length);
     } finally {
       await sender.close();
-      await proxy.down();
+      // close(), not down(): a proxy left listening keeps the test process alive.
+      await proxy.close();
     }
   });
 
   it('rejects the run of a worker that dies, retriably; the next publish starts a fresh worker; repeated deaths are not retriable', async () => {
     const topics = testTopics('pub-crash');
     await createTestTopics(kafka, topics, 3);
-    const run = campaignRun(40, 6);
-    // A real death: a run far beyond the worker's heap limit kills it (ERR_WORKER_OUT_OF_MEMORY) while it takes the run in.
-    const worker = await threaded({ messages: { topics: outputs(topics), source: SOURCE }, resourceLimits: { maxOldGenerationSizeMb: 48 }, maxConsecutiveDeaths: 2 });
-    const huge: PublishedRow = { row: { ...run.rows[0].row, members: Array.from({ length: 3_000_000 }, (_, i) => `member-${i}`) }, merged_members: [] };
-    const firstThread = worker.threadId;
-
-    const died = await rejection(worker.publish([], [huge]));
-    assert.equal(died.code, 'worker_failed');
-    assert.equal(died.retriable, true, died.message);
-    assert.match(died.message, /memory/);
-
-    await worker.publish(run.events, run.rows);
-    assert.notEqual(worker.threadId, null);
-    assert.notEqual(worker.threadId, firstThread, 'a fresh worker published the run');
-    assert.equal(allMessages(await readTopic(kafka, topics.events)).length, run.events.length);
-
-    assert.equal((await rejection(worker.publish([], [huge]))).retriable, true, 'an acknowledged run reset the count');
-    const again = await rejection(worker.publish([], [huge]));
-    assert.equal(again.code, 'worker_failed');
-    assert.equal(again.retriable, false, 'two deaths in a row: the relay stops instead of retrying forever');
+    // A real death (out of memory) needs a process without the runner's --max-old-space-size.
+    const script = fileURLToPath(new URL('./support/publisher-death-child.ts', import.meta.url));
+    const env: Record<string, string | undefined> = { ...process.env, KAFKA_BROKERS: brokers };
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ['--import', 'tsx', script, topics.events, topics.assignments, topics.table], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 0, err);
+    const { events, results } = JSON.parse(out) as { events: number; results: Array<{ ok: boolean; code?: string; retriable?: boolean; message?: string; thread: number | null; after: number | null }> };
+    const [died, recovered, diedAgain, diedTwice] = results;
+    assert.deepEqual([died.ok, died.code, died.retriable], [false, 'worker_failed', true], died.message);
+    assert.match(died.message!, /memory/);
+    assert.equal(recovered.ok, true, recovered.message);
+    assert.notEqual(recovered.after, died.thread, 'a fresh worker published the run');
+    assert.equal(allMessages(await readTopic(kafka, topics.events)).length, events);
+    assert.deepEqual([diedAgain.ok, diedAgain.retriable], [false, true], 'an acknowledged run reset the count');
+    assert.deepEqual([diedTwice.ok, diedTwice.code, diedTwice.retriable], [false, 'worker_failed', false], 'two deaths in a row: the relay stops instead of retrying forever');
   });
 
   it('fails the start, not retriably, when the worker does not come up', async () => {
