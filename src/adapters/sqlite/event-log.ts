@@ -12,6 +12,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
+import type { CampaignRow } from '../../domain/tables.ts';
 import { StoreError } from '../../ports/errors.ts';
 import { checkCommitShape } from '../../ports/event-log.ts';
 import type {
@@ -23,6 +24,31 @@ import {
 import { guarded } from './errors.ts';
 import { DigestTable, digestBlob } from './event-id-digests.ts';
 import type { SqliteTables } from './table-store.ts';
+
+/**
+ * A batch commit in the form the store keeps it: every event serialised once (the bodies, joined
+ * by newlines: JSON.stringify never writes a raw newline), their types and ids, and the ids'
+ * digests. Plain strings and a buffer, so it crosses to the writer thread cheaply.
+ */
+export interface SerializedCommit {
+  readonly batch: BatchRecord;
+  readonly bodies: string;
+  readonly types: readonly string[];
+  readonly ids: readonly string[];
+  readonly digests: Buffer;
+  readonly tables?: readonly CampaignRow[];
+}
+
+export function serializeCommit(commit: BatchCommit): SerializedCommit {
+  const { events } = commit;
+  const ids = events.map((e) => e.event_id);
+  let bodies = '';
+  for (let k = 0; k < events.length; k++) bodies += (k === 0 ? '' : '\n') + JSON.stringify(events[k]);
+  return {
+    batch: commit.batch, bodies, types: events.map((e) => e.type), ids, digests: digestBlob(ids),
+    ...(commit.tables !== undefined ? { tables: commit.tables } : {}),
+  };
+}
 
 /** Segments are stored as JSON text. */
 const toBatchRecord = (r: BatchRow<string>): BatchRecord =>
@@ -91,26 +117,34 @@ export class SqliteEventLog implements EventLog {
   }
 
   /** duplicate_event for an id already logged, or repeated within the batch. */
-  private checkUnique(events: readonly CampaignEvent[], blob: Buffer): void {
+  private checkUnique(c: SerializedCommit): void {
     const seen = new Set<string>();
-    for (let k = 0; k < events.length; k++) {
-      const e = events[k];
-      if (seen.has(e.event_id)) {
-        throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is repeated within batch`, false);
+    for (let k = 0; k < c.ids.length; k++) {
+      const id = c.ids[k];
+      const sequence = c.batch.first_sequence + k;
+      if (seen.has(id)) {
+        throw new StoreError('duplicate_event', `event id ${id} (sequence ${sequence}) is repeated within batch`, false);
       }
-      seen.add(e.event_id);
-      for (const s of this.digests.lookup(blob.readUInt32LE(k * 8), blob.readUInt32LE(k * 8 + 4))) {
-        if (this.loggedId(s) === e.event_id) {
-          throw new StoreError('duplicate_event', `event id ${e.event_id} (sequence ${e.sequence}) is already in the log (sequence ${s})`, false);
+      seen.add(id);
+      for (const s of this.digests.lookup(c.digests.readUInt32LE(k * 8), c.digests.readUInt32LE(k * 8 + 4))) {
+        if (this.loggedId(s) === id) {
+          throw new StoreError('duplicate_event', `event id ${id} (sequence ${sequence}) is already in the log (sequence ${s})`, false);
         }
       }
     }
   }
 
   async append(commit: BatchCommit): Promise<void> {
-    const { batch, events } = commit;
     checkCommitShape(commit);
-    const blob = digestBlob(events.map((e) => e.event_id));
+    this.appendSerialized(serializeCommit(commit));
+  }
+
+  /**
+   * A commit already serialised (serializeCommit): what the writer thread receives, so the
+   * events cross threads as a few strings instead of a structured clone of every object.
+   */
+  appendSerialized(c: SerializedCommit): void {
+    const { batch } = c;
     const run = this.db.transaction(() => {
       const lastIndex = (this.stmt.lastIndex.get() as { n: number }).n;
       if (batch.index !== lastIndex + 1) {
@@ -121,25 +155,25 @@ export class SqliteEventLog implements EventLog {
         throw new StoreError('sequence_conflict', `batch ${batch.index} starts at sequence ${batch.first_sequence}, the log's head is ${head}`);
       }
       this.catchUpDigests(lastIndex);
-      this.checkUnique(events, blob);
+      this.checkUnique(c);
       this.stmt.insertBatch.run(batchToRow(batch));
       const insert = this.stmt.insertEvent;
-      for (const e of events) {
-        const body = JSON.stringify(e);
-        if (this.idColumn) insert.run(e.sequence, e.type, batch.index, body, e.event_id);
-        else insert.run(e.sequence, e.type, batch.index, body);
+      const bodies = c.bodies.length === 0 ? [] : c.bodies.split('\n');
+      for (let k = 0; k < bodies.length; k++) {
+        if (this.idColumn) insert.run(batch.first_sequence + k, c.types[k], batch.index, bodies[k], c.ids[k]);
+        else insert.run(batch.first_sequence + k, c.types[k], batch.index, bodies[k]);
       }
-      if (events.length > 0) this.digestStmt!.insert.run(batch.index, batch.first_sequence, blob);
+      if (bodies.length > 0) this.digestStmt!.insert.run(batch.index, batch.first_sequence, c.digests);
       for (const s of batch.segments) {
         this.stmt.upsertCheckpoint.run({ ...segmentCheckpoint(s), batch_index: batch.index });
       }
-      if (commit.tables !== undefined) {
-        this.tables.writeInTransaction(commit.tables, batch.first_sequence + batch.event_count - 1);
+      if (c.tables !== undefined) {
+        this.tables.writeInTransaction(c.tables, batch.first_sequence + batch.event_count - 1);
       }
     });
     guarded(`appending batch ${batch.index}`, () => run.immediate());
     // Committed: its ids are logged now (a failed transaction added nothing).
-    this.digests.addBlob(blob, batch.first_sequence);
+    this.digests.addBlob(c.digests, batch.first_sequence);
     this.digestsThrough = batch.index;
   }
 

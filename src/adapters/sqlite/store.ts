@@ -15,12 +15,12 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { StoreError } from '../../ports/errors.ts';
-import type { EventLog } from '../../ports/event-log.ts';
+import { checkCommitShape, type EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { StoreSettings } from '../../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../../ports/table-sink.ts';
 import { toStoreError } from './errors.ts';
-import { SqliteEventLog } from './event-log.ts';
+import { serializeCommit, SqliteEventLog } from './event-log.ts';
 import { ensureLayout } from './schema.ts';
 import { SqliteSettings } from './settings-store.ts';
 import { SqliteSnapshots } from './snapshot-store.ts';
@@ -97,7 +97,10 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
   return {
     file,
     log: {
-      append: (commit) => w.send({ op: 'append', commit }),
+      append: async (commit) => {
+        checkCommitShape(commit);
+        return w.send({ op: 'append', commit: serializeCommit(commit) });
+      },
       read: (from, limit) => log.read(from, limit),
       readSerialized: (from, limit) => log.readSerialized(from, limit),
       head: () => log.head(),

@@ -6,7 +6,7 @@
  */
 import type { CampaignRow } from '../../domain/tables.ts';
 import type { StoreErrorCode } from '../../ports/errors.ts';
-import type { BatchCommit } from '../../ports/event-log.ts';
+import type { SerializedCommit } from './event-log.ts';
 import type { EngineSnapshotRecord } from '../../ports/snapshot-store.ts';
 import type { StoreSettingKey } from '../../ports/store-settings.ts';
 
@@ -18,7 +18,8 @@ export interface WriterData {
 }
 
 export type WriteOp =
-  | { readonly op: 'append'; readonly commit: BatchCommit }
+  /** Serialised on the caller's thread (event-log.ts, serializeCommit): strings cross threads by copy, objects by a costly clone. */
+  | { readonly op: 'append'; readonly commit: SerializedCommit }
   | { readonly op: 'tables.write'; readonly rows: readonly CampaignRow[]; readonly through: number }
   | { readonly op: 'tables.replaceAll'; readonly rows: readonly CampaignRow[]; readonly through: number }
   | { readonly op: 'snapshots.save'; readonly snapshot: EngineSnapshotRecord }

@@ -29,7 +29,11 @@ const settings = new SqliteSettings(db);
 
 async function run(w: WriteOp): Promise<void> {
   switch (w.op) {
-    case 'append': return log.append(w.commit);
+    case 'append': {
+      // A Buffer arrives as a plain Uint8Array (structured clone): view the same bytes as one.
+      const d = w.commit.digests as Uint8Array;
+      return log.appendSerialized({ ...w.commit, digests: Buffer.from(d.buffer, d.byteOffset, d.byteLength) });
+    }
     case 'tables.write': return tables.write(w.rows, w.through);
     case 'tables.replaceAll': return tables.replaceAll(w.rows, w.through);
     case 'snapshots.save': return snapshots.save(w.snapshot);

@@ -5,6 +5,7 @@
  */
 import { openFileSource, openRecordedFile } from '../../../src/adapters/file/open-source.ts';
 import { campaignEngines } from '../../../src/cli/engines.ts';
+import type { EngineFactory } from '../../../src/pipeline/engine-factory.ts';
 import type { CliIo } from '../../../src/cli/io.ts';
 import { main } from '../../../src/cli/main.ts';
 import { openStoreForWriting } from '../../../src/cli/store-dir.ts';
@@ -20,6 +21,8 @@ export interface IngestOptions {
   readonly tablesEvery?: number;
   /** Called after every successful append, before the next batch is read. */
   readonly afterAppend?: (commit: BatchCommit) => void | Promise<void>;
+  /** The engines to run (default: the CLI's, the newest default profile for a new store). */
+  readonly engines?: EngineFactory;
 }
 
 export class InjectedCrash extends Error {}
@@ -39,7 +42,7 @@ export async function ingest(storeDir: string, files: readonly string[], o: Inge
   try {
     return await runIngest(
       {
-        log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines: campaignEngines,
+        log, tables: store.tables, snapshots: store.snapshots, settings: store.settings, rejects, engines: o.engines ?? campaignEngines,
         inputs, openSource: openRecordedFile, clock: { now: () => 0 },
       },
       { batchSize: o.batchSize ?? 100, snapshotEveryRecords: o.snapshotEvery ?? 1_000_000, tablesEveryBatches: o.tablesEvery },
