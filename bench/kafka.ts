@@ -2,14 +2,16 @@
  * Kafka end-to-end benchmark: identity events/s through the whole pipeline (consume, decode
  * Avro through the registry, validate, cluster, append to the SQLite store, publish events and
  * rows to the output topics), beside the raw kafkajs consume rate of the same topic (the
- * ceiling: fetch and nothing else).
+ * ceiling: fetch and nothing else), and beside `campaigns run` on the same events as an NDJSON
+ * file (the embedded whole process, a child process timed from spawn to exit), all in one run.
  *
  * Usage: node --import tsx bench/kafka.ts [identities=20000] [--batch-size N] [--partitions N]
  * Services: KAFKA_BROKERS / SCHEMA_REGISTRY_URL, or started by scripts/services.
  * Prints one JSON object. The corpus is bench/corpus.ts (two observations per identity).
  */
 import { cpus, totalmem, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { identityWireToAvro, AVRO_TYPES } from '../src/adapters/avro/codec.ts';
@@ -87,6 +89,24 @@ async function rawConsume(): Promise<number> {
 }
 const rawSecs = await rawConsume();
 
+/** `campaigns run` on the same events (the embedded path), whole process, for the ratio. */
+function fileRun(): { seconds: number; campaign_events: number } {
+  const work = mkdtempSync(path.join(tmpdir(), 'bench-kafka-run-'));
+  try {
+    const input = path.join(work, 'identity.ndjson');
+    writeFileSync(input, events.map((e) => JSON.stringify(identityEventToWire(e))).join('\n') + '\n');
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '..', 'bin', 'campaigns.mjs'), 'run', '--input', input, '--store', path.join(work, 'store'), '--json'],
+      { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const seconds = (performance.now() - t) / 1000;
+    if (r.status !== 0) throw new Error(`campaigns run failed (${r.status}): ${r.stderr}`);
+    return { seconds, campaign_events: (JSON.parse(r.stdout) as { events_appended: number }).events_appended };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+const run = fileRun();
+
 // The pipeline, from the moment it owns the topic to the moment everything is published.
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-kafka-'));
 global.gc?.();
@@ -131,6 +151,10 @@ console.log(JSON.stringify({
   raw_consume_events_per_s: Math.round(messages.length / rawSecs),
   pipeline_seconds: +pipelineSecs.toFixed(2),
   pipeline_events_per_s: Math.round(messages.length / pipelineSecs),
+  file_run_seconds: +run.seconds.toFixed(2),
+  file_run_events_per_s: Math.round(messages.length / run.seconds),
+  pipeline_over_file_run: +(run.seconds / pipelineSecs).toFixed(3),
+  file_run_campaign_events: run.campaign_events,
   consume_to_caught_up_seconds: +((consumedAt - activeAt) / 1000).toFixed(2),
   publish_tail_seconds: +((doneAt - consumedAt) / 1000).toFixed(2),
   batches: report.last_batch,

@@ -33,7 +33,8 @@ if (want('runtime')) {
   runs.push(['runtime', ['bench/runtime.ts', 'run', String(events)]]);
   runs.push(['runtime', ['bench/runtime.ts', 'replay', String(quick ? 200_000 : 10_000_000), String(events)]]);
 }
-if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '20000']]);
+// 100,000 identities = 200,000 identity events on 3 partitions (issue #12's target size)
+if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '100000']]);
 if (want('handoff')) runs.push(['handoff', ['bench/handoff-rule.ts', quick ? '100' : '1000']]);
 
 let failed = 0;
