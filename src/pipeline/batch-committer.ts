@@ -62,7 +62,7 @@ export interface CommitterDeps {
   /** The in-memory tables the events are folded into; absent: no tables are kept (re-deriving an engine). */
   readonly tables?: CampaignTables;
   /** Where the batch goes: the event log, or (restore) a log that checks instead of appending. */
-  readonly log: Pick<EventLog, 'append'>;
+  readonly log: Pick<EventLog, 'append' | 'maxAppendsInFlight'>;
   readonly rejects: RejectSink;
   /** Absent: never snapshot (re-deriving an engine). */
   readonly snapshots?: SnapshotStore;
@@ -125,8 +125,8 @@ export class BatchCommitter {
   private readonly unflushed = new Set<string>();
   /** Committed batches since the stored tables last caught up with the log. */
   private batchesSinceTables = 0;
-  /** The append in flight (or the last one), in order. */
-  private inFlight: Promise<void> = Promise.resolve();
+  /** Appends handed to the log and not yet known to be durable, oldest first. */
+  private inFlight: Promise<void>[] = [];
   /**
    * Set while a commit is under way and left set when it (or its append) fails: the engine and
    * the in-memory tables may then be ahead of the log, so nothing more is committed or flushed
@@ -177,9 +177,13 @@ export class BatchCommitter {
     const rejected = inInputOrder(input, outcome?.rejections ?? []);
     const mark = await rejects.write(rejected);
     const segments = await this.deps.segments(input, index);
-    // The previous batch must be in the log before this one is appended (and if it failed, this
-    // committer is done: the throw leaves `broken` set).
-    await this.inFlight;
+    // At most `maxAppendsInFlight` appends in the log's hands (1 unless it applies them in call
+    // order): the oldest must be in the log before another is handed over, and if it failed this
+    // committer is done (the throw leaves `broken` set). A later batch handed over behind a
+    // failing one is refused by the log's continuity check, so nothing after a failure commits.
+    const depth = Math.max(1, log.maxAppendsInFlight ?? 1);
+    while (this.inFlight.length >= depth) await this.inFlight.shift();
+    if (this.failure !== null) throw this.failure;
     const durable = settled(log.append({
       batch: {
         index,
@@ -197,7 +201,7 @@ export class BatchCommitter {
       this.failure ??= e;
       throw e;
     }));
-    this.inFlight = durable;
+    this.inFlight.push(durable);
     this.broken = false;
     if (flush) {
       this.unflushed.clear();
@@ -216,7 +220,12 @@ export class BatchCommitter {
 
   /** Resolves once every batch handed to the log is in it; throws the append failure otherwise. */
   async drain(): Promise<void> {
-    await this.inFlight;
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+  }
+
+  /** Settles when every append handed over has, failed or not. */
+  private async settledAll(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
   }
 
   /**
@@ -225,7 +234,7 @@ export class BatchCommitter {
    * a failed commit (the in-memory tables are ahead of the log then; a restart catches up).
    */
   async flushTables(): Promise<void> {
-    await this.inFlight.catch(() => {});
+    await this.settledAll();
     if (this.broken || this.batchesSinceTables === 0 || this.deps.tables === undefined) return;
     if (this.deps.tableSink === undefined) {
       throw new PipelineError('state_mismatch', 'tables lag the log but the committer was given no table sink to flush them to');
@@ -244,7 +253,7 @@ export class BatchCommitter {
     const snapshots = this.deps.snapshots;
     if (snapshots === undefined || this.lastIndex === 0 || this.snapshotIndex === this.lastIndex || this.broken) return;
     const record = { batch_index: this.lastIndex, sequence: this.head, state: JSON.stringify(this.deps.engine.snapshot()) };
-    await this.inFlight;
+    await this.drain();
     await snapshots.save(record);
     this.snapshotIndex = record.batch_index;
     this.recordsSinceSnapshot = 0;

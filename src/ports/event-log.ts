@@ -71,6 +71,14 @@ export interface BatchCommit {
 
 export interface EventLog {
   /**
+   * How many appends may be in flight at once: an adapter that applies its appends strictly in
+   * the order they were called (one writer thread with a queue) says so here, and a caller may
+   * then hand it the next batch before the previous one settled. Absent: 1, each append is
+   * awaited before the next starts (concurrent appends on a connection pool could reach the
+   * database out of order, and the continuity check would refuse the later one).
+   */
+  readonly maxAppendsInFlight?: number;
+  /**
    * Append one batch atomically. Refuses ('sequence_conflict', 'batch_conflict',
    * 'duplicate_event') a batch that does not continue the log exactly: a second writer or a
    * replayed batch must fail, not interleave.

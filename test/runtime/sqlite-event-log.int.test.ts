@@ -117,6 +117,22 @@ describe('SQLite store', () => {
     s.close();
   });
 
+  it('with the writer thread: appends handed over together commit in call order, and none after a refused one', async () => {
+    const s = openSqliteStore(freshFile(), { writerThread: true });
+    assert.ok((s.log.maxAppendsInFlight ?? 1) > 1, 'the writer thread takes several appends at once');
+    const outcomes = await Promise.allSettled([
+      s.log.append(commitOf(1, 1, 2)),
+      s.log.append(commitOf(2, 3, 2)),
+      s.log.append(commitOf(3, 9, 1)), // does not continue the log
+      s.log.append(commitOf(4, 5, 1)), // would continue batch 2's events, but batch 3 never committed
+    ]);
+    const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isStoreError(o.reason) ? o.reason.code : String(o.reason)));
+    assert.deepEqual(codes, ['ok', 'ok', 'sequence_conflict', 'batch_conflict']);
+    assert.equal(await s.log.head(), 4);
+    assert.equal((await s.log.lastBatch())?.index, 2);
+    s.close();
+  });
+
   it('with the writer thread: reads see every acknowledged write; a busy store is retriable store_busy; close() ends the thread', async () => {
     const file = freshFile();
     const s = openSqliteStore(file, { writerThread: true, busyTimeoutMs: 10 });

@@ -52,6 +52,15 @@ export interface OpenOptions {
 /** Long enough to outlast a concurrent reader's checkpoint, short enough to report a second writer. */
 const BUSY_TIMEOUT_MS = 5_000;
 
+/**
+ * Appends the writer thread may hold at once (it applies them in order, one transaction each).
+ * One was not enough: the clustering thread waited 1.7 s of a 19 s run for the writer, whose
+ * load is bursty (a WAL checkpoint every few batches, table rows every tenth) while its average
+ * is under half a core (docs/BENCHMARKS.md, "The I/O path"). A few batches absorb a burst; each
+ * held batch is about a megabyte of serialised events.
+ */
+const APPENDS_IN_FLIGHT = 4;
+
 /** 80 MB of 4 KiB pages: about five 1,000-event batches (measured: docs/BENCHMARKS.md). */
 export const WAL_CHECKPOINT_PAGES = 20_000;
 
@@ -97,6 +106,7 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
   return {
     file,
     log: {
+      maxAppendsInFlight: APPENDS_IN_FLIGHT,
       append: async (commit) => {
         checkCommitShape(commit);
         return w.send({ op: 'append', commit: serializeCommit(commit) });

@@ -19,7 +19,7 @@ export interface IngestOptions {
   readonly failAtBatch?: number;
   /** Write the table rows with every n-th batch (`RunOptions.tablesEveryBatches`). */
   readonly tablesEvery?: number;
-  /** Called after every successful append, before the next batch is read. */
+  /** Called after every successful append, before the next batch is appended (appends then go one at a time). */
   readonly afterAppend?: (commit: BatchCommit) => void | Promise<void>;
   /** The engines to run (default: the CLI's, the newest default profile for a new store). */
   readonly engines?: EngineFactory;
@@ -33,6 +33,9 @@ export async function ingest(storeDir: string, files: readonly string[], o: Inge
   let appends = 0;
   const log: EventLog = o.failAtBatch === undefined && o.afterAppend === undefined ? store.log : {
     ...bind(store.log),
+    // Crashes are injected with the store's own window of appends in flight, as a run has it;
+    // a hook that observes the store after each append needs them one at a time.
+    maxAppendsInFlight: o.afterAppend === undefined ? store.log.maxAppendsInFlight : 1,
     append: async (commit) => {
       if (++appends === o.failAtBatch) throw new InjectedCrash(`crash before committing batch ${commit.batch.index}`);
       await store.log.append(commit);
