@@ -2,7 +2,8 @@
  * Bounded reading. RxJS has no demand signal, and `from(asyncIterable)` pulls as fast as the
  * source yields while `concatMap` queues the work it cannot start yet: with an async commit,
  * the whole input would be read into memory ahead of the database. Here the source pulls the
- * next record only while no batch is being committed, so at most one batch is in flight and
+ * next record only while no batch is being committed (clustered and handed to the log, whose
+ * own window of appends is bounded: EventLog.maxAppendsInFlight), so at most one batch is in flight and
  * one is being filled.
  */
 import { concatMap, finalize, from, Observable, tap, type OperatorFunction } from 'rxjs';
