@@ -16,11 +16,12 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { REJECTS_FILE } from '../../src/cli/store-dir.ts';
+import { currentValues, writeContainer } from './support/avro-files.ts';
 import { identityLines, prng, writeLines } from './support/identity-stream.ts';
 import { runCli, startCli } from './support/spawn-cli.ts';
 import { cli, dump } from './support/store-run.ts';
@@ -160,6 +161,63 @@ describe('a mixed input clusters each domain as if it were alone', () => {
     );
   });
 });
+
+describe('Avro input and --follow', () => {
+  it('an Avro container (schema v3) mixing domains gives every domain what the same NDJSON gives', { timeout: 60_000 }, async () => {
+    const lines = interleave([DEFAULT_LINES.slice(0, 500), B_LINES.slice(0, 400), C_LINES.slice(0, 300)], 9);
+    const ndjson = fresh('ndjson');
+    const avro = fresh('avro');
+    await ok(['run', '--input', writeLines(path.join(dir, 'avro-twin.ndjson'), lines), '--store', ndjson, '--batch-size', '64']);
+    const container = await writeContainer(path.join(dir, 'mixed.avro'), currentValues(lines), { codec: 'deflate' });
+    await ok(['run', '--input', container, '--store', avro, '--batch-size', '64']);
+    for (const name of ['default', 'fleet-b', 'fleet-c.eu_2']) {
+      const a = await view(avro, name);
+      const b = await view(ndjson, name);
+      assert.ok(a.events.length > 0);
+      assert.deepEqual(a.events, b.events, name);
+      assert.equal(a.tables, b.tables, name);
+      assert.equal(a.membership, b.membership, name);
+    }
+  });
+
+  it('--follow clusters the default domain, warns about the others and leaves them to the next run', { timeout: 60_000 }, async () => {
+    const root = fresh('follow');
+    mkdirSync(root);
+    const f = path.join(root, 'events.ndjson');
+    const lines = interleave([DEFAULT_LINES.slice(0, 60), B_LINES.slice(0, 40)], 4);
+    writeLines(f, lines.slice(0, 50));
+    const store = path.join(root, 'store');
+    const child = startCli(['run', '--input', f, '--store', store, '--follow', '--idle-ms', '100', '--json']);
+    try {
+      await until(() => existsSync(path.join(store, 'domains', 'fleet-b')));
+      appendFileSync(f, lines.slice(50).map((l) => l + '\n').join(''));
+      await new Promise((r) => setTimeout(r, 600));
+    } finally {
+      child.child.kill('SIGINT');
+    }
+    const r = await child.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: records of domain fleet-b are not clustered while following/);
+    assert.equal(r.stderr.match(/domain fleet-b are not clustered/g)?.length, 1, 'warned once');
+    assert.equal(JSON.parse(r.stdout).domains, undefined);
+    assert.ok(!existsSync(path.join(store, 'domains', 'fleet-b', 'campaigns.sqlite')), 'fleet-b not clustered yet');
+    // The next run without --follow clusters fleet-b from the start, and nothing of the default domain again.
+    const next = JSON.parse(await ok(['run', '--input', f, '--store', store, '--json']));
+    assert.equal(next.domains.default.events_read, 0);
+    assert.equal(next.domains['fleet-b'].events_read, 40);
+    const alone = fresh('follow-alone');
+    await ok(['run', '--input', writeLines(path.join(dir, 'follow-b.ndjson'), B_LINES.slice(0, 40)), '--store', alone]);
+    assert.deepEqual((await view(store, 'fleet-b')).tables, (await view(alone, 'fleet-b')).tables);
+  });
+});
+
+async function until(probe: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('the read commands and domains', () => {
   it('print every domain (the default first; other lines carry domain), or one with --domain', { timeout: 60_000 }, async () => {
