@@ -99,9 +99,15 @@ export function storedDomains(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new StoreError('store_failure', `cannot list the domains of ${dir}: ${(e as Error).message}`, false, { cause: e });
   }
-  return names
-    .filter((n) => domainNameProblem(n) === null && n !== DEFAULT_DOMAIN_NAME && statSync(path.join(dir, DOMAINS_DIR, n)).isDirectory())
-    .sort();
+  return names.filter((n) => domainNameProblem(n) === null && n !== DEFAULT_DOMAIN_NAME && isDirectory(path.join(dir, DOMAINS_DIR, n))).sort();
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false; // gone since it was listed, or a dangling link: not a domain
+  }
 }
 
 /**
