@@ -112,6 +112,8 @@ export interface CampaignEventOf<T extends CampaignEventType> {
   readonly batch: BatchRange;
   readonly payload: PayloadByType[T];
   readonly evidence: readonly EdgeEvidence[];
+  /** The clustering domain (domains.ts); absent in the default domain, so its log keeps its bytes. */
+  readonly domain?: string;
 }
 
 export type CampaignEvent = { [T in CampaignEventType]: CampaignEventOf<T> }[CampaignEventType];

@@ -49,7 +49,11 @@ export class CampaignRegistry {
   private prevMember = new Int32Array(0);
   private foundedCol = new Int32Array(0);
 
-  constructor(readonly uuidOf: (id: number) => string, private readonly idOf: (uuid: string) => number | undefined) {}
+  /** `idPrefix` is the domain's UUIDv5 name prefix (domains.ts): '' in the default domain. */
+  constructor(
+    readonly uuidOf: (id: number) => string, private readonly idOf: (uuid: string) => number | undefined,
+    private readonly idPrefix = '',
+  ) {}
 
   /** A read-only view by campaign uuid (tests, diagnostics). */
   readonly campaigns: ReadonlyMap<string, CampaignView> = new CampaignsView(this);
@@ -250,7 +254,7 @@ export class CampaignRegistry {
     const c = this.count++;
     this.ensureCapacity(c);
     const n = this.foundedCol[founder]++;
-    campaignIdInto(this.uuidOf(founder), n, this.uuidBytes, 16 * c);
+    campaignIdInto(this.uuidOf(founder), n, this.uuidBytes, 16 * c, this.idPrefix);
     this.byUuid?.set(this.uuid(c), c);
     return c;
   }

@@ -8,7 +8,9 @@ import type { PositionedEvent } from './identity-events.ts';
 /** Why an event was refused. Stateless codes come from `validate.ts`, stateful ones from the engine. */
 export type RejectCode =
   | 'invalid_json' | 'line_too_long' | 'schema' | 'unknown_type' | 'bad_time' | 'bad_value'
-  | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable' | 'bad_encoding';
+  | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable' | 'bad_encoding'
+  /** An event of a domain other than the default where only the default domain is clustered (the Kafka pipeline, for now). */
+  | 'domain_unsupported';
 
 export interface Rejection {
   readonly position: string;

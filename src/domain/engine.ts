@@ -22,6 +22,7 @@ import { isDensityAware, rarityFactor, scorePair, sharedInfraScore, type EdgeSco
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
 import { InfraClasses } from './infra-classes.ts';
+import { idPrefix, type Domain } from './domains.ts';
 import { eventId } from './ids.ts';
 import type { PositionedEvent } from './identity-events.ts';
 import { DEFAULT_PROFILE, type ScoringProfile } from './profile.ts';
@@ -40,6 +41,13 @@ export const EVIDENCE_CAP = 64;
 
 export interface EngineOptions {
   readonly profile?: ScoringProfile;
+  /**
+   * The one clustering domain this engine clusters (domains.ts); null or absent: the default
+   * domain. The engine never looks at an input event's domain: whoever feeds it routes each
+   * domain's events to that domain's engine. What it changes is the output: every event carries
+   * `domain` and its ids are prefixed with it, so two domains' logs never share an id.
+   */
+  readonly domain?: Domain;
 }
 
 // engine slots of the per-node block (the index uses SLOT_HITS and SLOT_MARK)
@@ -55,6 +63,9 @@ export class CampaignEngine implements Engine {
   /** Test hook: check every compact weight against scorePair (throws on a difference). */
   static verifyCompactScores = false;
   readonly profile: ScoringProfile;
+  readonly domain: Domain;
+  /** The domain's UUIDv5 name prefix ('' in the default domain). */
+  private readonly idPrefix: string;
   readonly projection = new Projection();
   readonly graph: ComponentGraph;
   /** campaigns, the merge forest and assignments */
@@ -99,6 +110,8 @@ export class CampaignEngine implements Engine {
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
+    this.domain = options.domain ?? null;
+    this.idPrefix = idPrefix(this.domain);
     const densityAware = isDensityAware(this.profile);
     const rarity = this.profile.rarity;
     this.index = new CandidateIndex(planCandidates(this.profile), this.profile, densityAware ? {
@@ -118,7 +131,7 @@ export class CampaignEngine implements Engine {
     const p = this.projection;
     const uuidOf = (id: number) => p.uuids[id];
     const idOf = (uuid: string) => p.identities.get(uuid);
-    this.registry = new CampaignRegistry(uuidOf, idOf);
+    this.registry = new CampaignRegistry(uuidOf, idOf, this.idPrefix);
     this.reconciler = new Reconciler(this.registry, uuidOf);
     const registry = this.registry;
     this.work = { get membersWalked() { return registry.walked; } };
@@ -157,12 +170,16 @@ export class CampaignEngine implements Engine {
 
     const out: CampaignEvent[] = [];
     const time = maxTime === -Infinity ? formatIso(0) : formatIso(maxTime);
+    const domain = this.domain;
+    const prefix = this.idPrefix;
     const emit = <T extends CampaignEventType>(type: T, payload: PayloadByType[T], evidence?: readonly number[]): number => {
       const sequence = this.nextSequence++;
-      out.push({
-        event_id: eventId(sequence, type), sequence, type, time, batch: range, payload,
+      const e = {
+        event_id: eventId(sequence, type, prefix), sequence, type, time, batch: range, payload,
         evidence: evidence && evidence.length ? this.evidence(evidence) : NO_EVIDENCE,
-      } as CampaignEvent);
+      } as CampaignEvent;
+      // `domain` last and only outside the default domain: the default log keeps its bytes.
+      out.push(domain === null ? e : { ...e, domain });
       return sequence;
     };
 
@@ -513,14 +530,14 @@ export class CampaignEngine implements Engine {
   }
 
   snapshot(): EngineSnapshot {
-    return snapshotState(this.profile, this.projection, this.registry, this.profiles, this.nextSequence);
+    return snapshotState(this.profile, this.projection, this.registry, this.profiles, this.nextSequence, this.domain);
   }
 
   /** Rebuilds features, index and edges from the restored projection: a snapshot stores no derived state. */
   static restore(snapshot: unknown, options: EngineOptions = {}): CampaignEngine {
     const engine = new CampaignEngine(options);
     const p = engine.projection;
-    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.registry, engine.profiles);
+    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.registry, engine.profiles, engine.domain);
     engine.graph.ensureNode(p.size - 1);
     engine.registry.ensureNode(p.size - 1);
     const nodes: number[] = [];

@@ -5,6 +5,14 @@
  */
 import type { Phase } from './phases.ts';
 
+/**
+ * Every identity event may name its clustering domain (fleet, tenant; `domains.ts`). Absent in
+ * the default domain: an event without it is exactly the event of before domains existed.
+ */
+interface InDomain {
+  readonly domain?: string;
+}
+
 export type EpochSeconds = number;
 
 export interface SessionWindow {
@@ -35,7 +43,7 @@ export interface Observation {
   readonly kd_simhash: bigint | null;
 }
 
-export interface IdentityObserved {
+export interface IdentityObserved extends InDomain {
   readonly type: 'identity.observed';
   readonly event_id: string;
   readonly time: EpochSeconds;
@@ -44,7 +52,7 @@ export interface IdentityObserved {
   readonly observation: Observation;
 }
 
-export interface IdentityMerged {
+export interface IdentityMerged extends InDomain {
   readonly type: 'identity.merged';
   readonly event_id: string;
   readonly time: EpochSeconds;
@@ -52,7 +60,7 @@ export interface IdentityMerged {
   readonly loser_uuid: string;
 }
 
-export interface IdentityUnmerged {
+export interface IdentityUnmerged extends InDomain {
   readonly type: 'identity.unmerged';
   readonly event_id: string;
   readonly time: EpochSeconds;
@@ -60,7 +68,7 @@ export interface IdentityUnmerged {
   readonly former_winner_uuid: string;
 }
 
-export interface IdentityRetired {
+export interface IdentityRetired extends InDomain {
   readonly type: 'identity.retired';
   readonly event_id: string;
   readonly time: EpochSeconds;

@@ -1,7 +1,8 @@
 /**
  * Deterministic ids. Campaign ids are UUIDv5 under a fixed project namespace of
  * "<founder identity>#<n>", where n counts the campaigns that identity founded before; event ids
- * are UUIDv5 of the event's log sequence and type. Never random: replay must reproduce them.
+ * are UUIDv5 of the event's log sequence and type; both names start with "<domain>/" outside the
+ * default domain. Never random: replay must reproduce them.
  *
  * UUIDv5 (RFC 9562 §5.5) is computed here directly: SHA-1 (node:crypto, one shot) over the
  * precomputed namespace bytes followed by the UTF-8 name, version and variant bits set, bytes
@@ -145,10 +146,16 @@ const URL_NAMESPACE = parseUuid('6ba7b811-9dad-11d1-80b4-00c04fd430c8');
 export const CAMPAIGN_STREAM_NAMESPACE = uuidV5('campaign-stream', URL_NAMESPACE);
 const NS = parseUuid(CAMPAIGN_STREAM_NAMESPACE);
 
-export const campaignId = (founder: string, n: number): string => uuidV5(`${founder}#${n}`, NS);
+/*
+ * `prefix` is the domain's id prefix (`idPrefix` in domains.ts): '' in the default domain, whose
+ * ids are those of before domains existed, `<domain>/` in another, so two domains' ids never
+ * collide (each domain's log counts its own sequences and founders from the start).
+ */
 
-/** The 16 bytes of `campaignId(founder, n)`, written into out[off..off+16). */
-export const campaignIdInto = (founder: string, n: number, out: Uint8Array, off: number): void =>
-  uuidV5Into(`${founder}#${n}`, NS, out, off);
+export const campaignId = (founder: string, n: number, prefix = ''): string => uuidV5(`${prefix}${founder}#${n}`, NS);
 
-export const eventId = (sequence: number, type: string): string => uuidV5(`event:${sequence}:${type}`, NS);
+/** The 16 bytes of `campaignId(founder, n, prefix)`, written into out[off..off+16). */
+export const campaignIdInto = (founder: string, n: number, out: Uint8Array, off: number, prefix = ''): void =>
+  uuidV5Into(`${prefix}${founder}#${n}`, NS, out, off);
+
+export const eventId = (sequence: number, type: string, prefix = ''): string => uuidV5(`${prefix}event:${sequence}:${type}`, NS);

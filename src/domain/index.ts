@@ -8,6 +8,9 @@ export type {
   BatchRange, CampaignEvent, CampaignEventOf, CampaignEventType, EdgeEvidence, EvidenceAdjustment, PayloadByType, SetDelta,
 } from './campaign-events.ts';
 export { CAMPAIGN_EVENT_TYPES } from './campaign-events.ts';
+export {
+  DEFAULT_DOMAIN_NAME, domainName, domainNameProblem, domainOfName, idPrefix, MAX_DOMAIN_LENGTH, sortDomains, type Domain,
+} from './domains.ts';
 export type { BatchOutcome, BatchStats, Engine, EngineStatus, Membership, RejectCode, Rejection } from './engine-api.ts';
 export { CampaignEngine, createEngine, restoreEngine, type EngineOptions } from './engine.ts';
 export type {

@@ -7,6 +7,7 @@
  * Version 2: compact tuples; evidence in its canonical (sorted) form; profiles with epoch times.
  */
 import type { StoredProfile, ProfileStore } from './campaign-profile.ts';
+import { domainName, type Domain } from './domains.ts';
 import { evidenceFromParts, evidenceToParts, type EvidenceParts } from './features.ts';
 import { recordedProfileName, type ScoringProfile } from './profile.ts';
 import type { Projection } from './projection.ts';
@@ -34,12 +35,15 @@ export interface EngineSnapshot {
   assignment: Array<[string, string, number]>;
   founded: Array<[string, number]>;
   profiles: ProfileJson[];
+  /** The engine's domain; absent in the default domain (such snapshots are those of before domains). */
+  domain?: string;
 }
 
 const orNull = (t: number) => (Number.isNaN(t) ? null : t);
 
 export function snapshotState(
   profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore, nextSequence: number,
+  domain: Domain = null,
 ): EngineSnapshot {
   const identities: IdentityJson[] = [];
   for (let id = 0; id < projection.size; id++) {
@@ -73,15 +77,19 @@ export function snapshotState(
     assignment,
     founded,
     profiles: out,
+    ...(domain === null ? {} : { domain }),
   };
 }
 
 /** Restores into fresh instances; returns the next sequence. Throws on a foreign snapshot. */
 export function restoreState(
   raw: unknown, profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore,
+  domain: Domain = null,
 ): number {
   const snap = raw as EngineSnapshot;
   if (!snap || snap.snapshot_version !== SNAPSHOT_VERSION) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
+  // Another domain's campaigns would carry the other domain's ids into this one's log.
+  if ((snap.domain ?? null) !== domain) throw new Error(`snapshot is of domain "${domainName(snap.domain ?? null)}", engine clusters "${domainName(domain)}"`);
   if (recordedProfileName(snap.profile) !== profile.name) throw new Error(`snapshot was taken with profile "${snap.profile}", engine runs "${profile.name}"`);
   for (const [uuid, version, evidence, , retired] of snap.identities) {
     projection.restoreIdentity(uuid, version, evidence ? evidenceFromParts(uuid, evidence) : null, retired === 1);

@@ -8,6 +8,7 @@
  * Stateful checks (duplicates, stale versions, merge cycles, retired identities) belong to the
  * engine.
  */
+import { DEFAULT_DOMAIN_NAME, domainNameProblem } from './domains.ts';
 import type { RejectCode } from './engine-api.ts';
 import type {
   EpochSeconds, IdentityEvent, Observation, SessionWindow, TtpEntry,
@@ -17,7 +18,11 @@ import { formatIso, parseIso } from './time.ts';
 
 export type ValidationResult =
   | { readonly ok: true; readonly event: IdentityEvent; readonly unmappedTactics: number }
-  | { readonly ok: false; readonly code: RejectCode; readonly reason: string; readonly event_id: string | null };
+  | {
+    readonly ok: false; readonly code: RejectCode; readonly reason: string; readonly event_id: string | null;
+    /** The event's domain when it named a valid one other than the default: its refusal belongs to that domain. */
+    readonly domain?: string;
+  };
 
 export type Rejected = Extract<ValidationResult, { ok: false }>;
 
@@ -309,13 +314,38 @@ const reject = (f: Failure, event_id: string | null): Rejected =>
 const KNOWN_TYPES = '"identity.observed", "identity.merged", "identity.unmerged", "identity.retired"';
 
 /**
+ * The optional top-level `domain`: missing, null or `"default"` → the default domain (null);
+ * otherwise a domain name (domains.ts).
+ */
+function domainValue(v: unknown): string | null | Failure {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') return mistyped('domain', 'a string', v);
+  if (v === DEFAULT_DOMAIN_NAME) return null;
+  const problem = domainNameProblem(v);
+  return problem === null ? v : fail('bad_value', `domain ${problem}, got ${show(v)}`);
+}
+
+/**
  * Validate one decoded wire object (parsed NDJSON, or a decoded Avro record). Never throws.
  * Unknown extra fields are ignored; the returned event shares no mutable state with `raw`.
+ * An event of a domain other than the default carries `domain`, and so does its refusal.
  */
 export function validateIdentityEvent(raw: unknown): ValidationResult {
   if (!isObject(raw)) {
     return reject(fail('schema', `event must be a JSON object, got ${typeName(raw)}`), null);
   }
+  const domain = domainValue(raw.domain);
+  if (domain instanceof Failure) {
+    const rawId = raw.event_id;
+    return reject(domain, typeof rawId === 'string' && rawId.length > 0 ? rawId : null);
+  }
+  const r = validateBody(raw);
+  if (domain === null) return r;
+  // Only events that name a domain pay for the copy: the default domain's stay as they were.
+  return r.ok ? { ...r, event: { ...r.event, domain } } : { ...r, domain };
+}
+
+function validateBody(raw: Record<string, unknown>): ValidationResult {
   const rawId = raw.event_id;
   const idForReport = typeof rawId === 'string' && rawId.length > 0 ? rawId : null;
 
@@ -429,7 +459,7 @@ export function parseNdjsonLine(line: string, maxBytes: number = LIMITS.maxLineB
 // The inverse: domain event → wire object (for producers, emulators and round-trip tests).
 
 /** The wire (NDJSON / Avro) shape of an identity event, as produced by `identityEventToWire`. */
-export type IdentityEventWire =
+export type IdentityEventWire = (
   | {
     type: 'identity.observed'; event_id: string; time: string; identity_uuid: string; version: number;
     observation: ObservationWire;
@@ -439,7 +469,8 @@ export type IdentityEventWire =
     type: 'identity.unmerged'; event_id: string; time: string; resurrected_uuid: string;
     former_winner_uuid: string;
   }
-  | { type: 'identity.retired'; event_id: string; time: string; identity_uuid: string };
+  | { type: 'identity.retired'; event_id: string; time: string; identity_uuid: string }
+) & { domain?: string };
 
 export interface ObservationWire {
   sessions: { start: string; end: string; decky: string }[];
@@ -462,6 +493,12 @@ export const simhashToHex = (v: bigint): string => BigInt.asUintN(64, v).toStrin
  * whenever `e`'s times are whole milliseconds.
  */
 export function identityEventToWire(e: IdentityEvent): IdentityEventWire {
+  const wire = eventToWire(e);
+  // The domain only when there is one: a default-domain event's wire is that of before domains.
+  return e.domain === undefined ? wire : { ...wire, domain: e.domain };
+}
+
+function eventToWire(e: IdentityEvent): IdentityEventWire {
   const time = formatIso(e.time);
   switch (e.type) {
     case 'identity.observed': {

@@ -22,6 +22,7 @@ import type { TableReader, TableSink } from '../ports/table-sink.ts';
 import type { IngestItem } from './batch-assembly.ts';
 import { BatchCommitter } from './batch-committer.ts';
 import { decodeRecord } from './decode.ts';
+import { inDomain, type DomainFilter } from './domain-filter.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { PipelineError } from './errors.ts';
 import { ingest } from './ingest.ts';
@@ -43,6 +44,8 @@ export interface RestoreDeps {
   /** Opens a source the store recorded, by name and last known locator. */
   readonly openSource: (name: string, locator: string) => Promise<IdentitySource>;
   readonly onProgress?: (p: { readonly batches: number; readonly total: number }) => void;
+  /** The store's one domain when the inputs mix domains (run.ts): a recorded segment's other records are skipped. */
+  readonly domain?: DomainFilter;
 }
 
 export interface RuntimeState {
@@ -137,10 +140,18 @@ async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: 
   // The batches being re-derived, in order: the items name their records, the checking log
   // compares what the engine makes of them with what the log holds.
   const recorded: BatchRecord[] = [];
+  // A segment runs from the batch's first record of a source to its last: other domains'
+  // records in between were never the batch's.
+  const keep = inDomain(deps.domain);
   async function* items(): AsyncGenerator<IngestItem> {
     for await (const batch of batchRecords(deps.log, after + 1)) {
       recorded.push(batch);
-      for (const segment of batch.segments) for await (const record of reader.read(segment)) yield decodeRecord(record);
+      for (const segment of batch.segments) {
+        for await (const record of reader.read(segment)) {
+          const d = decodeRecord(record);
+          if (keep(d)) yield d;
+        }
+      }
       yield { recorded: batch.range };
     }
   }

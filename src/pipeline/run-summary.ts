@@ -1,4 +1,5 @@
 /** The counters of one `run`, as printed by the CLI (`--json` field names are a contract). */
+import { DEFAULT_DOMAIN_NAME } from '../domain/domains.ts';
 import type { EngineStatus } from '../domain/engine-api.ts';
 import type { CommittedBatch } from './batch-committer.ts';
 
@@ -57,4 +58,28 @@ export function countStatus(s: RunSummary, status: EngineStatus): void {
   s.campaigns_merged = status.campaigns_merged;
   s.largest_campaign = status.largest_campaign;
   s.head_sequence = status.next_sequence - 1;
+}
+
+/**
+ * The summary of a run over several clustering domains: counters summed over the domains
+ * (largest_campaign: the largest of any), the default domain's position in its log
+ * (head_sequence, resumed_after_batch, snapshot_batch), and each domain's own summary under
+ * `domains`, keyed by name. A run that met only the default domain prints its summary alone, as
+ * before domains existed.
+ */
+export type MultiDomainSummary = RunSummary & { domains?: Record<string, RunSummary> };
+
+const SUMMED = [
+  'events_read', 'events_applied', 'duplicates', 'stale', 'rejected', 'unmapped_tactics', 'pairs_scored', 'batches',
+  'events_appended', 'identities_active', 'campaigns_live', 'campaigns_merged', 'rederived_batches',
+] as const;
+
+export function combineSummaries(defaultSummary: RunSummary, others: ReadonlyArray<readonly [string, RunSummary]>): MultiDomainSummary {
+  if (others.length === 0) return defaultSummary;
+  const total: RunSummary = { ...defaultSummary };
+  for (const [, s] of others) {
+    for (const k of SUMMED) total[k] += s[k];
+    total.largest_campaign = Math.max(total.largest_campaign, s.largest_campaign);
+  }
+  return { ...total, domains: Object.fromEntries([[DEFAULT_DOMAIN_NAME, defaultSummary], ...others]) };
 }

@@ -22,7 +22,8 @@ import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
 import { FLUSH, type IngestItem } from './batch-assembly.ts';
 import { BatchCommitter, fingerprintedSegments, type CommittedBatch } from './batch-committer.ts';
-import { decodeRecord } from './decode.ts';
+import { decodeRecord, type Decoded } from './decode.ts';
+import { inDomain, type DomainFilter } from './domain-filter.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { ingest } from './ingest.ts';
 import { heldBackWarning, planInput, plannedRecords, verifyCheckpoint } from './input-plan.ts';
@@ -63,6 +64,13 @@ export interface RunDeps {
   /** Opens a source the store recorded but this run was not given (to re-derive state). */
   readonly openSource: (name: string, locator: string) => Promise<IdentitySource>;
   readonly clock: Clock;
+  /**
+   * The one clustering domain this store holds, when the inputs may mix domains: records of
+   * other domains are skipped (and reported to `onOther`) as if they were not in the input, so
+   * the domain is batched, clustered and checkpointed exactly as if it were alone. Absent: every
+   * record is this store's (the Kafka pipeline, `rebuild`).
+   */
+  readonly domain?: DomainFilter;
 }
 
 export interface RunOptions {
@@ -140,9 +148,13 @@ export async function runIngest(deps: RunDeps, options: RunOptions = {}): Promis
     });
   };
 
+  const keep = inDomain(deps.domain);
   async function* decoded(): AsyncGenerator<IngestItem> {
-    for await (const record of plannedRecords(plan, heldBack)) yield decodeRecord(record);
-    if (deps.follow !== undefined) yield* followed(deps.follow, byName, checkpoints, heldBack);
+    for await (const record of plannedRecords(plan, heldBack)) {
+      const d = decodeRecord(record);
+      if (keep(d)) yield d;
+    }
+    if (deps.follow !== undefined) yield* followed(deps.follow, byName, checkpoints, heldBack, keep);
   }
 
   // Counted when handed to the log; a failed append fails the run (drain, below) before the
@@ -172,6 +184,7 @@ async function* followed(
   byName: Map<string, IdentitySource>,
   checkpoints: readonly InputCheckpoint[],
   heldBack: (source: IdentitySource, held: HeldBack) => void,
+  keep: (d: Decoded) => boolean,
 ): AsyncGenerator<IngestItem> {
   const cps = new Map(checkpoints.map((c) => [c.source, c]));
   const start = async (source: IdentitySource) => {
@@ -185,6 +198,10 @@ async function* followed(
     return cp?.position ?? START;
   };
   for await (const item of follow.feed.items({ start, signal: follow.signal, onHeldBack: heldBack })) {
-    yield item.kind === 'idle' ? FLUSH : decodeRecord(item.record);
+    if (item.kind === 'idle') yield FLUSH;
+    else {
+      const d = decodeRecord(item.record);
+      if (keep(d)) yield d;
+    }
   }
 }

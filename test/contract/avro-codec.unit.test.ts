@@ -42,6 +42,7 @@ describe('schema files', () => {
     const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
     assert.deepStrictEqual(files, [
       'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
+      'identity-event.v2.avsc',
     ]);
     for (const f of files) {
       const schema = loadSchemaFile(f);
@@ -62,9 +63,11 @@ describe('schema files', () => {
     ]);
   });
 
-  it('evolution rule v1 → v2: no field removed, renamed or retyped; every added field has a default', () => {
-    const v1 = records(loadSchemaFile('identity-event.v1.avsc'));
-    const v2 = records(loadSchemaFile('identity-event.avsc'));
+  for (const [older, newer] of [
+    ['identity-event.v1.avsc', 'identity-event.v2.avsc'], ['identity-event.v2.avsc', 'identity-event.avsc'],
+  ] as const) it(`evolution rule ${older} → ${newer}: no field removed, renamed or retyped; every added field has a default`, () => {
+    const v1 = records(loadSchemaFile(older));
+    const v2 = records(loadSchemaFile(newer));
     for (const [name, fields1] of v1) {
       const fields2 = v2.get(name);
       assert.ok(fields2, `record ${name} must still exist`);
@@ -86,8 +89,8 @@ describe('schema files', () => {
       }
     }
     // Union branches are only ever appended.
-    const u1 = (loadSchemaFile('identity-event.v1.avsc') as Json[]).map((r) => r.name);
-    const u2 = (loadSchemaFile('identity-event.avsc') as Json[]).map((r) => r.name);
+    const u1 = (loadSchemaFile(older) as Json[]).map((r) => r.name);
+    const u2 = (loadSchemaFile(newer) as Json[]).map((r) => r.name);
     assert.deepStrictEqual(u2.slice(0, u1.length), u1);
   });
 
@@ -112,13 +115,16 @@ describe('schema files', () => {
       .createResolver(avro.Type.forSchema(loadSchemaFile('campaign-event.v1.avsc') as avro.Schema, { registry: {} })));
   });
 
-  it('the v2 reader can resolve the v1 writer (avsc createResolver)', () => {
+  it('the current (v3) reader can resolve the v1 and v2 writers (avsc createResolver)', () => {
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[2].createResolver(AVRO_TYPES.identityEvent[1]));
-    assert.equal(IDENTITY_SCHEMA_VERSION, 2);
+    assert.doesNotThrow(() => AVRO_TYPES.identityEvent[3].createResolver(AVRO_TYPES.identityEvent[1]));
+    assert.doesNotThrow(() => AVRO_TYPES.identityEvent[3].createResolver(AVRO_TYPES.identityEvent[2]));
+    assert.equal(IDENTITY_SCHEMA_VERSION, 3);
   });
 
   it('schema JSON strings are compact and round-trip to the files', () => {
-    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[2]), loadSchemaFile('identity-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[3]), loadSchemaFile('identity-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[2]), loadSchemaFile('identity-event.v2.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[1]), loadSchemaFile('identity-event.v1.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEvent), loadSchemaFile('campaign-event.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignRow), loadSchemaFile('campaign-row.avsc'));
@@ -198,9 +204,9 @@ describe('identity-event codec', () => {
   });
 
   it('a record whose type field disagrees with its branch is refused', () => {
-    const t = AVRO_TYPES.identityEvent[2];
+    const t = AVRO_TYPES.identityEvent[3];
     const bytes = t.toBuffer({
-      [`${NAMESPACE}.IdentityRetired`]: { type: 'identity.merged', event_id: 'e', time: 't', identity_uuid: 'i' },
+      [`${NAMESPACE}.IdentityRetired`]: { type: 'identity.merged', event_id: 'e', time: 't', identity_uuid: 'i', domain: null },
     });
     assert.throws(() => decodeIdentityEvent(bytes), AvroCodecError);
     const r = decodeAndValidateIdentityEvent(bytes);

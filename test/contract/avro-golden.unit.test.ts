@@ -2,21 +2,22 @@
  * Golden-file contract of the Avro wire format (test/fixtures/avro, written by generate.ts):
  * (a) every golden file decodes under the current reader to the expected plain object;
  * (b) re-encoding with the current writer gives the very same bytes (current versions only);
- * (c) v1-writer data resolves under the v2 reader.
+ * (c) data of every older writer (v1, v2) resolves under the current reader (v3), and the frozen
+ *     older schemas still write their golden bytes.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   AVRO_TYPES, decodeAndValidateIdentityEvent, decodeCampaignEvent, decodeIdentityEvent,
-  encodeCampaignEvent, encodeIdentityEvent,
+  encodeCampaignEvent, encodeIdentityEvent, identityWireToAvro,
 } from '../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
 import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
 import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import {
-  ADJUSTED_FORMED, CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, goldenName,
+  ADJUSTED_FORMED, CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, IDENTITY_V3, goldenName,
 } from '../fixtures/avro/samples.ts';
 
 const golden = (name: string): Buffer => readFileSync(new URL(`../fixtures/avro/${name}`, import.meta.url));
@@ -28,30 +29,76 @@ const isPlain = (v: unknown): boolean => {
   return Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every(isPlain);
 };
 
-describe('identity-event golden files, current version (v2)', () => {
+describe('identity-event golden files, current version (v3)', () => {
   for (const type of IDENTITY_EVENT_TYPES) {
-    const name = goldenName('identity-event', 2, type);
-    it(`${name} decodes to the expected plain object`, () => {
+    const name = goldenName('identity-event', 3, type);
+    it(`${name} decodes to the expected plain object, domain included`, () => {
       const decoded = decodeIdentityEvent(golden(name));
-      assert.deepStrictEqual(decoded, IDENTITY_V2[type]);
+      assert.deepStrictEqual(decoded, IDENTITY_V3[type]);
       assert.ok(isPlain(decoded), 'decoded value must be plain data');
     });
     it(`${name} is byte-identical when re-encoded`, () => {
       const bytes = golden(name);
       assert.deepStrictEqual(encodeIdentityEvent(decodeIdentityEvent(bytes)), bytes);
-      assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V2[type]), bytes);
+      assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V3[type]), bytes);
     });
-    it(`${name} is a valid event`, () => {
+    it(`${name} is a valid event of its domain`, () => {
       const r = decodeAndValidateIdentityEvent(golden(name));
       if (!r.ok) assert.fail(r.reason);
+      assert.equal(r.event.domain, 'fleet-a.eu_1');
     });
   }
+  it('an event of the default domain: domain null on the wire, absent once decoded (as its NDJSON line)', () => {
+    const bytes = golden(goldenName('identity-event', 3, 'identity.observed.default'));
+    assert.deepStrictEqual(decodeIdentityEvent(bytes), IDENTITY_V2['identity.observed']);
+    assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V2['identity.observed']), bytes);
+    const r = decodeAndValidateIdentityEvent(bytes);
+    assert.ok(r.ok && r.event.domain === undefined && !('domain' in r.event));
+    // v3 only appends the domain: the v2 bytes of the event are its prefix, then the null branch (0).
+    const v2 = golden(goldenName('identity-event', 2, 'identity.observed'));
+    assert.deepStrictEqual(bytes, Buffer.concat([v2, Buffer.from([0])]));
+  });
 });
 
-describe('identity-event golden files, v1 writer under the v2 reader', () => {
+describe('identity-event golden files, v2 writer under the v3 reader', () => {
+  for (const type of IDENTITY_EVENT_TYPES) {
+    const name = goldenName('identity-event', 2, type);
+    it(`${name} resolves to the same event in the default domain`, () => {
+      for (const writer of [SCHEMA_JSON.identityEvent[2], AVRO_TYPES.identityEvent[2], JSON.parse(SCHEMA_JSON.identityEvent[2]) as object]) {
+        const decoded = decodeIdentityEvent(golden(name), writer);
+        assert.deepStrictEqual(decoded, IDENTITY_V2[type]);
+        assert.ok(isPlain(decoded));
+      }
+      const r = decodeAndValidateIdentityEvent(golden(name), SCHEMA_JSON.identityEvent[2]);
+      if (!r.ok) assert.fail(r.reason);
+      assert.deepStrictEqual(r, validateIdentityEvent(IDENTITY_V2[type]));
+      assert.equal(r.event.domain, undefined);
+    });
+    it(`${name}: the frozen v2 schema still writes exactly these bytes`, () => {
+      assert.deepStrictEqual(AVRO_TYPES.identityEvent[2].toBuffer(identityWireToAvro(IDENTITY_V2[type])), golden(name));
+    });
+  }
+  it('the frozen v2 file is the v2 schema: the current one is it plus a nullable domain per record, default null', () => {
+    const v2 = JSON.parse(SCHEMA_JSON.identityEvent[2]) as Array<{ fields: Array<{ name: string }> }>;
+    const v3 = JSON.parse(SCHEMA_JSON.identityEvent[3]) as Array<{ fields: Array<{ name: string; type: unknown; default?: unknown }> }>;
+    assert.equal(v3.length, v2.length);
+    for (let k = 0; k < v3.length; k++) {
+      const added = v3[k].fields.slice(v2[k].fields.length);
+      assert.deepStrictEqual(v3[k].fields.slice(0, v2[k].fields.length).map((f) => f.name), v2[k].fields.map((f) => f.name));
+      assert.deepStrictEqual(added.map((f) => [f.name, f.type, f.default]), [['domain', ['null', 'string'], null]]);
+    }
+  });
+  it('v2 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
+    const r = decodeAndValidateIdentityEvent(golden(goldenName('identity-event', 2, 'identity.merged')));
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.code, 'undecodable');
+  });
+});
+
+describe('identity-event golden files, v1 writer under the v3 reader', () => {
   for (const type of IDENTITY_EVENT_TYPES) {
     const name = goldenName('identity-event', 1, type);
-    it(`${name} resolves (writer schema as JSON string) with the v2 defaults`, () => {
+    it(`${name} resolves (writer schema as JSON string) with the v2 and v3 defaults`, () => {
       const decoded = decodeIdentityEvent(golden(name), SCHEMA_JSON.identityEvent[1]);
       assert.deepStrictEqual(decoded, IDENTITY_V1_AS_V2[type]);
       assert.ok(isPlain(decoded));
@@ -82,7 +129,7 @@ describe('identity-event golden files, v1 writer under the v2 reader', () => {
     assert.equal(r.event.observation.ja3, null);
   });
 
-  it('v1 bytes read without their writer schema are not accepted as v2 (the writer schema is needed)', () => {
+  it('v1 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
     const bytes = golden(goldenName('identity-event', 1, 'identity.observed'));
     const r = decodeAndValidateIdentityEvent(bytes);
     assert.equal(r.ok, false);

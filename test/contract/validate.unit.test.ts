@@ -154,7 +154,7 @@ describe('happy paths', () => {
   it('unknown extra fields are ignored, at every level, and do not reach the domain event', () => {
     const r = accepts(with_(observed(), (e) => {
       e.extra = 1;
-      e.domain = 'fleet-a';
+      e.fleet = 'fleet-a'; // (`domain` is a field since v3: test/domain/domains.unit.test.ts)
       e.observation.future = [1, 2];
       e.observation.sessions[0].ip = '10.0.0.1';
       e.observation.ttp[0].technique = 'T1059';

@@ -11,13 +11,15 @@ import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
 import { goldenName, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
 import { containerBytes } from '../runtime/support/avro-files.ts';
 
-const golden = (version: 1 | 2): Buffer[] =>
+const golden = (version: 1 | 2 | 3): Buffer[] =>
   IDENTITY_EVENT_TYPES.map((t) => readFileSync(new URL(`../fixtures/avro/${goldenName('identity-event', version, t)}`, import.meta.url)));
 
+export const AVRO_V3 = golden(3);
 export const AVRO_V2 = golden(2);
 export const AVRO_V1 = golden(1);
 
 export const CONTAINERS: readonly Buffer[] = [
+  containerBytes(SCHEMA_JSON.identityEvent[3], [{ records: AVRO_V3 }], 'null'),
   containerBytes(SCHEMA_JSON.identityEvent[2], [{ records: AVRO_V2 }], 'null'),
   containerBytes(SCHEMA_JSON.identityEvent[2], [{ records: AVRO_V2.slice(0, 2) }, { records: AVRO_V2.slice(2) }], 'deflate'),
   containerBytes(SCHEMA_JSON.identityEvent[1], [{ records: AVRO_V1.slice(0, 1) }, { records: AVRO_V1.slice(1) }], 'null'),
@@ -30,12 +32,13 @@ export const NDJSON_FILES: readonly Buffer[] = [
   Buffer.from(NDJSON_LINES.slice(0, 2).join('\r\n') + '\r\n\n' + NDJSON_LINES[2]),
 ];
 
-/** Values as they arrive on the identity topic: framed Avro (schema id 1 = v1, 2 = v2) or NDJSON text. */
+/** Values as they arrive on the identity topic: framed Avro (schema id = version) or NDJSON text. */
 export const KAFKA_VALUES: readonly Buffer[] = [
   ...AVRO_V2.map((b) => frame(2, b)),
   ...AVRO_V1.slice(0, 1).map((b) => frame(1, b)),
+  ...AVRO_V3.slice(0, 1).map((b) => frame(3, b)),
   Buffer.from(NDJSON_LINES[0] + '\n'),
-  frame(2, encodeIdentityEvent(IDENTITY_V2['identity.retired'])),
+  frame(3, encodeIdentityEvent(IDENTITY_V2['identity.retired'])),
 ];
 
 export const QUERIES: readonly Buffer[] = [

@@ -21,12 +21,12 @@ import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-regis
 import { START, type IdentitySource, type SourceRecord } from '../../src/ports/identity-source.ts';
 import { decodeRecord } from '../../src/pipeline/decode.ts';
 import { mutated } from './mutations.ts';
-import { AVRO_V1, AVRO_V2, CONTAINERS, KAFKA_VALUES, NDJSON_FILES, QUERIES } from './seeds.ts';
+import { AVRO_V1, AVRO_V2, AVRO_V3, CONTAINERS, KAFKA_VALUES, NDJSON_FILES, QUERIES } from './seeds.ts';
 
-/** The schema registry's answers for the two identity-event schema versions. */
+/** The schema registry's answers for the identity-event schema versions (id = version). */
 const SCHEMAS: SchemaRegistryClient = {
   register: () => Promise.reject(new Error('not used')),
-  schemaById: (id) => (id === 1 || id === 2
+  schemaById: (id) => (id === 1 || id === 2 || id === 3
     ? Promise.resolve(SCHEMA_JSON.identityEvent[id])
     : Promise.reject(new KafkaAdapterError('schema_not_found', `no schema ${id}`))),
 };
@@ -79,8 +79,10 @@ const avroRecord = (writer: string | undefined, seeds: readonly Uint8Array[]): T
 });
 
 export const TARGETS = {
-  /** One Avro record of the current schema (what a framed Kafka value carries). */
-  'avro-record-v2': avroRecord(undefined, AVRO_V2),
+  /** One Avro record of the current schema (v3; what a framed Kafka value carries). */
+  'avro-record-v3': avroRecord(undefined, AVRO_V3),
+  /** One Avro record written with schema v2, resolved against the current reader. */
+  'avro-record-v2': avroRecord(SCHEMA_JSON.identityEvent[2], AVRO_V2),
   /** One Avro record written with schema v1, resolved against the current reader. */
   'avro-record-v1': avroRecord(SCHEMA_JSON.identityEvent[1], AVRO_V1),
 

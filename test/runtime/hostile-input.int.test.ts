@@ -10,13 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { encodeIdentityEvent } from '../../src/adapters/avro/codec.ts';
+import { AVRO_TYPES, identityWireToAvro } from '../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
 import { openFileSource } from '../../src/adapters/file/open-source.ts';
 import { START, type SourceRecord } from '../../src/ports/identity-source.ts';
 import { REJECTS_FILE } from '../../src/cli/store-dir.ts';
 import { containerBytes, withSessionsCount } from './support/avro-files.ts';
 import { runCli } from './support/spawn-cli.ts';
+
+/** A record of the v2 schema, the writer these containers declare (as withSessionsCount writes it). */
+const encodeIdentityEvent = (wire: Record<string, unknown>): Buffer => AVRO_TYPES.identityEvent[2].toBuffer(identityWireToAvro(wire));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cs-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

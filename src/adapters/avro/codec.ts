@@ -58,7 +58,9 @@ export const AVRO_TYPES: {
   readonly campaignEvent: Type;
   readonly campaignRow: Type;
 } = {
-  identityEvent: { 1: typeOf(SCHEMA_JSON.identityEvent[1]), 2: typeOf(SCHEMA_JSON.identityEvent[2]) },
+  identityEvent: {
+    1: typeOf(SCHEMA_JSON.identityEvent[1]), 2: typeOf(SCHEMA_JSON.identityEvent[2]), 3: typeOf(SCHEMA_JSON.identityEvent[3]),
+  },
   campaignEvent: typeOf(SCHEMA_JSON.campaignEvent),
   campaignRow: typeOf(SCHEMA_JSON.campaignRow),
 };
@@ -217,8 +219,16 @@ function decodeWith(reader: Type, buf: Buffer, writer: WriterSchema | undefined,
 const list = (v: unknown): unknown => (v === undefined || v === null ? [] : v);
 const opt = (v: unknown): unknown => (v === undefined ? null : v);
 
-/** Normalise a wire object into the exact v2 record (lists default to [], scalars to null). */
+/**
+ * Normalise a wire object into the exact current (v3) record (lists default to [], scalars to
+ * null). `domain` is the last field of every record: a v2 Type, which has no such field, writes
+ * the same record without it.
+ */
 function identityRecord(wire: Record<string, unknown>): Record<string, unknown> {
+  return { ...identityBody(wire), domain: opt(wire.domain) };
+}
+
+function identityBody(wire: Record<string, unknown>): Record<string, unknown> {
   const base = { type: wire.type, event_id: wire.event_id, time: wire.time };
   switch (wire.type) {
     case 'identity.observed': {
@@ -264,17 +274,23 @@ export function identityWireToAvro(wire: IdentityEventWire | Record<string, unkn
   return { [branch]: identityRecord(w) };
 }
 
-/** A value decoded by an identity-event Type (wrapped union) → the plain wire object. */
+/**
+ * A value decoded by an identity-event Type (wrapped union) → the plain wire object. A null
+ * `domain` (the default domain, and what v1/v2 data resolves to) is left out, so the object is
+ * exactly what the NDJSON line of the same event parses to.
+ */
 export function identityAvroToWire(value: unknown): Record<string, unknown> {
   const [branch, rec] = unwrap(value, 'identity event');
   const type = rec?.type;
   if (typeof type !== 'string' || !hasOwn(IDENTITY_BRANCH, type) || IDENTITY_BRANCH[type as IdentityEventType] !== branch) {
     throw new AvroCodecError('undecodable', `identity event: record ${branch} carries type ${JSON.stringify(type)}`);
   }
-  return plain(rec) as Record<string, unknown>;
+  const wire = plain(rec) as Record<string, unknown>;
+  if (wire.domain === null) delete wire.domain;
+  return wire;
 }
 
-/** Encode a wire object with the current identity schema (v2). Throws AvroCodecError. */
+/** Encode a wire object with the current identity schema (v3). Throws AvroCodecError. */
 export function encodeIdentityEvent(wire: IdentityEventWire | Record<string, unknown>): Buffer {
   return encode(IDENTITY_READER, identityWireToAvro(wire), 'identity event');
 }

@@ -11,18 +11,23 @@ export const NAMESPACE = 'campaign_stream';
 export const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 
 /** Version of the current identity-event schema (`identity-event.avsc`). */
-export const IDENTITY_SCHEMA_VERSION = 2;
+export const IDENTITY_SCHEMA_VERSION = 3;
 /** Version of the current campaign-event schema (`campaign-event.avsc`). */
 export const CAMPAIGN_EVENT_SCHEMA_VERSION = 2;
 /** Version of the current campaign-row schema (`campaign-row.avsc`). */
 export const CAMPAIGN_ROW_SCHEMA_VERSION = 2;
 
-export type IdentitySchemaVersion = 1 | 2;
+export type IdentitySchemaVersion = 1 | 2 | 3;
 
-/** Files of every identity-event schema version; the highest is the current one. */
+/**
+ * Files of every identity-event schema version; the highest is the current one. The frozen
+ * `identity-event.v2.avsc` is the v2 file byte for byte (its doc still says "current"): the JSON
+ * v2 producers registered must stay the JSON this module hands out for v2.
+ */
 const IDENTITY_FILES: Readonly<Record<IdentitySchemaVersion, string>> = {
   1: 'identity-event.v1.avsc',
-  2: 'identity-event.avsc',
+  2: 'identity-event.v2.avsc',
+  3: 'identity-event.avsc',
 };
 
 /** Read and parse one schema file of `schemas/`. */
@@ -43,7 +48,7 @@ export const SCHEMA_JSON: {
   readonly campaignEventV1: string;
   readonly campaignRow: string;
 } = {
-  identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]) },
+  identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]), 3: compact(IDENTITY_FILES[3]) },
   campaignEvent: compact('campaign-event.avsc'),
   campaignEventV1: compact('campaign-event.v1.avsc'),
   campaignRow: compact('campaign-row.avsc'),

@@ -3,7 +3,10 @@ import { replayTables } from '../../pipeline/replay.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
 import { progressBar } from '../progress-bar.ts';
-import { openStoreForWriting } from '../store-dir.ts';
+import { domainName } from '../../domain/domains.ts';
+import { domainStoreDir, openStoreForWriting, storedDomains, STORE_FILE, type WritableStore } from '../store-dir.ts';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 export const replayCommand = defineCommand({
   name: 'replay',
@@ -11,24 +14,45 @@ export const replayCommand = defineCommand({
   usage: '--store <dir> [--json]',
   description:
     'Folds the whole event log into fresh campaign tables and replaces the stored ones in one transaction\n' +
-    '(readers see the old tables or the new, never a mix). The result equals the tables the runs wrote.',
+    '(readers see the old tables or the new, never a mix). The result equals the tables the runs wrote.\n' +
+    'Every domain of the store is replayed, the default first (one line each).',
   options: {
     store: { type: 'string', required: true, placeholder: 'dir', description: 'store directory' },
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
   },
   async run(opts, { io, clock }) {
+    // The store directory's lock covers every domain's store: a run writes them all.
     const { store, close } = openStoreForWriting(opts.store, { mustExist: true });
-    const bar = progressBar(io.stderr, clock, 'replay');
     try {
-      const s = await replayTables(store.log, store.tables, (p) => bar.update(p.events, p.total, `${p.events}/${p.total} events`));
-      bar.finish();
-      await emit(io.stdout, opts.json
-        ? JSON.stringify(s) + '\n'
-        : `rebuilt ${s.rows} campaign rows from ${s.events_folded} events (through sequence ${s.sequence})\n`);
+      await replayOne(store, null);
+      for (const domain of storedDomains(opts.store)) {
+        const dir = domainStoreDir(opts.store, domain);
+        if (!existsSync(path.join(dir, STORE_FILE))) continue; // met, nothing committed yet
+        const sub = openStoreForWriting(dir, { mustExist: true });
+        try {
+          await replayOne(sub.store, domain);
+        } finally {
+          sub.close();
+        }
+      }
       return 0;
     } finally {
-      bar.finish();
       close();
+    }
+
+    async function replayOne(store: WritableStore['store'], domain: string | null): Promise<void> {
+      const bar = progressBar(io.stderr, clock, domain === null ? 'replay' : `replay ${domain}`);
+      try {
+        const s = await replayTables(store.log, store.tables, (p) => bar.update(p.events, p.total, `${p.events}/${p.total} events`));
+        bar.finish();
+        // Another domain's line says which: the default domain's stays what it was.
+        await emit(io.stdout, opts.json
+          ? JSON.stringify(domain === null ? s : { ...s, domain }) + '\n'
+          : `rebuilt ${s.rows} campaign rows from ${s.events_folded} events (through sequence ${s.sequence})` +
+            (domain === null ? '' : ` in domain ${domainName(domain)}`) + '\n');
+      } finally {
+        bar.finish();
+      }
     }
   },
 });

@@ -2,7 +2,8 @@
 import type { CampaignRow } from '../../domain/tables.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
-import { openStoreForReading } from '../store-dir.ts';
+import { domainName, type Domain } from '../../domain/domains.ts';
+import { domainOption, domainsToRead, openDomainForReading } from '../store-dir.ts';
 
 const COLUMNS: ReadonlyArray<[string, (r: CampaignRow) => string]> = [
   ['campaign', (r) => r.uuid],
@@ -17,31 +18,48 @@ const COLUMNS: ReadonlyArray<[string, (r: CampaignRow) => string]> = [
   ['deckies', (r) => String(r.deckies.length)],
 ];
 
-function readable(rows: readonly CampaignRow[]): string {
+/** A row as printed: with its `domain` (last) outside the default domain. */
+type PrintedRow = CampaignRow & { readonly domain?: string };
+
+/** The readable table; a `domain` column first once any row is outside the default domain. */
+function readable(rows: readonly PrintedRow[]): string {
   if (rows.length === 0) return 'no campaigns\n';
-  const cells = rows.map((r) => COLUMNS.map(([, cell]) => cell(r)));
-  const widths = COLUMNS.map(([h], k) => Math.max(h.length, ...cells.map((c) => c[k].length)));
+  const columns: ReadonlyArray<[string, (r: PrintedRow) => string]> = rows.some((r) => r.domain !== undefined)
+    ? [['domain', (r) => domainName(r.domain ?? null)], ...COLUMNS]
+    : COLUMNS;
+  const cells = rows.map((r) => columns.map(([, cell]) => cell(r)));
+  const widths = columns.map(([h], k) => Math.max(h.length, ...cells.map((c) => c[k].length)));
   const line = (values: readonly string[]) => values.map((v, k) => v.padEnd(widths[k])).join('  ').trimEnd() + '\n';
-  return line(COLUMNS.map(([h]) => h)) + cells.map(line).join('');
+  return line(columns.map(([h]) => h)) + cells.map(line).join('');
 }
+
+const inDomain = (domain: Domain) => (r: CampaignRow): PrintedRow => (domain === null ? r : { ...r, domain });
 
 export const tablesCommand = defineCommand({
   name: 'tables',
   summary: 'print the campaign tables',
-  usage: '--store <dir> [--json]',
-  description: 'Prints every campaign row, sorted by uuid: a readable table, or with --json one JSON array of rows.',
+  usage: '--store <dir> [--json] [--domain NAME]',
+  description:
+    'Prints every campaign row, sorted by uuid: a readable table, or with --json one JSON array of rows.\n' +
+    "Without --domain, every domain's rows: the default domain's first, then each other domain's in name\n" +
+    'order, each carrying "domain".',
   options: {
     store: { type: 'string', required: true, placeholder: 'dir', description: 'store directory' },
     json: { type: 'boolean', description: 'print a JSON array of campaign rows' },
+    domain: domainOption,
   },
   async run(opts, { io }) {
-    const store = openStoreForReading(opts.store);
-    try {
-      const rows = await store.tables.rows();
-      await emit(io.stdout, opts.json ? JSON.stringify(rows) + '\n' : readable(rows));
-      return 0;
-    } finally {
-      store.close();
+    const rows: PrintedRow[] = [];
+    for (const domain of domainsToRead(opts.store, opts.domain)) {
+      const store = openDomainForReading(opts.store, domain);
+      if (store === null) continue;
+      try {
+        for (const r of (await store.tables.rows()).map(inDomain(domain))) rows.push(r);
+      } finally {
+        store.close();
+      }
     }
+    await emit(io.stdout, opts.json ? JSON.stringify(rows) + '\n' : readable(rows));
+    return 0;
   },
 });

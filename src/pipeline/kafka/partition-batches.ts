@@ -11,7 +11,7 @@ import { formatPosition } from '../../ports/identity-source.ts';
 import type { BatchControl, PartitionBatch, StagedRecord } from '../../ports/topic-input.ts';
 import type { InputBatch } from '../batch-assembly.ts';
 import type { CommittedBatch } from '../batch-committer.ts';
-import { decodeRecord } from '../decode.ts';
+import { decodeRecord, defaultDomainOnly } from '../decode.ts';
 import { ingest } from '../ingest.ts';
 import { describeError, type PipelineContext } from './context.ts';
 import type { Ownership } from './ownership.ts';
@@ -125,5 +125,6 @@ export class PartitionBatches {
 }
 
 async function* items(staged: readonly StagedRecord[]) {
-  for (const s of staged) yield decodeRecord(s.record);
+  // One member clusters the whole topic as one domain: other domains are dead-lettered (decode.ts).
+  for (const s of staged) yield defaultDomainOnly(decodeRecord(s.record));
 }

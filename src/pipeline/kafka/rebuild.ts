@@ -19,7 +19,7 @@ import type { IdentitySource } from '../../ports/identity-source.ts';
 import type { PartitionSource, QuarantineView, TopicInput } from '../../ports/topic-input.ts';
 import type { IngestItem } from '../batch-assembly.ts';
 import { BatchCommitter, fingerprintedSegments, type CommittedBatch } from '../batch-committer.ts';
-import { decodeRecord } from '../decode.ts';
+import { decodeRecord, defaultDomainOnly } from '../decode.ts';
 import type { EngineFactory } from '../engine-factory.ts';
 import { ingest } from '../ingest.ts';
 import { batchRecords } from '../log-reader.ts';
@@ -117,7 +117,8 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
     for await (const fetched of input.read(p, from, to)) {
       for (const s of await source.stage(fetched, prev)) {
         prev = s.record.end.offset;
-        yield decodeRecord(s.record);
+        // as the pipeline that wrote the log: other domains are refused (decode.ts)
+        yield defaultDomainOnly(decodeRecord(s.record));
       }
     }
     if (cut !== undefined) yield cut;

@@ -18,7 +18,7 @@ export interface ContainerOptions {
 }
 
 export async function writeContainer(file: string, values: readonly unknown[], o: ContainerOptions = {}): Promise<string> {
-  const encoder = new avro.streams.BlockEncoder(o.type ?? AVRO_TYPES.identityEvent[2], {
+  const encoder = new avro.streams.BlockEncoder(o.type ?? AVRO_TYPES.identityEvent[3], {
     codec: o.codec ?? 'null',
     blockSize: o.blockSize ?? 512,
   });
