@@ -182,7 +182,7 @@ export class BatchCommitter {
     // committer is done (the throw leaves `broken` set). A later batch handed over behind a
     // failing one is refused by the log's continuity check, so nothing after a failure commits.
     const depth = Math.max(1, log.maxAppendsInFlight ?? 1);
-    while (this.inFlight.length >= depth) await this.inFlight.shift();
+    while (this.inFlight.length >= depth) await this.inFlight.shift()!.catch(() => {});
     if (this.failure !== null) throw this.failure;
     const durable = settled(log.append({
       batch: {
@@ -220,12 +220,17 @@ export class BatchCommitter {
 
   /** Resolves once every batch handed to the log is in it; throws the append failure otherwise. */
   async drain(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
+    await this.settledAll();
+    // The first failure, always: the appends behind it fail too (refused by the log), and a
+    // failure already thrown to an earlier caller still fails every drain.
+    if (this.failure !== null) throw this.failure;
   }
 
   /** Settles when every append handed over has, failed or not. */
   private async settledAll(): Promise<void> {
-    await Promise.allSettled(this.inFlight);
+    const all = [...this.inFlight];
+    await Promise.allSettled(all);
+    this.inFlight = this.inFlight.filter((p) => !all.includes(p));
   }
 
   /**
