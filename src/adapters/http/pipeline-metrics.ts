@@ -5,33 +5,15 @@
  * `/metrics`); `campaigns serve` reports what the store holds (`store-metrics.ts`). Names are
  * fixed here, once: dashboards depend on them.
  */
-import type { BatchStats } from '../../domain/engine-api.ts';
+import type { BatchObserver, PipelineSample } from '../../ports/pipeline-metrics.ts';
 import type { MetricsRegistry } from './metrics.ts';
 
 /** Seconds; from a 1-event batch on a warm engine to a large rebuild batch. */
 export const BATCH_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** What the process reports about itself at scrape time (cheaper to read then than to track). */
-export interface PipelineSample {
-  /** 1 for the current role only, so `max by (role)` shows which member is active. */
-  readonly role: string;
-  readonly ready: boolean;
-  /** Records not yet consumed, per source (`topic/partition`); only sources owned now. */
-  readonly inputLag: Readonly<Record<string, number>>;
-  /** Campaign events committed to the log but not yet published; null when not active. */
-  readonly relayLag: number | null;
-  readonly headSequence: number | null;
-  /** Of the in-memory tables; null while this process holds none (standby). */
-  readonly campaigns: { readonly live: number; readonly largest: number } | null;
-}
-
-export interface PipelineMetrics {
-  /**
-   * One committed batch. `invalid` counts the records refused before the engine saw them
-   * (undecodable, schema); the engine's own stateful rejects are in `stats.rejected`.
-   */
-  observeBatch(stats: BatchStats, opts: { seconds: number; invalid: number }): void;
-}
+/** What the pipeline reports (the port's types: the pipeline depends on ports, not on this adapter). */
+export type { PipelineSample } from '../../ports/pipeline-metrics.ts';
+export type PipelineMetrics = BatchObserver;
 
 export const ROLES = ['starting', 'standby', 'activating', 'active', 'stopping', 'stopped', 'failed'] as const;
 
