@@ -35,19 +35,9 @@ export class NodeHeap {
   pop(): void {
     const a = this.items;
     const last = a.pop()!;
-    const n = a.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.less(a[r], a[l]) ? r : l;
-      if (!this.less(a[c], last)) break;
-      a[i] = a[c];
-      i = c;
-    }
-    a[i] = last;
+    if (a.length === 0) return;
+    a[0] = last;
+    this.siftDown(0);
   }
 
   /** Replaces the content with `xs` (heapified in O(n)). */
