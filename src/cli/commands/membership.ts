@@ -2,36 +2,31 @@
 import { membershipOf, tablesFromRows } from '../../domain/tables.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
-import { domainOption, domainsToRead, openDomainForReading } from '../store-dir.ts';
+import { readStoreOption, storesToRead } from '../read-store.ts';
+import { domainOption } from '../store-dir.ts';
 
 export const membershipCommand = defineCommand({
   name: 'membership',
   summary: 'print each active identity and its campaign as NDJSON',
-  usage: '--store <dir> [--domain NAME]',
+  usage: '--store <dir|postgres://…> [--domain NAME]',
   description:
     'Prints {"identity_uuid", "campaign_uuid"} for every active identity, sorted by identity uuid, where the\n' +
     'campaign is the canonical live one (merges followed). Derived from the tables alone, without the engine.\n' +
     "Without --domain, every domain's identities: the default domain's first, then each other domain's in\n" +
     'name order, whose lines add "domain" (an identity is a domain and a uuid).',
   options: {
-    store: { type: 'string', required: true, placeholder: 'dir', description: 'store directory' },
+    store: readStoreOption,
     domain: domainOption,
   },
   async run(opts, { io }) {
-    for (const domain of domainsToRead(opts.store, opts.domain)) {
-      const store = openDomainForReading(opts.store, domain);
-      if (store === null) continue;
-      try {
-        const tables = tablesFromRows(await store.tables.rows(), await store.tables.sequence());
-        const lines = membershipOf(tables).map((m) => JSON.stringify(
-          domain === null
-            ? { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid }
-            : { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid, domain },
-        ) + '\n');
-        for (let k = 0; k < lines.length; k += 5_000) await emit(io.stdout, lines.slice(k, k + 5_000).join(''));
-      } finally {
-        store.close();
-      }
+    for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
+      const tables = tablesFromRows(await store.tables.rows(), await store.tables.sequence());
+      const lines = membershipOf(tables).map((m) => JSON.stringify(
+        domain === null
+          ? { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid }
+          : { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid, domain },
+      ) + '\n');
+      for (let k = 0; k < lines.length; k += 5_000) await emit(io.stdout, lines.slice(k, k + 5_000).join(''));
     }
     return 0;
   },

@@ -3,7 +3,8 @@ import type { CampaignRow } from '../../domain/tables.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
 import { domainName, type Domain } from '../../domain/domains.ts';
-import { domainOption, domainsToRead, openDomainForReading } from '../store-dir.ts';
+import { readStoreOption, storesToRead } from '../read-store.ts';
+import { domainOption } from '../store-dir.ts';
 
 const COLUMNS: ReadonlyArray<[string, (r: CampaignRow) => string]> = [
   ['campaign', (r) => r.uuid],
@@ -38,26 +39,20 @@ const inDomain = (domain: Domain) => (r: CampaignRow): PrintedRow => (domain ===
 export const tablesCommand = defineCommand({
   name: 'tables',
   summary: 'print the campaign tables',
-  usage: '--store <dir> [--json] [--domain NAME]',
+  usage: '--store <dir|postgres://…> [--json] [--domain NAME]',
   description:
     'Prints every campaign row, sorted by uuid: a readable table, or with --json one JSON array of rows.\n' +
     "Without --domain, every domain's rows: the default domain's first, then each other domain's in name\n" +
     'order, each carrying "domain".',
   options: {
-    store: { type: 'string', required: true, placeholder: 'dir', description: 'store directory' },
+    store: readStoreOption,
     json: { type: 'boolean', description: 'print a JSON array of campaign rows' },
     domain: domainOption,
   },
   async run(opts, { io }) {
     const rows: PrintedRow[] = [];
-    for (const domain of domainsToRead(opts.store, opts.domain)) {
-      const store = openDomainForReading(opts.store, domain);
-      if (store === null) continue;
-      try {
-        for (const r of (await store.tables.rows()).map(inDomain(domain))) rows.push(r);
-      } finally {
-        store.close();
-      }
+    for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
+      for (const r of (await store.tables.rows()).map(inDomain(domain))) rows.push(r);
     }
     await emit(io.stdout, opts.json ? JSON.stringify(rows) + '\n' : readable(rows));
     return 0;
