@@ -13,6 +13,8 @@ import pg from 'pg';
 import { openFileSource, openRecordedFile } from '../../src/adapters/file/open-source.ts';
 import { RejectsFile } from '../../src/adapters/file/rejects-file.ts';
 import { openPostgresStore } from '../../src/adapters/postgres/open.ts';
+import { tableNames } from '../../src/adapters/postgres/schema.ts';
+import { holdWriterLock } from '../../src/adapters/postgres/writer-lock.ts';
 import { campaignEngines } from '../../src/cli/engines.ts';
 import { runIngest } from '../../src/pipeline/run.ts';
 import { identityLines, writeLines } from '../runtime/support/identity-stream.ts';
@@ -24,7 +26,7 @@ if (databaseUrl === undefined) throw new Error('requireServices returned no data
 const url: string = databaseUrl;
 const withSchema = (schema: string): string => `${url}${url.includes('?') ? '&' : '?'}schema=${schema}`;
 
-describe('read commands on a PostgreSQL store', () => {
+describe('read commands and replay on a PostgreSQL store', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'cs-pg-read-'));
   const schema = `t${process.pid}_${Date.now().toString(36)}_read`;
   const admin = new pg.Pool({ connectionString: url, max: 1 });
@@ -73,6 +75,27 @@ describe('read commands on a PostgreSQL store', () => {
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /store_missing.*default domain only/);
     assert.doesNotMatch(other.stderr, /:[^:@/]+@/, 'no password in the message');
+  });
+
+  it('replay rebuilds the tables of a PostgreSQL store from its log, and waits for no writer: it is refused while one holds the lock', async () => {
+    const expected = (await dump(sqliteDir)).tables;
+    await admin.query(`DELETE FROM ${tableNames(schema).campaigns}`);
+    assert.equal((await cli(['tables', '--store', withSchema(schema), '--json'])).stdout, '[]\n', 'the tables are gone');
+    const r = await cli(['replay', '--store', withSchema(schema), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await cli(['tables', '--store', withSchema(schema), '--json'])).stdout, expected);
+    const lock = await holdWriterLock(url, schema, 'this test');
+    try {
+      const busy = await cli(['replay', '--store', withSchema(schema)]);
+      assert.notEqual(busy.code, 0);
+      assert.match(busy.stderr, /store_busy/);
+    } finally {
+      await lock.release();
+    }
+    const missing = await cli(['replay', '--store', withSchema(`${schema}_gone`)]);
+    assert.match(missing.stderr, /store_missing/);
+    const { rows } = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [`${schema}_gone`]);
+    assert.equal(rows.length, 0, 'replay created no store');
   });
 
   it('answer store_missing for a schema that holds no store, and create nothing', async () => {

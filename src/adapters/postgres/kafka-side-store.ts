@@ -13,6 +13,7 @@ import type { OutboxCursor } from '../../ports/publisher.ts';
 import { toStoreError } from './errors.ts';
 import { splitSchema } from './open.ts';
 import { DEFAULT_SCHEMA, checkSchemaName } from './schema.ts';
+import { takeWriterLock } from './writer-lock.ts';
 
 export async function openPostgresSideStore(url: string): Promise<KafkaSideStore> {
   const { connectionString, schema: fromUrl } = splitSchema(url);
@@ -24,8 +25,7 @@ export async function openPostgresSideStore(url: string): Promise<KafkaSideStore
   const client = new pg.Client({ connectionString, application_name: 'campaign-stream kafka' });
   try {
     await client.connect();
-    const { rows: [lock] } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`campaign-stream writer ${schema}`]);
-    if (!lock.ok) throw new StoreError('store_busy', `another pipeline member is writing to schema ${schema}`, true);
+    await takeWriterLock(client, schema, 'another writer (a pipeline member or replay)');
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${cursorTable} (name text PRIMARY KEY, sequence bigint NOT NULL)`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${quarantineTable} (source text NOT NULL, "offset" bigint NOT NULL, reason text NOT NULL, PRIMARY KEY (source, "offset"))`);
