@@ -2,74 +2,53 @@
  * `campaigns serve` over a store holding three clustering domains (docs/SCALING.md), written by
  * the real `campaigns run` from one mixed input: `?domain=` on list, detail, search, identity and
  * the event stream, `/api/v1/domains`, unknown and malformed domain errors, and a domain that a
- * run creates while the server runs.
- *
- *   default:  the hostile scenario's campaigns A and B
- *   fleet-a:  the same identity ids (other identities: an identity is (domain, uuid)) plus the
- *             bridge, so B merged into A there
- *   fleet-b:  a1 and a2 only: campaign A
+ * run creates while the server runs. The store:  support/domain-scenario.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningServer } from '../../src/adapters/http/server.ts';
 import type { CliIo } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
 import { serve } from '../../src/cli/commands/serve.ts';
 import { openDomainForReading } from '../../src/cli/store-dir.ts';
 import type { Domain } from '../../src/domain/domains.ts';
-import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import type { CampaignRow } from '../../src/domain/tables.ts';
-import { identityEventToWire } from '../../src/domain/validate.ts';
+import { buildDomainStore, lines, renamed, type DomainStore } from './support/domain-scenario.ts';
 import { openStream, request } from './support/http-client.ts';
-import { bridgeEvents, hostileEvents, IDS } from './support/scenario.ts';
+import { hostileEvents, IDS } from './support/scenario.ts';
 
-const quiet = (): CliIo & { text: () => string } => {
-  let out = '';
-  const sink = { write: (c: string) => ((out += c), true), once: () => undefined };
-  return { stdout: sink, stderr: sink, text: () => out };
+const quiet = (): CliIo => {
+  const sink = { write: () => true, once: () => undefined };
+  return { stdout: sink, stderr: sink };
 };
 
-const lines = (events: readonly IdentityEvent[], domain: string | null): string[] =>
-  events.map((e) => JSON.stringify(domain === null ? identityEventToWire(e) : { ...identityEventToWire(e), domain }));
-
-/** The same events as other identities (ids and event ids suffixed). */
-const renamed = (events: readonly IdentityEvent[], suffix: string): IdentityEvent[] =>
-  events.map((e) => (e.type === 'identity.observed' ? { ...e, identity_uuid: `${e.identity_uuid}${suffix}`, event_id: `${e.event_id}${suffix}` } : e));
-
 let root: string;
+let store: DomainStore;
 let dir: string;
 let base: string;
 let server: RunningServer;
 let stop: AbortController;
 let done: Promise<number>;
-let inputs: string[];
 const enc = encodeURIComponent;
 const get = (p: string) => request(base, p);
 
-async function run(files: readonly string[]): Promise<void> {
-  const io = quiet();
-  const code = await main(['run', '--input', ...files, '--store', dir, '--batch-size', '2', '--json'], io);
-  assert.equal(code, 0, io.text());
-}
-
 async function rowsOf(domain: Domain): Promise<readonly CampaignRow[]> {
-  const store = openDomainForReading(dir, domain)!;
+  const s = openDomainForReading(dir, domain)!;
   try {
-    return await store.tables.rows();
+    return await s.tables.rows();
   } finally {
-    store.close();
+    s.close();
   }
 }
 
 async function headOf(domain: Domain): Promise<number> {
-  const store = openDomainForReading(dir, domain)!;
+  const s = openDomainForReading(dir, domain)!;
   try {
-    return await store.log.head();
+    return await s.log.head();
   } finally {
-    store.close();
+    s.close();
   }
 }
 
@@ -78,17 +57,8 @@ const campaignOf = (rows: readonly CampaignRow[], identity: string) => rows.find
 
 before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'cs-http-domains-'));
-  dir = path.join(root, 'store');
-  mkdirSync(path.join(root, 'inputs'));
-  const mixed = path.join(root, 'inputs', 'mixed.ndjson');
-  const hostile = hostileEvents();
-  writeFileSync(mixed, [
-    ...lines(hostile, null),
-    ...lines([...hostile, ...bridgeEvents()], 'fleet-a'),
-    ...lines(hostile.slice(0, 2), 'fleet-b'),
-  ].join('\n') + '\n');
-  inputs = [mixed];
-  await run(inputs);
+  store = await buildDomainStore(root);
+  dir = store.dir;
   stop = new AbortController();
   let started: RunningServer | null = null;
   done = serve({ store: dir, port: 0, token: null, pollMs: 50, maxStreams: 4, maxPageSize: 100 }, quiet(), stop.signal, (s) => { started = s; });
@@ -209,10 +179,7 @@ describe('a domain\'s event stream, and domains met while serving', () => {
       assert.ok(!('domain' in plainSnapshot.data));
 
       // More in fleet-a (a new campaign) and a new domain, fleet-c, in one later run.
-      const more = path.join(root, 'inputs', 'more.ndjson');
-      writeFileSync(more, [...lines(renamed(hostileEvents().slice(2), '-late'), 'fleet-a'), ...lines(hostileEvents(), 'fleet-c')].join('\n') + '\n');
-      inputs = [...inputs, more];
-      await run(inputs);
+      await store.append([...lines(renamed(hostileEvents().slice(2), '-late'), 'fleet-a'), ...lines(hostileEvents(), 'fleet-c')]);
       const newHeadA = await headOf('fleet-a');
       assert.ok(newHeadA > headA);
       // b1 and b2 again, as other identities: they join fleet-a's campaign.
