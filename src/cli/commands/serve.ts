@@ -158,6 +158,7 @@ export const serveCommand = defineCommand({
   description:
     'Serves the campaigns of a store, read-only: the JSON API under /api/v1, a Server-Sent Events\n' +
     'stream of campaign events, Prometheus metrics at /metrics and the campaign explorer page at /.\n' +
+    'A store directory is served with all its clustering domains: every read route takes ?domain=NAME.\n' +
     `Binds ${DEFAULT_HOST} unless --host says otherwise. With --token-file or $${TOKEN_ENV}, every API\n` +
     'request needs "Authorization: Bearer <token>". See docs/API.md.',
   options,
