@@ -54,6 +54,7 @@ interface Opened extends ServedDomain {
 export class ServedDomains {
   private readonly others = new Map<string, Opened>();
   private discovering: Promise<void> | null = null;
+  private nextPass: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -82,12 +83,23 @@ export class ServedDomains {
     return found;
   }
 
-  /** Opens the domains the catalog holds and the server does not yet; concurrent callers share one pass. */
+  /**
+   * Opens the domains the catalog holds and the server does not yet. A pass under way may have
+   * listed the directory before the caller's domain was created: callers arriving meanwhile share
+   * one more pass after it, never a pass that started before they asked.
+   */
   discover(): Promise<void> {
-    this.discovering ??= this.openNew().finally(() => {
-      this.discovering = null;
+    if (this.discovering === null) {
+      this.discovering = this.openNew().finally(() => {
+        this.discovering = null;
+      });
+      return this.discovering;
+    }
+    this.nextPass ??= this.discovering.then(() => {
+      this.nextPass = null;
+      return this.discover();
     });
-    return this.discovering;
+    return this.nextPass;
   }
 
   private async openNew(): Promise<void> {
@@ -129,6 +141,7 @@ export class ServedDomains {
   /** Stops the non-default domains' followers and closes their stores (the default's belong to the caller). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.nextPass;
     await this.discovering;
     for (const d of this.others.values()) {
       await d.follower.stop();
