@@ -91,9 +91,59 @@ class ApiError extends Error {
   }
 }
 
-/** @param {string} path @returns {Promise<any>} */
-async function api(path) {
-  const res = await fetch(API + path, { headers: { Accept: 'application/json', ...authHeaders() } });
+// ---- clustering domain --------------------------------------------------------------------
+
+/**
+ * The clustering domain this page shows: the page's own `?domain=` (absent: the default domain).
+ * It lives in the page URL, not in the hash, so every view link keeps it and switching domains
+ * reloads the page: no view, stream position or list state of one domain leaks into another.
+ */
+const DOMAIN = new URLSearchParams(location.search).get('domain');
+
+/** An API path for this page's domain; the default domain's requests are those of before domains. */
+function inDomain(/** @type {string} */ path) {
+  if (DOMAIN === null || DOMAIN === 'default') return path;
+  return `${path}${path.includes('?') ? '&' : '?'}domain=${encodeURIComponent(DOMAIN)}`;
+}
+
+/** Shows the domain selector when the store has more than one domain; a single-domain store's page is as before. */
+async function setupDomainSelector() {
+  const picker = /** @type {HTMLElement} */ (document.getElementById('domain-picker'));
+  const select = /** @type {HTMLSelectElement} */ (document.getElementById('domain'));
+  /** @type {{ data: Array<{ name: string, campaigns: number }> }} */
+  let answer;
+  try {
+    answer = await api('/domains', false);
+  } catch {
+    return; // a server without /domains, or no token yet: the page works on the default domain
+  }
+  const shown = DOMAIN ?? 'default';
+  const names = answer.data.map((d) => d.name);
+  if (names.length < 2 && names.includes(shown)) {
+    picker.hidden = true;
+    return;
+  }
+  replace(select, ...answer.data.map((d) => el('option', { value: d.name }, `${d.name} (${d.campaigns})`)));
+  // An unknown domain in the page URL stays selected, so the views' errors make sense.
+  if (!names.includes(shown)) select.prepend(el('option', { value: shown }, `${shown} (unknown)`));
+  select.value = shown;
+  picker.hidden = false;
+}
+
+function setupDomainSwitch() {
+  const select = /** @type {HTMLSelectElement} */ (document.getElementById('domain'));
+  select.addEventListener('change', () => {
+    const url = new URL(location.href);
+    if (select.value === 'default') url.searchParams.delete('domain');
+    else url.searchParams.set('domain', select.value);
+    url.hash = '#/';
+    location.assign(url.href);
+  });
+}
+
+/** @param {string} path @param {boolean} [perDomain] @returns {Promise<any>} */
+async function api(path, perDomain = true) {
+  const res = await fetch(API + (perDomain ? inDomain(path) : path), { headers: { Accept: 'application/json', ...authHeaders() } });
   if (res.status === 401) askForToken();
   if (!res.ok) {
     /** @type {any} */
@@ -120,6 +170,7 @@ function setupTokenForm() {
     input.value = '';
     form.hidden = true;
     stream.restart();
+    void setupDomainSelector();
     render();
   });
 }
@@ -156,7 +207,7 @@ const stream = {
     /** @type {Record<string, string>} */
     const headers = { Accept: 'text/event-stream', ...authHeaders() };
     if (this.lastId !== null) headers['Last-Event-ID'] = this.lastId;
-    const res = await fetch(`${API}/campaigns/events`, { headers, signal, cache: 'no-store' });
+    const res = await fetch(API + inDomain('/campaigns/events'), { headers, signal, cache: 'no-store' });
     if (res.status === 401) {
       askForToken();
       throw new Error('unauthorized');
@@ -736,6 +787,8 @@ function engineFeatures(f) {
 // ---- start ------------------------------------------------------------------------------
 
 setupTokenForm();
+setupDomainSwitch();
+void setupDomainSelector();
 window.addEventListener('hashchange', render);
 render();
 stream.start();

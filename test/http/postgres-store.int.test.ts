@@ -99,6 +99,16 @@ describe('query surface on PostgreSQL', () => {
     assert.match(m.text, /campaign_stream_consumer_lag_events\{consumer="tables"\} 0/);
   });
 
+  it('has no domains but the default: ?domain=default is the plain answer, any other is 404 unknown_domain', async () => {
+    const domains = await request(pgBase, '/api/v1/domains');
+    assert.deepEqual(domains.json.data.map((d: { name: string }) => d.name), ['default']);
+    const plain = await request(pgBase, '/api/v1/campaigns');
+    assert.equal((await request(pgBase, '/api/v1/campaigns?domain=default')).text, plain.text);
+    const other = await request(pgBase, '/api/v1/campaigns?domain=fleet-a');
+    assert.equal(other.status, 404);
+    assert.equal(other.json.error, 'unknown_domain');
+  });
+
   it('streams a merge committed to PostgreSQL without waiting for the poll (LISTEN/NOTIFY)', async () => {
     const c = await openStream(pgBase);
     try {

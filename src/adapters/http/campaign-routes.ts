@@ -9,7 +9,7 @@ import { notFound } from './errors.ts';
 import type { LogIndex } from './log-index.ts';
 import { campaignUuid, MAX_SEARCH_LENGTH, Query } from './params.ts';
 import {
-  byWeight, campaignResource, edgeResource, familySummary, identityResource, type IdentityResource,
+  byWeight, campaignResource, inDomain, edgeResource, familySummary, identityResource, type IdentityResource,
 } from './resources.ts';
 import { json, type Route, type RouteContext } from './route-context.ts';
 
@@ -42,7 +42,8 @@ function resolve(index: LogIndex, raw: string): { requested: string; canonical: 
 }
 
 export const listRoute: Route = {
-  handle({ url, follower, limits }: RouteContext) {
+  perDomain: true,
+  handle({ url, follower, limits, domain }: RouteContext) {
     const q = new Query(url, ['limit', 'offset', 'sort', 'order', 'q']);
     const { limit, offset } = page(q, limits.maxPageSize);
     const sort = q.oneOf('sort', SORT_KEYS, 'updated_at');
@@ -52,12 +53,16 @@ export const listRoute: Route = {
     const { total, items } = listCampaigns(index, { limit, offset, sort, order, q: search });
     return json({
       total, limit, offset, sequence: index.sequence,
-      data: items.map((i) => (search === undefined ? campaignResource(i.row) : { ...campaignResource(i.row), matches: i.matches })),
+      data: items.map((i) => {
+        const c = inDomain(campaignResource(i.row), domain);
+        return search === undefined ? c : { ...c, matches: i.matches };
+      }),
     });
   },
 };
 
 export const detailRoute: Route = {
+  perDomain: true,
   handle({ url, params, follower }: RouteContext) {
     new Query(url, []);
     const index = follower.index;
@@ -77,6 +82,7 @@ export const detailRoute: Route = {
 };
 
 export const identitiesRoute: Route = {
+  perDomain: true,
   heavy: true,
   handle({ url, params, follower, limits }: RouteContext) {
     const q = new Query(url, ['limit', 'offset']);
@@ -92,6 +98,7 @@ export const identitiesRoute: Route = {
 };
 
 export const evidenceRoute: Route = {
+  perDomain: true,
   heavy: true,
   handle({ url, params, follower, limits }: RouteContext) {
     const q = new Query(url, ['limit', 'offset', 'types']);

@@ -8,6 +8,8 @@ import { CodedError } from '../../ports/errors.ts';
 export type HttpErrorCode =
   | 'invalid_parameter'
   | 'not_found'
+  /** `?domain=` names a well-formed domain the store does not hold. */
+  | 'unknown_domain'
   | 'unauthorized'
   | 'method_not_allowed'
   | 'misdirected_request'

@@ -26,7 +26,7 @@ import { listCampaigns } from './campaign-queries.ts';
 import { DEFAULT_PAGE_SIZE } from './campaign-routes.ts';
 import { HttpError } from './errors.ts';
 import { lastEventId, Query } from './params.ts';
-import { campaignResource } from './resources.ts';
+import { campaignResource, inDomain } from './resources.ts';
 import type { Route, RouteContext } from './route-context.ts';
 import { SseStream } from './sse.ts';
 
@@ -147,7 +147,8 @@ class Delivery {
 
 export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: number) => void = () => {}): Route {
   return {
-    async handle({ req, res, url, follower, log, limits }: RouteContext) {
+    perDomain: true,
+    async handle({ req, res, url, follower, log, limits, domain }: RouteContext) {
       new Query(url, []);
       const header = req.headers['last-event-id'];
       const last = lastEventId(Array.isArray(header) ? header[0] : header);
@@ -177,7 +178,8 @@ export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: nu
         delivery.catchUp();
       } else {
         const { items } = listCampaigns(index, { limit: DEFAULT_PAGE_SIZE, offset: 0, sort: 'updated_at', order: 'desc' });
-        sse.send('snapshot', { sequence: at, campaigns: items.map((i) => campaignResource(i.row)) }, at);
+        const campaigns = items.map((i) => inDomain(campaignResource(i.row), domain));
+        sse.send('snapshot', domain === null ? { sequence: at, campaigns } : { domain, sequence: at, campaigns }, at);
       }
       return { kind: 'handled' };
     },

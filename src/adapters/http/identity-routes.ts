@@ -17,6 +17,7 @@ import { byWeight, campaignResource, edgeResource, FAMILIES, identityResource, t
 import { json, type Route, type RouteContext } from './route-context.ts';
 
 export const identityRoute: Route = {
+  perDomain: true,
   heavy: true,
   async handle({ url, params, follower, engineFeatures }: RouteContext) {
     new Query(url, []);

@@ -68,6 +68,14 @@ export function campaignResource(r: CampaignRow): CampaignResource {
   };
 }
 
+/**
+ * A campaign of a non-default domain names its domain: campaign ids are unique across domains,
+ * but a client gathering several domains' lists must still know where each came from. The
+ * default domain's resources are unchanged (null: as they were before domains).
+ */
+export const inDomain = <T extends object>(resource: T, domain: string | null): T | (T & { domain: string }) =>
+  domain === null ? resource : { domain, ...resource };
+
 export interface IdentityResource {
   // reference fields (the identity-layer columns the campaign log does not carry are null)
   readonly uuid: string;

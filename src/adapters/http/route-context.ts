@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { LogFollower } from './log-follower.ts';
 import type { Params } from './router.ts';
+import type { ServedDomains } from './served-domains.ts';
 import type { SnapshotFeatures } from './snapshot-features.ts';
 
 export interface Limits {
@@ -36,8 +37,13 @@ export interface RouteContext {
   readonly res: ServerResponse;
   readonly url: URL;
   readonly params: Params;
+  /** The domain `?domain=` named: its follower, log and engine features below. */
   readonly follower: LogFollower;
   readonly log: EventLog;
+  /** That domain's name when it is not the default one, else null (answers then name no domain). */
+  readonly domain: string | null;
+  /** Every domain the server answers for. */
+  readonly domains: ServedDomains;
   readonly limits: Limits;
   /** Per-identity engine features from the store's newest engine snapshot (one per server). */
   readonly engineFeatures: SnapshotFeatures;
@@ -54,6 +60,8 @@ export interface Route {
   readonly public?: boolean;
   /** Its cost grows with a campaign's size: it counts against `maxHeavyRequests`. */
   readonly heavy?: boolean;
+  /** It answers for one domain: it takes `?domain=` (taken off the URL before it reads it). */
+  readonly perDomain?: boolean;
   handle(ctx: RouteContext): Reply | Promise<Reply>;
 }
 

@@ -10,10 +10,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { DEFAULT_DOMAIN_NAME } from '../../domain/domains.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { bearerGuard } from './auth.ts';
+import { takeDomain } from './domain-param.ts';
+import { domainsRoute } from './domains-route.ts';
 import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
 import { HttpError, isHttpError, ListenError } from './errors.ts';
 import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
@@ -24,6 +27,7 @@ import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
 import { Router } from './router.ts';
+import { ServedDomains, type DomainCatalog, type DomainSource } from './served-domains.ts';
 import { SnapshotFeatures } from './snapshot-features.ts';
 import { registerStoreMetrics } from './store-metrics.ts';
 
@@ -67,13 +71,20 @@ export interface HttpServerOptions {
    */
   readonly allowedHosts?: readonly string[] | 'any';
   readonly onError?: (error: unknown) => void;
+  /**
+   * The store's other clustering domains (`?domain=`); absent: the default domain only (the
+   * stores opened from it are closed with the server).
+   */
+  readonly domains?: DomainCatalog;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The default domain's follower. */
   readonly follower: LogFollower;
+  readonly domains: ServedDomains;
   readonly registry: MetricsRegistry;
   close(): Promise<void>;
 }
@@ -95,15 +106,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const onError = options.onError ?? ((e: unknown) => console.error('campaigns serve:', e));
   const registry = options.registry ?? new MetricsRegistry();
-  const follower = new LogFollower({ log: options.log, tables: options.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError });
-  await follower.start();
+  const startDomain = async (source: DomainSource, label: string | null) => {
+    // Errors name the domain: several followers report through one stderr.
+    const report = label === null ? onError : (e: unknown) => onError(new Error(`domain ${label}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    const follower = new LogFollower({ log: source.log, tables: source.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError: report });
+    await follower.start();
+    const engineFeatures = new SnapshotFeatures({
+      snapshots: source.snapshots,
+      lastBatch: () => follower.batches.at(-1)?.index ?? 0,
+      recheckMs: options.snapshotRecheckMs,
+      onError: report,
+    });
+    return { follower, engineFeatures };
+  };
+  const { follower, engineFeatures } = await startDomain({ log: options.log, tables: options.tables, snapshots: options.snapshots, close: () => {} }, null);
+  // The store metrics describe the default domain's log, as before domains existed.
   registerStoreMetrics(registry, follower);
-  const engineFeatures = new SnapshotFeatures({
-    snapshots: options.snapshots,
-    lastBatch: () => follower.batches.at(-1)?.index ?? 0,
-    recheckMs: options.snapshotRecheckMs,
+  const domains = new ServedDomains(
+    { name: DEFAULT_DOMAIN_NAME, isDefault: true, log: options.log, follower, engineFeatures },
+    options.domains,
+    (name, source) => startDomain(source, name),
     onError,
-  });
+  );
+  await domains.discover();
 
   const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
   const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
@@ -121,6 +146,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/campaigns/:uuid/identities', identitiesRoute)
     .add('/api/v1/campaigns/:uuid/evidence', evidenceRoute)
     .add('/api/v1/identities/:uuid', identityRoute)
+    .add('/api/v1/domains', domainsRoute)
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
 
@@ -153,8 +179,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       // Requests that arrived meanwhile (light ones among them) are read before this one's work.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const ctx: RouteContext = { req, res, url, params: match.params, follower, log: options.log, limits, engineFeatures };
-    send(req, res, await match.handler.handle(ctx));
+    let routeUrl = url;
+    let domain = domains.defaultDomain;
+    if (match.handler.perDomain) {
+      const taken = takeDomain(url);
+      routeUrl = taken.url;
+      domain = await domains.resolve(taken.domain);
+    }
+    const ctx: RouteContext = {
+      req, res, url: routeUrl, params: match.params, follower: domain.follower, log: domain.log, limits,
+      engineFeatures: domain.engineFeatures, domain: domain.isDefault ? null : domain.name, domains,
+    };
+    const reply = await match.handler.handle(ctx);
+    send(req, res, domain.isDefault ? reply : namingDomain(reply, domain.name));
   };
 
   // Node checks headersTimeout every connectionsCheckingInterval (30 s by default), and only for
@@ -199,6 +236,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       });
     });
   } catch (e) {
+    await domains.close();
     await follower.stop();
     const code = (e as NodeJS.ErrnoException).code;
     throw code === 'EADDRINUSE'
@@ -213,9 +251,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     host: address.address,
     port: address.port,
     follower,
+    domains,
     registry,
     async close() {
       streams.endAll(INTERRUPTED);
+      await domains.close();
       await follower.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -225,6 +265,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       });
     },
   };
+}
+
+/** An answer of a non-default domain says which domain it is about (first, beside the rest). */
+function namingDomain(reply: Reply, domain: string): Reply {
+  if (reply.kind !== 'json' || typeof reply.body !== 'object' || reply.body === null || Array.isArray(reply.body)) return reply;
+  return { ...reply, body: { domain, ...reply.body } };
 }
 
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply, extraHeaders: Readonly<Record<string, string>> = {}): void {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
 import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
+import type { DomainCatalog } from '../../adapters/http/served-domains.ts';
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
@@ -15,7 +16,7 @@ import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { ConfigError } from '../config-error.ts';
 import { emit, type CliIo } from '../io.ts';
-import { openStoreForReading } from '../store-dir.ts';
+import { openDomainForReading, openStoreForReading, storedDomains } from '../store-dir.ts';
 
 export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
 
@@ -53,6 +54,8 @@ interface OpenedStore {
   /** Read for the identity route's engine features; never written. */
   readonly snapshots: Pick<SnapshotStore, 'latest'>;
   readonly label: string;
+  /** The store's other clustering domains; PostgreSQL stores have none yet (default domain only). */
+  readonly domains?: DomainCatalog;
   /** PostgreSQL tells readers when the head moves; SQLite has no such hook (polling only). */
   watch?(onHead: () => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
@@ -68,7 +71,14 @@ async function openStore(spec: string): Promise<OpenedStore> {
     };
   }
   const s = openStoreForReading(spec);
-  return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, close: async () => s.close() };
+  const domains: DomainCatalog = {
+    names: () => storedDomains(spec),
+    open(name) {
+      const d = openDomainForReading(spec, name);
+      return d === null ? null : { log: d.log, tables: d.tables, snapshots: d.snapshots, close: () => d.close() };
+    },
+  };
+  return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, domains, close: async () => s.close() };
 }
 
 /**
@@ -107,6 +117,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
       log: store.log,
       tables: store.tables,
       snapshots: store.snapshots,
+      domains: store.domains,
       host: settings.host,
       port: settings.port,
       token: settings.token,
@@ -122,7 +133,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     watcher = (await store.watch?.(() => void running.follower.poll()).catch(() => null)) ?? null;
     const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
     await emit(io.stderr,
-      `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}) on ${running.url}/\n` +
+      `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}${otherDomains(running)}) on ${running.url}/\n` +
       (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : ''));
     onListening?.(running);
     if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
@@ -134,6 +145,12 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
   }
 }
 
+/** The other domains served, for the start line; nothing for a single-domain store (the line as before). */
+function otherDomains(running: RunningServer): string {
+  const others = running.domains.list().filter((d) => !d.isDefault);
+  return others.length === 0 ? '' : `; domains ${others.map((d) => `${d.name} (log head ${d.follower.index.sequence})`).join(', ')}`;
+}
+
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve the HTTP API, event stream, metrics and explorer page',
@@ -141,6 +158,7 @@ export const serveCommand = defineCommand({
   description:
     'Serves the campaigns of a store, read-only: the JSON API under /api/v1, a Server-Sent Events\n' +
     'stream of campaign events, Prometheus metrics at /metrics and the campaign explorer page at /.\n' +
+    'A store directory is served with all its clustering domains: every read route takes ?domain=NAME.\n' +
     `Binds ${DEFAULT_HOST} unless --host says otherwise. With --token-file or $${TOKEN_ENV}, every API\n` +
     'request needs "Authorization: Bearer <token>". See docs/API.md.',
   options,

@@ -1,0 +1,29 @@
+/**
+ * `GET /api/v1/domains`: the clustering domains the server answers for, the default first, each
+ * with its index's log sequence and campaign counts, so a client (the explorer's domain
+ * selector) knows what `?domain=` may name. It looks for domains created since the last look
+ * first (served-domains.ts).
+ */
+import { Query } from './params.ts';
+import { json, type Route, type RouteContext } from './route-context.ts';
+
+export const domainsRoute: Route = {
+  async handle({ url, domains }: RouteContext) {
+    new Query(url, []);
+    await domains.discover();
+    return json({
+      data: domains.list().map((d) => {
+        const index = d.follower.index;
+        const live = index.liveRows();
+        return {
+          name: d.name,
+          default: d.isDefault,
+          sequence: index.sequence,
+          // What the domain's `/campaigns` lists as `total` (live: not merged into another).
+          campaigns: live.length,
+          campaigns_active: live.filter((r) => r.status === 'active').length,
+        };
+      }),
+    });
+  },
+};
