@@ -18,7 +18,7 @@ import { simulateFixture } from '../../src/sim/scenario.ts';
 import { requireServices } from '../support/services.ts';
 import {
   createTestTopics, embeddedMembership, IdentityProducer, NOISE_FLOOR, partitionOf, readStore, spawnCli,
-  startTestPipeline, tempStoreDir, testKafka, testTopics, unique, waitUntilDone,
+  startTestPipeline, tempStoreDir, testKafka, testTopics, unique, waitUntilDone, within,
 } from './support/kafka-test-kit.ts';
 
 describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
@@ -42,19 +42,19 @@ describe('rebuild from the identity topic', { timeout: 120_000 }, () => {
     brokers = s.kafkaBrokers!;
     registryUrl = s.registryUrl!;
     const kafka = testKafka(brokers);
-    await createTestTopics(kafka, topics, 3);
+    await within(60_000, 'creating the topics', createTestTopics(kafka, topics, 3));
     const producer = IdentityProducer.create(kafka, registryUrl, topics.identity);
-    await producer.send(first, (i) => (i % 4 === 0 ? 'ndjson' : 'avro-v2'));
+    await within(60_000, 'producing the first history', producer.send(first, (i) => (i % 4 === 0 ? 'ndjson' : 'avro-v2')));
     mkdirSync(live);
-    const running = await startTestPipeline({ brokers, registryUrl, topics, store: live, group: unique('rebuild'), batchSize: 7 });
+    const running = await within(60_000, 'starting the live pipeline', startTestPipeline({ brokers, registryUrl, topics, store: live, group: unique('rebuild'), batchSize: 7 }));
     try {
       await waitUntilDone(running, live, first.length);
     } finally {
-      await running.stop();
+      await within(60_000, 'stopping the live pipeline', running.stop());
     }
     // History the live run never consumed.
-    await producer.send(later);
-    await producer.close();
+    await within(60_000, 'producing the later history', producer.send(later));
+    await within(30_000, 'closing the producer', producer.close());
   });
 
   after(() => dirs.remove());

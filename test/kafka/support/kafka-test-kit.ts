@@ -229,6 +229,22 @@ export async function readStore(spec: string): Promise<{
 }
 
 /** Waits until the pipeline consumed everything on its topic and published its whole log; fails fast if it failed. */
+/**
+ * `p`, or a failure naming `what` after `ms`: a setup step that hangs says which step it was
+ * (a before() hook once hung for minutes in a clean CI clone with nothing to tell where).
+ */
+export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function waitUntilDone(running: RunningKafkaPipeline, store: string, expectInputs: number, timeoutMs = 60_000): Promise<void> {
   let failed: Error | null = null;
   running.done.catch((e: unknown) => { failed = e as Error; });
