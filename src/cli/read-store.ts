@@ -8,12 +8,11 @@
  * now, docs/SCALING.md): naming another domain is `store_missing`, not an empty answer.
  */
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../adapters/postgres/open.ts';
-import { domainNameProblem, domainOfName, type Domain } from '../domain/domains.ts';
+import type { Domain } from '../domain/domains.ts';
 import { StoreError } from '../ports/errors.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { TableReader } from '../ports/table-sink.ts';
-import { UsageError } from './args.ts';
-import { domainsToRead, openDomainForReading } from './store-dir.ts';
+import { domainOption, domainsToRead, openDomainForReading } from './store-dir.ts';
 
 export interface ReadableStore {
   readonly log: EventLog;
@@ -23,12 +22,8 @@ export interface ReadableStore {
 /** Each domain's store in print order, opened read-only and closed once the caller moves on. */
 export async function* storesToRead(store: string, domainName: string | undefined): AsyncGenerator<{ domain: Domain; store: ReadableStore }> {
   if (isPostgresUrl(store)) {
-    if (domainName !== undefined) {
-      const problem = domainNameProblem(domainName);
-      if (problem !== null) throw new UsageError(`--domain ${JSON.stringify(domainName)}: a domain name ${problem}`);
-      if (domainOfName(domainName) !== null) {
-        throw new StoreError('store_missing', `no domain ${domainName} in ${maskPassword(store)}: a PostgreSQL store holds the default domain only`);
-      }
+    if (domainName !== undefined && domainOption.parse(domainName) !== null) {
+      throw new StoreError('store_missing', `no domain ${domainName} in ${maskPassword(store)}: a PostgreSQL store holds the default domain only`);
     }
     const pg = await openPostgresStore(store, { readonly: true, poolSize: 1, applicationName: 'campaigns-read' });
     try {

@@ -143,9 +143,7 @@ function syncDir(dir: string): void {
  */
 export function domainsToRead(dir: string, name: string | undefined): Domain[] {
   if (name === undefined) return [null, ...storedDomains(dir)];
-  const problem = domainNameProblem(name);
-  if (problem !== null) throw new UsageError(`--domain ${JSON.stringify(name)}: a domain name ${problem}`);
-  const domain = domainOfName(name);
+  const domain = domainOption.parse(name);
   if (domain !== null && !storedDomains(dir).includes(domain)) {
     // The default domain's store is the directory itself: openStoreForReading reports it missing.
     if (!existsSync(path.join(dir, STORE_FILE))) throw new StoreError('store_missing', `no store at ${dir}`);
@@ -165,4 +163,10 @@ export const domainOption = {
   type: 'string',
   placeholder: 'name',
   description: `only this clustering domain ('${DEFAULT_DOMAIN_NAME}' for the default one); without it, every domain of the store`,
+  /** The domain a `--domain` value names (null: the default), or a usage error for a malformed name. */
+  parse(name: string): Domain {
+    const problem = domainNameProblem(name);
+    if (problem !== null) throw new UsageError(`--domain ${JSON.stringify(name)}: a domain name ${problem}`);
+    return domainOfName(name);
+  },
 } as const;

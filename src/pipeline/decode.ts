@@ -28,11 +28,9 @@ export function decodeRecord(record: SourceRecord): Decoded {
     p.kind === 'text' ? parseNdjsonLine(p.text)
     : p.kind === 'object' ? validateIdentityEvent(p.value)
     : { ok: false, code: p.code, reason: p.reason, event_id: null };
-  return v.ok
-    ? { ok: true, record, event: { position, event: v.event }, line, unmappedTactics: v.unmappedTactics }
-    : v.domain === undefined
-      ? { ok: false, record, reject: { position, line, code: v.code, reason: v.reason, event_id: v.event_id } }
-      : { ok: false, record, reject: { position, line, code: v.code, reason: v.reason, event_id: v.event_id }, domain: v.domain };
+  if (v.ok) return { ok: true, record, event: { position, event: v.event }, line, unmappedTactics: v.unmappedTactics };
+  const reject = { position, line, code: v.code, reason: v.reason, event_id: v.event_id };
+  return v.domain === undefined ? { ok: false, record, reject } : { ok: false, record, reject, domain: v.domain };
 }
 
 /**
