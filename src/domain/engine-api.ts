@@ -10,7 +10,9 @@ export type RejectCode =
   | 'invalid_json' | 'line_too_long' | 'schema' | 'unknown_type' | 'bad_time' | 'bad_value'
   | 'too_many_entries' | 'merge_cycle' | 'retired_identity' | 'undecodable' | 'bad_encoding'
   /** An event of a domain other than the default where only the default domain is clustered (the Kafka pipeline, for now). */
-  | 'domain_unsupported';
+  | 'domain_unsupported'
+  /** A domain's event read on a partition of a topic keyed by domain that is not its domain's (`pipeline --assignment domain`). */
+  | 'domain_misrouted';
 
 export interface Rejection {
   readonly position: string;

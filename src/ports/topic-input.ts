@@ -6,6 +6,7 @@
  * The adapter is src/adapters/kafka/ (group-consumer.ts, kafka-topic-input.ts,
  * dead-letter-sink.ts); the pipeline (src/pipeline/kafka/) uses only this.
  */
+import type { Domain } from '../domain/domains.ts';
 import type { IdentitySource, SourceRecord } from './identity-source.ts';
 import type { CodedError } from './errors.ts';
 import type { RejectSink } from './reject-sink.ts';
@@ -110,6 +111,11 @@ export interface TopicInput {
   partition(partition: number, quarantine: QuarantineView): PartitionSource;
   /** The partition a recorded source name stands for, or null when it is not one of this topic's. */
   partitionOf(sourceName: string): number | null;
+  /**
+   * The partition a domain's records are on when the topic is keyed by domain (its producer's
+   * partitioner, applied to the domain's key), for a topic of `partitions` partitions.
+   */
+  partitionOfDomain(domain: Domain, partitions: number): number;
 }
 
 /** Where refused input goes: a RejectSink that finds each refused record's message among the staged ones. */

@@ -2,6 +2,7 @@
  * The identity topic's consumer group, behind a small interface (kafkajs stays in this folder).
  *
  * - Every partition goes to one member (single-owner-assigner.ts); the others are standbys.
+ *   With `assignment: 'round-robin'` every member owns a share (domains: docs/SCALING.md).
  * - The handler gets one fetched partition batch at a time (`partitionsConsumedConcurrently`
  *   is 1: one engine, one store) and kafkajs fetches that partition's next batch only after
  *   the handler's promise settles: awaiting the whole pipeline inside it is the backpressure.
@@ -10,11 +11,14 @@
  *   tools, a fresh store's start); the store's own checkpoint is where a new owner seeks to.
  */
 import { randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import type { BatchControl, GroupHandlers, GroupMembership } from '../../ports/topic-input.ts';
 import { fromKafkaJs, isKafkaAdapterError } from './errors.ts';
 import { toFetched } from './messages.ts';
 import { singleOwnerAssigner } from './single-owner-assigner.ts';
+
+// kafkajs is CommonJS and Node's named-export detection misses this one: take it off the default export.
+const { PartitionAssigners } = kafkajs;
 
 export interface GroupConsumerOptions {
   readonly groupId: string;
@@ -29,6 +33,12 @@ export interface GroupConsumerOptions {
   readonly isFatal?: (e: Error) => boolean;
   /** Identifies this member in the assigner's tie-break and in logs. */
   readonly instanceId?: string;
+  /**
+   * How the group spreads the partitions: `single-owner` (one member owns all, the others are
+   * standbys; the default) or `round-robin` (kafkajs' standard assigner: every member owns a
+   * share, for `--assignment domain`).
+   */
+  readonly assignment?: 'single-owner' | 'round-robin';
 }
 
 const rootCause = (e: Error): Error => {
@@ -73,7 +83,9 @@ export class GroupConsumer implements GroupMembership {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
-      partitionAssigners: [singleOwnerAssigner(() => ({ since: this.since, owns: this.partitions.length > 0 }))],
+      partitionAssigners: [o.assignment === 'round-robin'
+        ? PartitionAssigners.roundRobin
+        : singleOwnerAssigner(() => ({ since: this.since, owns: this.partitions.length > 0 }))],
       sessionTimeout: o.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 1_000,
       maxWaitTimeInMs: o.maxWaitTimeMs ?? 500,

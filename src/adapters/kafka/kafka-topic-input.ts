@@ -3,6 +3,8 @@
  * and each partition as a source whose messages are decoded by the payload decoder (Avro through
  * the registry, or NDJSON; identity-payloads.ts).
  */
+import type { Domain } from '../../domain/domains.ts';
+import { partitionOfDomain } from './domain-keys.ts';
 import type { PartitionOffsets, QuarantineView, TopicInput } from '../../ports/topic-input.ts';
 import type { IdentityPayloadDecoder } from './identity-payloads.ts';
 import type { FetchedMessage } from './messages.ts';
@@ -26,6 +28,10 @@ export class KafkaTopicInput implements TopicInput {
 
   partition(partition: number, quarantine: QuarantineView): KafkaPartitionSource {
     return new KafkaPartitionSource(this.topic, partition, { reader: this.reader, decoder: this.decoder, quarantine });
+  }
+
+  partitionOfDomain(domain: Domain, partitions: number): number {
+    return partitionOfDomain(domain, partitions);
   }
 
   partitionOf(sourceName: string): number | null {

@@ -5,14 +5,15 @@ import { DEFAULT_TOPICS, type TopicNames } from '../../adapters/kafka/topics.ts'
 import { openPostgresSideStore } from '../../adapters/postgres/kafka-side-store.ts';
 import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.ts';
 import { openSqliteSideStore } from '../../adapters/sqlite/kafka-side-store.ts';
-import type { PipelineStore } from '../../pipeline/kafka/store.ts';
-import { startKafkaPipeline } from '../wiring/kafka-pipeline.ts';
+import type { Domain } from '../../domain/domains.ts';
+import type { DomainStores, PipelineStore } from '../../pipeline/kafka/store.ts';
+import { startKafkaPipeline, type KafkaPipelineConfig } from '../wiring/kafka-pipeline.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { enginesFor, profileOption } from '../engines.ts';
 import { emit } from '../io.ts';
-import { openStoreForWriting } from '../store-dir.ts';
+import { domainStoreDir, ensureDomainDir, openStoreForWriting, storedDomains } from '../store-dir.ts';
 
 /**
  * Opens a store for the Kafka pipeline: a SQLite store directory or a `postgres://` URL, with
@@ -52,6 +53,21 @@ export async function openKafkaStore(spec: string): Promise<PipelineStore> {
   }
 }
 
+/**
+ * One store per domain for `--assignment domain`: the layout `campaigns run` writes
+ * (`<dir>/` for the default domain, `<dir>/domains/<domain>/` for the others), so every read
+ * command, `serve` and `replay` read a pipeline's domains as they read a run's.
+ */
+export function sqliteDomainStores(dir: string): DomainStores {
+  return {
+    known: async () => [null, ...storedDomains(dir)],
+    open: async (domain: Domain) => {
+      if (domain !== null) ensureDomainDir(dir, domain);
+      return openKafkaStore(domainStoreDir(dir, domain));
+    },
+  };
+}
+
 const options = {
   brokers: { type: 'string', placeholder: 'host:port,…', description: `Kafka bootstrap brokers (env KAFKA_BROKERS; default ${DEFAULT_BROKERS})` },
   registry: { type: 'string', placeholder: 'url', description: 'Confluent-compatible schema registry, e.g. http://host:8081 (env SCHEMA_REGISTRY_URL; without it: NDJSON in, JSON out)' },
@@ -66,6 +82,10 @@ const options = {
   'no-create-topics': { type: 'boolean', description: 'do not create missing topics (still report differing settings)' },
   'batch-size': { type: 'integer', min: 1, default: DEFAULT_BATCH_SIZE, placeholder: 'N', description: 'most valid events per batch (a fetched Kafka batch may close one earlier)' },
   'snapshot-every': { type: 'integer', min: 1, default: DEFAULT_SNAPSHOT_EVERY_RECORDS, placeholder: 'N', description: 'snapshot the engine after every N input records' },
+  assignment: {
+    type: 'string', placeholder: 'owner|domain',
+    description: 'owner: one member clusters the whole topic as the default domain, the others are standbys; domain: every member owns the partitions the group gives it and clusters the domains on them (topic keyed by domain: docs/SCALING.md; env CAMPAIGNS_ASSIGNMENT; default owner)',
+  },
   profile: { ...profileOption, description: `${profileOption.description} (env CAMPAIGNS_PROFILE)` },
   'health-port': { type: 'integer', min: 0, placeholder: 'port', description: 'serve /health, /health/live, /health/ready and /metrics on this port (env CAMPAIGNS_HEALTH_PORT; 0 = any)' },
   'health-host': { type: 'string', placeholder: 'addr', description: 'address of the health endpoint (default 0.0.0.0)' },
@@ -91,6 +111,18 @@ export function topicNamesFrom(o: {
     table: o['table-topic'] ?? DEFAULT_TOPICS.table,
     deadLetter: o['dlq-topic'] ?? (o['identity-topic'] !== undefined ? `${o['identity-topic']}.dlq` : DEFAULT_TOPICS.deadLetter),
   };
+}
+
+function assignmentOf(value: string | undefined): 'owner' | 'domain' {
+  if (value === undefined || value === 'owner' || value === 'domain') return value ?? 'owner';
+  throw new UsageError(`--assignment must be owner or domain, got '${value}'`);
+}
+
+function domainAssignment(store: string, profile: string | undefined): KafkaPipelineConfig['domains'] {
+  if (isPostgresUrl(store)) {
+    throw new UsageError('--assignment domain needs a SQLite store directory for now (one store per domain: docs/SCALING.md)');
+  }
+  return { stores: sqliteDomainStores(store), engines: (domain) => enginesFor(profile, domain) };
 }
 
 export const pipelineCommand = defineCommand({
@@ -129,6 +161,7 @@ export const pipelineCommand = defineCommand({
       ceSource: opts['ce-source'] ?? 'campaign-stream',
       openStore: () => openKafkaStore(store),
       engines: enginesFor(opts.profile ?? env('CAMPAIGNS_PROFILE')),
+      ...(assignmentOf(opts.assignment ?? env('CAMPAIGNS_ASSIGNMENT')) === 'domain' ? { domains: domainAssignment(store, opts.profile ?? env('CAMPAIGNS_PROFILE')) } : {}),
       healthPort: opts['health-port'] ?? (envPort !== undefined ? Number(envPort) : null),
       healthHost: opts['health-host'] ?? '0.0.0.0',
       relay: { publisherThread: !opts['no-publisher-thread'] },

@@ -25,7 +25,7 @@ import { systemTimers } from '../../adapters/system/timers.ts';
 import type { Timers } from '../../ports/clock.ts';
 import type { Publisher } from '../../ports/publisher.ts';
 import type { EngineFactory } from '../../pipeline/engine-factory.ts';
-import { KafkaPipeline } from '../../pipeline/kafka/kafka-pipeline.ts';
+import { KafkaPipeline, type KafkaPipelineDeps } from '../../pipeline/kafka/kafka-pipeline.ts';
 import type { RelayOptions } from '../../pipeline/kafka/outbox-relay.ts';
 import type { StoreOpener } from '../../pipeline/kafka/store.ts';
 import { withBackoff } from '../../pipeline/retry.ts';
@@ -59,6 +59,11 @@ export interface KafkaPipelineConfig {
   readonly ceSource: string;
   readonly openStore: StoreOpener;
   readonly engines: EngineFactory;
+  /**
+   * Present: `--assignment domain`. Every member owns the partitions the group's round-robin
+   * assigner gives it and clusters each domain on them into that domain's own store.
+   */
+  readonly domains?: KafkaPipelineDeps['domains'];
   /** null: no health endpoint; 0: any free port. */
   readonly healthPort: number | null;
   readonly healthHost?: string;
@@ -128,6 +133,7 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     sessionTimeoutMs: c.sessionTimeoutMs,
     ...(c.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: c.maxWaitTimeMs } : {}),
     isFatal: () => pipeline.health.role === 'failed' || pipeline.health.role === 'stopping',
+    assignment: c.domains !== undefined ? 'round-robin' : 'single-owner',
   });
   const metrics = new MetricsRegistry();
   const pipelineMetrics = registerPipelineMetrics(metrics, () => pipeline.metricsSample());
@@ -139,6 +145,7 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
       publisher,
       openStore: c.openStore,
       engines: c.engines,
+      ...(c.domains !== undefined ? { domains: c.domains } : {}),
       timers,
       notice: c.notice,
       metrics: pipelineMetrics,

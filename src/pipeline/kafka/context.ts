@@ -3,6 +3,7 @@
  * and how they report and fail. One object, built by KafkaPipeline, handed to the roles
  * (ownership.ts, partition-batches.ts, recovery.ts, lag-monitor.ts).
  */
+import type { Domain } from '../../domain/domains.ts';
 import type { Timers } from '../../ports/clock.ts';
 import type { BatchObserver } from '../../ports/pipeline-metrics.ts';
 import type { Publisher } from '../../ports/publisher.ts';
@@ -11,7 +12,7 @@ import type { EngineFactory } from '../engine-factory.ts';
 import { withBackoff, type BackoffOptions } from '../retry.ts';
 import type { HealthState } from './health.ts';
 import type { RelayOptions } from './outbox-relay.ts';
-import type { StoreOpener } from './store.ts';
+import type { DomainStores, StoreOpener } from './store.ts';
 
 export interface KafkaPipelineDeps {
   /** This process's membership in the identity topic's consumer group. */
@@ -28,6 +29,15 @@ export interface KafkaPipelineDeps {
   readonly notice?: (line: string) => void;
   /** Per-batch counters and latency for `/metrics`. */
   readonly metrics?: BatchObserver;
+  /**
+   * Present: this member clusters the domains on the partitions the group assigns it, each in
+   * its own store (domain-ownership.ts). Absent: one member owns the whole topic as the default
+   * domain (ownership.ts), and `openStore` is its store.
+   */
+  readonly domains?: {
+    readonly stores: DomainStores;
+    readonly engines: (domain: Domain) => EngineFactory;
+  };
 }
 
 export interface KafkaPipelineOptions {

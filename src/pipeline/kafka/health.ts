@@ -28,6 +28,11 @@ export interface HealthReport {
   readonly dead_letters: number;
   readonly topic_mismatches: readonly string[];
   readonly last_error: string | null;
+  /**
+   * `--assignment domain` only: the domains this member holds. `last_batch`, `head_sequence`
+   * and `published_sequence` are then those of the domain that committed or published last.
+   */
+  readonly domains?: number;
 }
 
 export class HealthState {
@@ -41,6 +46,8 @@ export class HealthState {
   publishedSequence: number | null = null;
   relayLag: number | null = null;
   deadLetters = 0;
+  /** Domains held (`--assignment domain`); null: one owner of the whole topic. */
+  ownedDomains: number | null = null;
   topicMismatches: readonly string[] = [];
   lastError: string | null = null;
 
@@ -81,6 +88,7 @@ export class HealthState {
       dead_letters: this.deadLetters,
       topic_mismatches: this.topicMismatches,
       last_error: this.lastError,
+      ...(this.ownedDomains !== null ? { domains: this.ownedDomains } : {}),
     };
   }
 }

@@ -16,11 +16,13 @@
  * restores the engine from the store and re-reads from the stored position; an event the
  * engine itself fails on is found, quarantined and dead-lettered.
  */
-import { campaignCounts, type CampaignCounts } from '../../domain/tables.ts';
+import { campaignCounts, type CampaignCounts, type CampaignTables } from '../../domain/tables.ts';
 import type { PipelineSample } from '../../ports/pipeline-metrics.ts';
 import { describeError, pipelineContext, type KafkaPipelineDeps, type KafkaPipelineOptions, type PipelineContext } from './context.ts';
 import { HealthState } from './health.ts';
 import { LagMonitor } from './lag-monitor.ts';
+import { DomainBatches } from './domain-batches.ts';
+import { DomainOwnership } from './domain-ownership.ts';
 import { Ownership } from './ownership.ts';
 import { PartitionBatches } from './partition-batches.ts';
 import { Recovery } from './recovery.ts';
@@ -30,8 +32,8 @@ export type { KafkaPipelineDeps, KafkaPipelineOptions } from './context.ts';
 export class KafkaPipeline {
   readonly health: HealthState;
   private readonly c: PipelineContext;
-  private readonly ownership: Ownership;
-  private readonly batches: PartitionBatches;
+  private readonly ownership: Ownership | DomainOwnership;
+  private readonly batches: PartitionBatches | DomainBatches;
   private readonly lag: LagMonitor;
   private stopping = false;
   private readonly abort = new AbortController();
@@ -48,8 +50,15 @@ export class KafkaPipeline {
     });
     this.done.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
     this.c = pipelineContext(deps, options, this.health, this.abort.signal, (e) => void this.fail(e), () => this.stopping);
-    this.ownership = new Ownership(this.c);
-    this.batches = new PartitionBatches(this.c, this.ownership, new Recovery(this.c, this.ownership));
+    if (deps.domains !== undefined) {
+      const ownership = new DomainOwnership(this.c);
+      this.ownership = ownership;
+      this.batches = new DomainBatches(this.c, ownership, new Recovery(this.c, ownership));
+    } else {
+      const ownership = new Ownership(this.c);
+      this.ownership = ownership;
+      this.batches = new PartitionBatches(this.c, ownership, new Recovery(this.c, ownership));
+    }
     this.lag = new LagMonitor(this.c, this.ownership);
   }
 
@@ -116,15 +125,23 @@ export class KafkaPipeline {
     };
   }
 
-  private counted: { tables: unknown; sequence: number; counts: CampaignCounts } | null = null;
+  private readonly counted = new WeakMap<CampaignTables, { sequence: number; counts: CampaignCounts }>();
 
-  /** Walks every row, so only once per committed change, not once per scrape. */
-  private campaignCounts(): CampaignCounts | null {
-    const tables = this.ownership.state?.runtime.tables;
-    if (tables === undefined) return null;
-    if (this.counted?.tables !== tables || this.counted.sequence !== tables.sequence) {
-      this.counted = { tables, sequence: tables.sequence, counts: campaignCounts(tables) };
+  /** Walks every row, so only once per committed change of each store, not once per scrape. */
+  private campaignCounts(): { active: number; largest: number } | null {
+    const all = this.ownership.tables();
+    if (all.length === 0) return null;
+    let active = 0;
+    let largest = 0;
+    for (const tables of all) {
+      let c = this.counted.get(tables);
+      if (c === undefined || c.sequence !== tables.sequence) {
+        c = { sequence: tables.sequence, counts: campaignCounts(tables) };
+        this.counted.set(tables, c);
+      }
+      active += c.counts.active;
+      largest = Math.max(largest, c.counts.largest);
     }
-    return this.counted.counts;
+    return { active, largest };
   }
 }

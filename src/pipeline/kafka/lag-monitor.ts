@@ -6,12 +6,19 @@
  */
 import type { Repeating } from '../../ports/clock.ts';
 import type { PipelineContext } from './context.ts';
-import type { Ownership } from './ownership.ts';
+
+/** What the monitor needs of whoever holds the partitions. */
+export interface LagSource {
+  /** The next offset to consume, per owned partition (none while a standby). */
+  positions(): Iterable<readonly [number, number]>;
+  /** Events appended but not yet published, or null while nothing is held. */
+  relayLag(): number | null;
+}
 
 export class LagMonitor {
   private timer: Repeating | null = null;
 
-  constructor(private readonly c: PipelineContext, private readonly ownership: Ownership) {}
+  constructor(private readonly c: PipelineContext, private readonly held: LagSource) {}
 
   start(): void {
     this.timer ??= this.c.deps.timers.every(this.c.options.lagPollMs ?? 2_000, () => void this.poll());
@@ -24,15 +31,16 @@ export class LagMonitor {
 
   private async poll(): Promise<void> {
     const { c } = this;
-    const a = this.ownership.state;
-    if (a === null || c.isStopping()) return;
+    if (c.isStopping()) return;
+    const positions = [...this.held.positions()];
+    if (positions.length === 0) return;
     try {
       const offsets = await c.deps.input.offsets();
-      for (const [p, next] of a.expected) {
+      for (const [p, next] of positions) {
         const o = offsets.get(p);
         if (o !== undefined && c.deps.group.assigned().includes(p)) c.health.lag.set(p, Math.max(0, o.high - next));
       }
-      c.health.relayLag = a.relay.lag();
+      c.health.relayLag = this.held.relayLag();
     } catch {
       // The next poll, or the next batch, updates the lag.
     }

@@ -34,6 +34,8 @@ export interface OwnerState {
   dirty: boolean;
   /** A commit is in progress: the in-memory tables may be ahead of the log. */
   committing: boolean;
+  /** Handed over (or stopping): the relay must not wait for a state nobody will repair. */
+  released: boolean;
 }
 
 /** What restoring needs of an OwnerState (also before the state exists). */

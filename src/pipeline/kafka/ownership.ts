@@ -6,20 +6,15 @@
  * with the log. When it loses them (or stops) it lets the relay publish what is pending, saves a
  * snapshot and closes the store, so the next owner starts from there. A standby holds nothing.
  */
-import { InputError } from '../../ports/errors.ts';
-import type { IdentitySource } from '../../ports/identity-source.ts';
 import type { BatchControl, PartitionSource } from '../../ports/topic-input.ts';
-import { BatchCommitter, fingerprintedSegments } from '../batch-committer.ts';
-import { PipelineError } from '../errors.ts';
-import { patientDeadLetters } from '../patient-rejects.ts';
-import { restoreRuntime, type RuntimeState } from '../restore.ts';
-import { describeError, type PipelineContext } from './context.ts';
-import { OutboxRelay } from './outbox-relay.ts';
+import type { PipelineContext } from './context.ts';
+import { holdStore, partitionSourceOf, releaseHeld, resyncHeld, type HeldStore } from './owner-lifecycle.ts';
 import type { OwnerState, RestoreTarget } from './owner-state.ts';
-import { rowsChangedAfter } from './published-rows.ts';
-import { Quarantine } from './quarantine.ts';
+import type { RecoveryHost } from './recovery.ts';
+import type { LagSource } from './lag-monitor.ts';
+import type { CampaignTables } from '../../domain/tables.ts';
 
-export class Ownership {
+export class Ownership implements RecoveryHost, LagSource {
   /** The owner's state, or null while a standby. */
   private current: OwnerState | null = null;
   /** Ownership changes run one after the other; batches wait for the one in progress. */
@@ -39,6 +34,19 @@ export class Ownership {
       .catch((e: unknown) => {
         if (!this.c.isStopping()) this.c.fail(e);
       });
+  }
+
+  positions(): Iterable<readonly [number, number]> {
+    return this.current?.expected ?? [];
+  }
+
+  relayLag(): number | null {
+    return this.current?.relay.lag() ?? null;
+  }
+
+  /** The tables held (for `/metrics`). */
+  tables(): CampaignTables[] {
+    return this.current === null ? [] : [this.current.runtime.tables];
   }
 
   /** Settles when no ownership change is in progress. */
@@ -85,132 +93,33 @@ export class Ownership {
   }
 
   partitionSource(a: RestoreTarget, partition: number): PartitionSource {
-    let s = a.partitionSources.get(partition);
-    if (s === undefined) {
-      s = this.c.deps.input.partition(partition, a.quarantine);
-      a.partitionSources.set(partition, s);
-      a.sourcesByName.set(s.name, s);
+    return partitionSourceOf(this.c, a, partition);
+  }
+
+  /** Every owned partition goes back to its stored position (the restore set `expected` from the store). */
+  rewind(a: OwnerState): void {
+    for (const q of this.c.deps.group.assigned()) {
+      const at = a.expected.get(q);
+      if (at !== undefined) this.c.deps.group.seek(q, at);
     }
-    return s;
+  }
+
+  private held(): HeldStore {
+    return { engines: this.c.deps.engines, onPublished: (seq) => { this.c.health.publishedSequence = seq; } };
   }
 
   private async activate(): Promise<OwnerState> {
-    const { c } = this;
-    const store = await c.patiently(() => c.deps.openStore(), {
-      maxMs: 5_000,
-      onRetry: (e) => c.notice(`waiting for the store: ${describeError(e)}`),
-    });
-    try {
-      const quarantine = await Quarantine.load(store.side.quarantine);
-      const dlq = patientDeadLetters(c.deps.deadLetters, c.deps.timers, c.signal,
-        (e) => c.notice(`dead-letter topic unavailable, retrying: ${describeError(e)}`));
-      const base: RestoreTarget = {
-        store,
-        quarantine,
-        dlq,
-        partitionSources: new Map<number, PartitionSource>(),
-        sourcesByName: new Map<string, IdentitySource>(),
-        expected: new Map<number, number>(),
-        checkpointed: new Set<number>(),
-      };
-      const { runtime, committer, lastIndex } = await this.restore(base, null);
-      const a: OwnerState = {
-        ...base,
-        runtime,
-        committer,
-        lastIndex,
-        head: runtime.head,
-        dirty: false,
-        committing: false,
-        relay: new OutboxRelay({
-          log: store.log,
-          cursor: store.side.cursor(c.options.outboxName),
-          publisher: c.deps.publisher,
-          timers: c.deps.timers,
-          rowsChangedAfter: (after, upTo) => this.rowsAfter(a, after, upTo),
-          onRetry: (e) => {
-            c.health.lastError = describeError(e);
-            c.notice(`publishing paused: ${describeError(e)}`);
-          },
-          onPublished: (seq) => { c.health.publishedSequence = seq; },
-          // The log would grow unpublished behind a healthy-looking process: stop, loudly.
-          onFailure: (e) => c.fail(e),
-        }, c.options.relay),
-      };
-      a.relay.start();
-      c.health.lastBatch = lastIndex;
-      c.health.headSequence = runtime.head;
-      return a;
-    } catch (e) {
-      await store.close().catch(() => {});
-      throw e;
-    }
-  }
-
-  /**
-   * Engine and tables from the store (snapshot + batches re-derived from the topic), the
-   * expected positions from its checkpoints, and a committer continuing after its last batch.
-   */
-  async restore(a: RestoreTarget, control: BatchControl | null): Promise<{ runtime: RuntimeState; committer: BatchCommitter; lastIndex: number }> {
-    const { c } = this;
-    const ticker = control === null ? null : c.deps.timers.every(2_000, () => void control.heartbeat().catch(() => {}));
-    try {
-      const runtime = await c.patiently(() => restoreRuntime({
-        log: a.store.log,
-        tables: a.store.tables,
-        snapshots: a.store.snapshots,
-        settings: a.store.settings,
-        engines: c.deps.engines,
-        openSource: async (name, locator) => {
-          const partition = c.deps.input.partitionOf(name);
-          if (partition === null) {
-            throw new InputError('input_missing',
-              `the store holds batches read from ${name} (${locator}); this pipeline reads ${c.deps.input.topic} only and cannot re-derive them`);
-          }
-          return this.partitionSource(a, partition);
-        },
-        onProgress: ({ batches, total }) => {
-          if (batches === total || batches % 100 === 0) c.notice(`restore: re-derived ${batches}/${total} batches`);
-        },
-      }), { onRetry: (e) => c.notice(`restore paused: ${describeError(e)}`) });
-      for (const w of runtime.warnings) c.notice(`restore: ${w}`);
-      // Positions only move with commits, so the checkpoints are what `expected` should hold; a
-      // partition never committed keeps its start (the low watermark chosen at assignment).
-      for (const cp of await a.store.log.checkpoints()) {
-        const partition = c.deps.input.partitionOf(cp.source);
-        if (partition !== null) {
-          a.expected.set(partition, cp.position.offset);
-          a.checkpointed.add(partition);
-        }
-      }
-      const lastIndex = runtime.lastBatch?.index ?? 0;
-      const committer = new BatchCommitter(
-        {
-          engine: runtime.engine,
-          tables: runtime.tables,
-          log: a.store.log,
-          rejects: a.dlq,
-          snapshots: a.store.snapshots,
-          segments: fingerprintedSegments(a.sourcesByName),
-        },
-        { lastIndex, head: runtime.head, snapshotIndex: runtime.snapshotBatch ?? 0, snapshotEveryRecords: c.options.snapshotEveryRecords },
-      );
-      return { runtime, committer, lastIndex };
-    } finally {
-      ticker?.cancel();
-    }
+    const a = await holdStore(this.c, () => this.c.deps.openStore(), this.held());
+    this.c.health.lastBatch = a.lastIndex;
+    this.c.health.headSequence = a.runtime.head;
+    return a;
   }
 
   /** Throws away the in-memory state and restores it from the store. */
   async resync(a: OwnerState, control: BatchControl | null): Promise<void> {
-    const { runtime, committer, lastIndex } = await this.restore(a, control);
-    a.runtime = runtime;
-    a.committer = committer;
-    a.lastIndex = lastIndex;
-    a.head = runtime.head;
-    a.dirty = false;
-    this.c.health.lastBatch = lastIndex;
-    this.c.health.headSequence = runtime.head;
+    await resyncHeld(this.c, a, control, this.held());
+    this.c.health.lastBatch = a.lastIndex;
+    this.c.health.headSequence = a.runtime.head;
   }
 
   /** Lets go of the topic: publish what is pending, snapshot, close the store (stop, or a standby now). */
@@ -218,23 +127,8 @@ export class Ownership {
     const a = this.current;
     if (a === null) return;
     this.current = null;
-    const { c } = this;
-    await a.relay.stop(c.options.drainMs ?? 5_000);
-    if (!a.dirty && !a.committing) {
-      // The next owner restores from here instead of re-deriving the batches since the last one.
-      await a.committer.snapshot().catch((e: unknown) => c.notice(`snapshot at hand-over failed: ${describeError(e)}`));
-    }
-    await a.store.close().catch((e: unknown) => c.notice(`closing the store: ${describeError(e)}`));
-    c.health.lag.clear();
-    c.health.relayLag = null;
-  }
-
-  /** Rows for the relay, read while the in-memory tables equal the log (between commits). */
-  private async rowsAfter(a: OwnerState, after: number, upTo: number) {
-    while (a.committing || a.dirty) {
-      if (this.current !== a && a.dirty) throw new PipelineError('aborted', 'the store was handed over');
-      await this.c.deps.timers.sleep(10);
-    }
-    return rowsChangedAfter(a.runtime.tables, after, upTo);
+    await releaseHeld(this.c, a);
+    this.c.health.lag.clear();
+    this.c.health.relayLag = null;
   }
 }

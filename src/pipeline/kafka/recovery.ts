@@ -9,13 +9,12 @@
  * found stops the pipeline.
  */
 import { isAborted, isCodedError, isInputError, isStoreError } from '../../ports/errors.ts';
-import type { BatchControl } from '../../ports/topic-input.ts';
+import type { BatchControl, PartitionSource } from '../../ports/topic-input.ts';
 import type { InputBatch } from '../batch-assembly.ts';
 import { PipelineError } from '../errors.ts';
 import { isRetriable, pause } from '../retry.ts';
 import { describeError, type PipelineContext } from './context.ts';
-import type { Ownership } from './ownership.ts';
-import type { OwnerState } from './owner-state.ts';
+import type { OwnerState, RestoreTarget } from './owner-state.ts';
 import { findPoison } from './poison.ts';
 
 /** Errors that mean "restore from the store and read again", as opposed to a stop. */
@@ -25,11 +24,20 @@ const isResyncable = (e: unknown): boolean =>
 /** Errors of our own layers (coded at a port): anything else thrown by a commit came from the engine (poison?). */
 const isKnownFailure = (e: unknown): boolean => isCodedError(e) || isInputError(e);
 
+/** Whoever holds the failed batch's store: the single owner (ownership.ts) or a domain's (domain-ownership.ts). */
+export interface RecoveryHost {
+  /** Throws away `a`'s in-memory state and restores it from its store. */
+  resync(a: OwnerState, control: BatchControl | null): Promise<void>;
+  partitionSource(a: RestoreTarget, partition: number): PartitionSource;
+  /** After `a` was restored: read `partition` again from where the store says. */
+  rewind(a: OwnerState, partition: number): void;
+}
+
 export class Recovery {
   /** Failed commits in a row, by the position their batch started at. */
   private readonly failures = new Map<string, number>();
 
-  constructor(private readonly c: PipelineContext, private readonly ownership: Ownership) {}
+  constructor(private readonly c: PipelineContext, private readonly ownership: RecoveryHost) {}
 
   /** A batch committed: the failures before it are history. */
   succeeded(): void {
@@ -69,10 +77,6 @@ export class Recovery {
         }
       }
     }
-    // Every owned partition goes back to its stored position (the restore set `expected` from the store).
-    for (const q of c.deps.group.assigned()) {
-      const at = a.expected.get(q);
-      if (at !== undefined) c.deps.group.seek(q, at);
-    }
+    this.ownership.rewind(a, p);
   }
 }
