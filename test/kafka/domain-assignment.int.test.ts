@@ -1,0 +1,163 @@
+/**
+ * `pipeline --assignment domain` against the real broker: a topic of 12 partitions keyed by
+ * domain, 30 domains, members in child processes sharing one store directory (one store per
+ * domain). Every domain must end exactly as the embedded engine clusters its events alone,
+ * through a SIGKILLed member (its domains move to the others: nothing lost, nothing applied
+ * twice) and a member added mid-stream (domains handed over without a gap).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Kafka } from 'kafkajs';
+import { domainKey, partitionOfDomain } from '../../src/adapters/kafka/domain-keys.ts';
+import { domainStoreDir } from '../../src/cli/store-dir.ts';
+import type { IdentityEvent } from '../../src/domain/identity-events.ts';
+import { identityEventToWire } from '../../src/domain/validate.ts';
+import { simulateFixture } from '../../src/sim/scenario.ts';
+import { requireServices, waitFor } from '../support/services.ts';
+import {
+  allMessages, createTestTopics, embeddedMembership, getHealth, header, NOISE_FLOOR, partitionOf, pipelineArgs, readStore, readTopic,
+  spawnCli, tempStoreDir, testKafka, testTopics, unique, type CliChild,
+} from './support/kafka-test-kit.ts';
+
+const PARTITIONS = 12;
+const DOMAINS = Array.from({ length: 30 }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
+
+let brokers: string;
+let registryUrl: string;
+let kafka: Kafka;
+
+before(async () => {
+  const s = await requireServices(['kafka', 'registry']);
+  brokers = s.kafkaBrokers!;
+  registryUrl = s.registryUrl!;
+  kafka = testKafka(brokers);
+});
+
+/** Every domain's events (a different simulation per domain), tagged with the domain. */
+function domainStreams(): Map<string, IdentityEvent[]> {
+  const out = new Map<string, IdentityEvent[]>();
+  DOMAINS.forEach((d, i) => out.set(d, simulateFixture(NOISE_FLOOR, 100 + i).emitted.events.map((e) => ({ ...e, domain: d }))));
+  return out;
+}
+
+/** Produces `events` keyed by domain (the producer's default partitioner puts them on partitionOfDomain). */
+async function produce(topic: string, events: readonly IdentityEvent[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += 200) {
+      await producer.send({
+        topic,
+        messages: events.slice(i, i + 200).map((e) => ({ key: domainKey(e.domain ?? null), value: JSON.stringify(identityEventToWire(e)) + '\n' })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The i-th slice of `parts` of every domain's events, interleaved round-robin across domains. */
+function slice(streams: Map<string, IdentityEvent[]>, i: number, parts: number): IdentityEvent[] {
+  const lists = [...streams.values()].map((l) => l.slice(Math.floor((l.length * i) / parts), Math.floor((l.length * (i + 1)) / parts)));
+  const out: IdentityEvent[] = [];
+  for (let k = 0; lists.some((l) => k < l.length); k++) for (const l of lists) if (k < l.length) out.push(l[k]);
+  return out;
+}
+
+async function consumedPerDomain(store: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const d of DOMAINS) {
+    try {
+      const { batches } = await readStore(domainStoreDir(store, d));
+      out.set(d, batches.reduce((n, b) => n + b.input_count, 0));
+    } catch {
+      out.set(d, 0); // not created yet
+    }
+  }
+  return out;
+}
+
+describe('pipeline --assignment domain', { timeout: 240_000 }, () => {
+  const store = tempStoreDir('cs-domains-');
+  const members: CliChild[] = [];
+  after(async () => {
+    for (const m of members) m.child.kill('SIGKILL');
+    await Promise.all(members.map((m) => m.exit));
+    store.remove();
+  });
+
+  it('30 domains on 12 partitions over 3 members, one SIGKILLed and one added mid-stream: every domain as if clustered alone', async () => {
+    const topics = testTopics('domains');
+    await createTestTopics(kafka, topics, PARTITIONS);
+    const group = unique('domains');
+    const streams = domainStreams();
+    const total = [...streams.values()].reduce((n, l) => n + l.length, 0);
+    const join = (): CliChild => {
+      // NDJSON in, JSON out: no registry (the campaign topics' Avro is tested elsewhere).
+      const args = pipelineArgs({ brokers, registryUrl, topics, store: store.dir, group });
+      args.splice(args.indexOf('--registry'), 2);
+      args.splice(args.indexOf('--partitions'), 2);
+      const m = spawnCli([
+        ...args,
+        '--assignment', 'domain', '--partitions', String(PARTITIONS), '--batch-size', '7',
+      ], { SCHEMA_REGISTRY_URL: '' });
+      members.push(m);
+      return m;
+    };
+    const port = async (m: CliChild): Promise<number> => Number((await m.line(/health endpoint on port (\d+)/))[1]);
+
+    const first = [join(), join(), join()];
+    const ports = await Promise.all(first.map(port));
+    await waitFor(async () => {
+      const owned = await Promise.all(ports.map(async (p) => (await getHealth(p)).body.partitions.length));
+      return owned.every((n) => n === 4);
+    }, { what: 'three members owning four partitions each', timeoutMs: 60_000 });
+
+    await produce(topics.identity, slice(streams, 0, 3));
+    // The member to kill must have committed something of its own, so its domains really move.
+    await waitFor(async () => ((await getHealth(ports[0])).body.last_batch ?? 0) > 0, { what: 'the first member to commit', timeoutMs: 60_000 });
+    first[0].child.kill('SIGKILL');
+    await first[0].exit;
+    await produce(topics.identity, slice(streams, 1, 3));
+    await waitFor(async () => {
+      const owned = await Promise.all(ports.slice(1).map(async (p) => (await getHealth(p)).body.partitions.length));
+      return owned.reduce((a, b) => a + b, 0) === PARTITIONS;
+    }, { what: 'the survivors to take the dead member\'s partitions', timeoutMs: 60_000 });
+
+    const fourth = join();
+    const fourthPort = await port(fourth);
+    await produce(topics.identity, slice(streams, 2, 3));
+    await waitFor(async () => (await getHealth(fourthPort)).body.partitions.length > 0, { what: 'the added member to own partitions', timeoutMs: 60_000 });
+
+    let last = '';
+    await waitFor(async () => {
+      const consumed = await consumedPerDomain(store.dir);
+      const missing = DOMAINS.filter((d) => consumed.get(d) !== streams.get(d)!.length);
+      last = missing.map((d) => `${d}: ${consumed.get(d)}/${streams.get(d)!.length}`).join(', ');
+      return missing.length === 0;
+    }, { what: `every domain to consume its events (${total} in all)`, timeoutMs: 120_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}; behind: ${last}`);
+    });
+
+    const published = allMessages(await readTopic(kafka, topics.events));
+    const publishedIds = new Set(published.map((m) => JSON.parse(m.value!.toString()).event_id as string));
+    for (const d of DOMAINS) {
+      const { events, batches, membership } = await readStore(domainStoreDir(store.dir, d));
+      const expected = embeddedMembership(streams.get(d)!.map(({ domain: _, ...e }) => e as IdentityEvent));
+      assert.deepEqual(partitionOf(membership), partitionOf(expected), `domain ${d}: the partition clustered alone`);
+      // Applied once: contiguous sequences, distinct ids, one partition, batches that never overlap.
+      assert.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1), `domain ${d}: sequences`);
+      assert.equal(new Set(events.map((e) => e.event_id)).size, events.length, `domain ${d}: event ids`);
+      assert.ok(events.every((e) => e.domain === d), `domain ${d}: every event names its domain`);
+      const sources = new Set(batches.flatMap((b) => b.segments.map((s) => s.source)));
+      assert.deepEqual([...sources], [`${topics.identity}/${partitionOfDomain(d, PARTITIONS)}`], `domain ${d}: read from its partition only`);
+      const starts = batches.flatMap((b) => b.segments.map((s) => [s.start.offset, s.end.offset] as const)).sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < starts.length; i++) assert.ok(starts[i][0] >= starts[i - 1][1], `domain ${d}: batches overlap at ${starts[i][0]}`);
+      // Published (at least once) by whichever member held it.
+      for (const e of events) assert.ok(publishedIds.has(e.event_id), `domain ${d}: event ${e.sequence} published`);
+    }
+    // Published messages of a domain say so in a header (when the output carries it).
+    const withHeader = published.filter((m) => header(m, 'ce_domain') !== undefined);
+    if (withHeader.length > 0) assert.equal(withHeader.length, published.length);
+  });
+});
