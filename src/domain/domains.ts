@@ -26,10 +26,11 @@ const isAlnum = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x30 &
 
 /**
  * Why `name` is not a domain name, or null when it is one: `[a-z0-9][a-z0-9._-]{0,63}`. A domain
- * name becomes a directory name (`<store>/domains/<domain>/`), a UUIDv5 name prefix and, later, a
- * Kafka header and a PostgreSQL schema suffix: no separators, no `.`/`..`, no hidden names, and
- * no case, so two names never meet as one directory on a case-insensitive file system. Checked
- * char by char (the validator runs on every input event and uses no regular expressions).
+ * name becomes a directory name (`<store>/domains/<domain>/`), a UUIDv5 name prefix, a Kafka
+ * header and key prefix (`ce_domain`, identity.campaign keys) and, later, a PostgreSQL schema
+ * suffix: no separators, no `.`/`..`, no hidden names, and no case, so two names never meet as
+ * one directory on a case-insensitive file system. Checked char by char (the validator runs on
+ * every input event and uses no regular expressions).
  */
 export function domainNameProblem(name: string): string | null {
   if (name.length === 0) return 'must not be empty';

@@ -15,6 +15,11 @@ export interface PublishedRow {
   readonly row: CampaignRow;
   /** Live identities of the campaigns merged into this one (transitively), sorted. */
   readonly merged_members: readonly string[];
+  /**
+   * The clustering domain of the tables the row comes from; absent in the default domain, as on
+   * campaign events. The tables do not know their domain, so whoever reads them says it.
+   */
+  readonly domain?: string;
 }
 
 export interface Publisher {

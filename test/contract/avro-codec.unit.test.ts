@@ -7,17 +7,18 @@ import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
 import {
-  AVRO_TYPES, AvroCodecError, campaignEventFromAvro, campaignEventToAvro, decodeAndValidateIdentityEvent,
+  AVRO_TYPES, AvroCodecError, campaignEventFromAvro, campaignEventToAvro, campaignRowToAvro, decodeAndValidateIdentityEvent,
   decodeCampaignEvent, decodeCampaignRow, decodeIdentityEvent, encodeCampaignEvent, encodeCampaignRow,
   encodeDomainIdentityEvent, encodeIdentityEvent, identityAvroToWire, identityWireToAvro,
   type CampaignRowWire,
 } from '../../src/adapters/avro/codec.ts';
 import {
-  IDENTITY_SCHEMA_VERSION, NAMESPACE, SCHEMA_DIR, SCHEMA_JSON, loadSchemaFile, valueSubject,
+  CAMPAIGN_EVENT_SCHEMA_VERSION, CAMPAIGN_ROW_SCHEMA_VERSION, IDENTITY_SCHEMA_VERSION, NAMESPACE, SCHEMA_DIR, SCHEMA_JSON,
+  loadSchemaFile, valueSubject,
 } from '../../src/adapters/avro/schemas.ts';
 import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
-import { CAMPAIGN_EVENTS, IDENTITY_V2 } from '../fixtures/avro/samples.ts';
+import { CAMPAIGN_EVENTS, CAMPAIGN_EVENTS_V3, IDENTITY_V2, ROW, ROW_V3 } from '../fixtures/avro/samples.ts';
 
 type Json = Record<string, unknown>;
 
@@ -41,8 +42,8 @@ describe('schema files', () => {
   it('every .avsc file parses with avsc, all names in the campaign_stream namespace', () => {
     const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
     assert.deepStrictEqual(files, [
-      'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc', 'identity-event.avsc', 'identity-event.v1.avsc',
-      'identity-event.v2.avsc',
+      'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-event.v2.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc',
+      'campaign-row.v2.avsc', 'identity-event.avsc', 'identity-event.v1.avsc', 'identity-event.v2.avsc',
     ]);
     for (const f of files) {
       const schema = loadSchemaFile(f);
@@ -96,7 +97,7 @@ describe('schema files', () => {
 
   it('campaign-event v1 → v2: every v1 field kept as it was; the evidence gains raw_weight and adjusted, both null by default', () => {
     const v1 = records(loadSchemaFile('campaign-event.v1.avsc'));
-    const v2 = records(loadSchemaFile('campaign-event.avsc'));
+    const v2 = records(loadSchemaFile('campaign-event.v2.avsc'));
     for (const [name, fields1] of v1) {
       const fields2 = v2.get(name);
       assert.ok(fields2, `record ${name} must still exist`);
@@ -115,6 +116,16 @@ describe('schema files', () => {
       .createResolver(avro.Type.forSchema(loadSchemaFile('campaign-event.v1.avsc') as avro.Schema, { registry: {} })));
   });
 
+  for (const name of ['campaign-event', 'campaign-row'] as const) {
+    it(`${name} v2 → v3: the frozen v2 file plus one last field, domain ["null","string"] default null; nothing else changed`, () => {
+      const v2 = loadSchemaFile(`${name}.v2.avsc`) as Json & { fields: Json[] };
+      const v3 = loadSchemaFile(`${name}.avsc`) as Json & { fields: Json[] };
+      assert.deepStrictEqual(v3.fields.slice(0, v2.fields.length), v2.fields, 'no v2 field changed, moved or removed');
+      assert.deepStrictEqual(v3.fields.slice(v2.fields.length).map((f) => [f.name, f.type, f.default]), [['domain', ['null', 'string'], null]]);
+      assert.deepStrictEqual({ ...v3, fields: [], doc: '' }, { ...v2, fields: [], doc: '' }, 'same record name and namespace');
+    });
+  }
+
   it('the current (v3) reader can resolve the v1 and v2 writers (avsc createResolver)', () => {
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[2].createResolver(AVRO_TYPES.identityEvent[1]));
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[3].createResolver(AVRO_TYPES.identityEvent[1]));
@@ -122,12 +133,24 @@ describe('schema files', () => {
     assert.equal(IDENTITY_SCHEMA_VERSION, 3);
   });
 
+  it('the current campaign-event and campaign-row readers (v3) resolve every older writer, and v2 readers resolve v3', () => {
+    const t = (f: string): avro.Type => avro.Type.forSchema(loadSchemaFile(f) as avro.Schema, { registry: {} });
+    for (const older of ['campaign-event.v1.avsc', 'campaign-event.v2.avsc']) assert.doesNotThrow(() => AVRO_TYPES.campaignEvent.createResolver(t(older)));
+    for (const older of ['campaign-row.v1.avsc', 'campaign-row.v2.avsc']) assert.doesNotThrow(() => AVRO_TYPES.campaignRow.createResolver(t(older)));
+    assert.doesNotThrow(() => AVRO_TYPES.campaignEventV2.createResolver(AVRO_TYPES.campaignEvent));
+    assert.doesNotThrow(() => AVRO_TYPES.campaignRowV2.createResolver(AVRO_TYPES.campaignRow));
+    assert.equal(CAMPAIGN_EVENT_SCHEMA_VERSION, 3);
+    assert.equal(CAMPAIGN_ROW_SCHEMA_VERSION, 3);
+  });
+
   it('schema JSON strings are compact and round-trip to the files', () => {
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[3]), loadSchemaFile('identity-event.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[2]), loadSchemaFile('identity-event.v2.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[1]), loadSchemaFile('identity-event.v1.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEvent), loadSchemaFile('campaign-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEventV2), loadSchemaFile('campaign-event.v2.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignRow), loadSchemaFile('campaign-row.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignRowV2), loadSchemaFile('campaign-row.v2.avsc'));
     assert.ok(!/\n/.test(SCHEMA_JSON.campaignEvent));
   });
 
@@ -257,6 +280,22 @@ describe('campaign-event codec', () => {
     assert.throws(() => decodeCampaignEvent(bytes), AvroCodecError);
   });
 
+  it('an event in a domain round-trips with its domain; one of the default domain without a domain key', () => {
+    for (const ev of [...Object.values(CAMPAIGN_EVENTS_V3), ...Object.values(CAMPAIGN_EVENTS)]) {
+      const back = decodeCampaignEvent(encodeCampaignEvent(ev));
+      assert.deepStrictEqual(back, ev);
+      assert.equal(JSON.stringify(back), JSON.stringify(ev), 'key order as the log holds it: domain last, or none');
+    }
+  });
+
+  it('a default-domain event (domain absent or undefined) encodes to its v2 bytes plus the null branch', () => {
+    for (const ev of Object.values(CAMPAIGN_EVENTS)) {
+      const v2 = AVRO_TYPES.campaignEventV2.toBuffer(campaignEventToAvro(ev));
+      assert.deepStrictEqual(encodeCampaignEvent(ev), Buffer.concat([v2, Buffer.from([0])]));
+      assert.deepStrictEqual(encodeCampaignEvent({ ...ev, domain: undefined } as CampaignEvent), encodeCampaignEvent(ev));
+    }
+  });
+
   it('extra domain fields are not written, and the bytes do not depend on key order', () => {
     const ev = CAMPAIGN_EVENTS['campaign.merged'];
     const reordered = {
@@ -268,18 +307,21 @@ describe('campaign-event codec', () => {
 });
 
 describe('campaign-row codec', () => {
-  const row: CampaignRowWire = {
-    uuid: 'c1', status: 'merged', merged_into: 'c0', formed_at: '2026-01-03T10:00:00Z',
-    first_activity: '2026-01-01T04:39:41Z', last_activity: null, identity_count: 3,
-    members: ['i1', 'i2'], merged_members: ['i9'], payload_hashes: ['ab12'], c2_endpoints: [],
-    deckies: ['decky-05'], asns: [14061], confidence: null, members_truncated: false,
-  };
-  it('round-trips to plain data', () => {
+  const row: CampaignRowWire = { ...ROW, confidence: null };
+  it('round-trips to plain data, a row in a domain with its domain (last), one of the default domain without', () => {
     assert.deepStrictEqual(decodeCampaignRow(encodeCampaignRow(row)), row);
+    assert.ok(!('domain' in decodeCampaignRow(encodeCampaignRow(row))));
+    const back = decodeCampaignRow(encodeCampaignRow(ROW_V3));
+    assert.deepStrictEqual(back, ROW_V3);
+    assert.deepStrictEqual(Object.keys(back).at(-1), 'domain');
   });
-  it('v2 only adds members_truncated (default false): v1 data reads as untruncated, and a v1 reader reads v2 data', () => {
+  it('a default-domain row encodes to its v2 bytes plus the null branch', () => {
+    const v2 = AVRO_TYPES.campaignRowV2.toBuffer(campaignRowToAvro(row));
+    assert.deepStrictEqual(encodeCampaignRow(row), Buffer.concat([v2, Buffer.from([0])]));
+  });
+  it('v2 only adds members_truncated (default false): v1 data reads as untruncated, and a v1 reader reads current data', () => {
     const v1 = loadSchemaFile('campaign-row.v1.avsc') as { fields: Json[] };
-    const v2 = loadSchemaFile('campaign-row.avsc') as { fields: Json[] };
+    const v2 = loadSchemaFile('campaign-row.v2.avsc') as { fields: Json[] };
     assert.deepStrictEqual(v2.fields.slice(0, v1.fields.length), v1.fields, 'no v1 field changed, moved or removed');
     assert.deepStrictEqual(v2.fields.slice(v1.fields.length).map((f) => [f.name, f.default]), [['members_truncated', false]]);
     const v1Type = avro.Type.forSchema(v1 as avro.Schema, { registry: {} });
@@ -287,6 +329,7 @@ describe('campaign-row codec', () => {
     const old = v1Type.toBuffer(v1Row);
     assert.deepStrictEqual(decodeCampaignRow(old, v1), row);
     assert.deepStrictEqual({ ...v1Type.fromBuffer(encodeCampaignRow(row), v1Type.createResolver(AVRO_TYPES.campaignRow)) }, v1Row);
+    assert.deepStrictEqual({ ...v1Type.fromBuffer(encodeCampaignRow({ ...row, domain: 'fleet-b' }), v1Type.createResolver(AVRO_TYPES.campaignRow)) }, v1Row);
   });
   it('refuses an unknown status', () => {
     assert.throws(() => encodeCampaignRow({ ...row, status: 'dead' as 'active' }), AvroCodecError);

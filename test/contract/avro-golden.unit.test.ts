@@ -4,20 +4,22 @@
  * (b) re-encoding with the current writer gives the very same bytes (current versions only);
  * (c) data of every older writer (v1, v2) resolves under the current reader (v3), and the frozen
  *     older schemas still write their golden bytes.
+ * The same holds for campaign events and rows, whose v3 also added `domain`.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  AVRO_TYPES, decodeAndValidateIdentityEvent, decodeCampaignEvent, decodeIdentityEvent,
-  encodeCampaignEvent, encodeIdentityEvent, identityWireToAvro,
+  AVRO_TYPES, AvroCodecError, campaignEventToAvro, campaignRowToAvro, decodeAndValidateIdentityEvent, decodeCampaignEvent,
+  decodeCampaignRow, decodeIdentityEvent, encodeCampaignEvent, encodeCampaignRow, encodeIdentityEvent, identityWireToAvro,
 } from '../../src/adapters/avro/codec.ts';
 import { SCHEMA_JSON } from '../../src/adapters/avro/schemas.ts';
 import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
 import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import {
-  ADJUSTED_FORMED, CAMPAIGN_EVENTS, IDENTITY_V1_AS_V2, IDENTITY_V2, IDENTITY_V3, goldenName,
+  ADJUSTED_FORMED, CAMPAIGN_EVENTS, CAMPAIGN_EVENTS_V3, IDENTITY_V1_AS_V2, IDENTITY_V2, IDENTITY_V3, ROW, ROW_V3, SAMPLE_DOMAIN,
+  goldenName,
 } from '../fixtures/avro/samples.ts';
 
 const golden = (name: string): Buffer => readFileSync(new URL(`../fixtures/avro/${name}`, import.meta.url));
@@ -137,31 +139,71 @@ describe('identity-event golden files, v1 writer under the v3 reader', () => {
   });
 });
 
-describe('campaign-event golden files (v2, current)', () => {
-  for (const type of [...CAMPAIGN_EVENT_TYPES, 'campaign.formed.adjusted'] as const) {
-    const name = goldenName('campaign-event', 2, type);
-    const expected = type === 'campaign.formed.adjusted' ? ADJUSTED_FORMED : CAMPAIGN_EVENTS[type];
-    it(`${name} decodes to the expected domain event`, () => {
+describe('campaign-event golden files, current version (v3)', () => {
+  for (const type of CAMPAIGN_EVENT_TYPES) {
+    const name = goldenName('campaign-event', 3, type);
+    it(`${name} decodes to the expected event, domain last`, () => {
       const decoded = decodeCampaignEvent(golden(name));
-      assert.deepStrictEqual(decoded, expected);
+      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS_V3[type]);
+      assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS_V3[type]), 'the JSON the log holds, key order included');
       assert.ok(isPlain(decoded));
     });
     it(`${name} is byte-identical when re-encoded`, () => {
       const bytes = golden(name);
       assert.deepStrictEqual(encodeCampaignEvent(decodeCampaignEvent(bytes)), bytes);
-      assert.deepStrictEqual(encodeCampaignEvent(expected), bytes);
+      assert.deepStrictEqual(encodeCampaignEvent(CAMPAIGN_EVENTS_V3[type]), bytes);
     });
     it(`${name} decodes with its own writer schema given explicitly`, () => {
-      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), expected);
+      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), CAMPAIGN_EVENTS_V3[type]);
     });
   }
+  it('an event of the default domain: domain null on the wire, no domain key once decoded, v2 bytes plus the null branch', () => {
+    const bytes = golden(goldenName('campaign-event', 3, 'campaign.formed.default'));
+    const event = CAMPAIGN_EVENTS['campaign.formed'];
+    assert.deepStrictEqual(encodeCampaignEvent(event), bytes);
+    const decoded = decodeCampaignEvent(bytes);
+    assert.deepStrictEqual(decoded, event);
+    assert.ok(!('domain' in decoded));
+    assert.equal(JSON.stringify(decoded), JSON.stringify(event));
+    assert.deepStrictEqual(bytes, Buffer.concat([golden(goldenName('campaign-event', 2, 'campaign.formed')), Buffer.from([0])]));
+  });
   it('evidence without an adjustment reads back without raw_weight and adjusted (a default@1 log keeps its JSON bytes)', () => {
-    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 2, 'campaign.formed')));
+    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 3, 'campaign.formed.default')));
     assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS['campaign.formed']));
   });
 });
 
-describe('campaign-event golden files, v1 writer under the v2 reader', () => {
+describe('campaign-event golden files, v2 writer under the v3 reader', () => {
+  for (const type of [...CAMPAIGN_EVENT_TYPES, 'campaign.formed.adjusted'] as const) {
+    const name = goldenName('campaign-event', 2, type);
+    const expected = type === 'campaign.formed.adjusted' ? ADJUSTED_FORMED : CAMPAIGN_EVENTS[type];
+    it(`${name} resolves to the same event in the default domain`, () => {
+      for (const writer of [SCHEMA_JSON.campaignEventV2, AVRO_TYPES.campaignEventV2, JSON.parse(SCHEMA_JSON.campaignEventV2) as object]) {
+        const decoded = decodeCampaignEvent(golden(name), writer);
+        assert.deepStrictEqual(decoded, expected);
+        assert.equal(JSON.stringify(decoded), JSON.stringify(expected));
+        assert.ok(isPlain(decoded));
+      }
+    });
+    it(`${name}: the frozen v2 schema still writes exactly these bytes`, () => {
+      assert.deepStrictEqual(AVRO_TYPES.campaignEventV2.toBuffer(campaignEventToAvro(expected)), golden(name));
+    });
+  }
+  it('an event in a domain written by the frozen v2 schema is its default-domain bytes (a v2 reader never sees a domain)', () => {
+    const v3 = CAMPAIGN_EVENTS_V3['campaign.merged'];
+    assert.deepStrictEqual(AVRO_TYPES.campaignEventV2.toBuffer(campaignEventToAvro(v3)), golden(goldenName('campaign-event', 2, 'campaign.merged')));
+  });
+  it('a v2 reader reads v3 data, domain left out (FORWARD as well as BACKWARD)', () => {
+    const v2 = AVRO_TYPES.campaignEventV2;
+    const read = v2.fromBuffer(golden(goldenName('campaign-event', 3, 'campaign.merged')), v2.createResolver(AVRO_TYPES.campaignEvent));
+    assert.deepStrictEqual(read, v2.fromBuffer(golden(goldenName('campaign-event', 2, 'campaign.merged'))));
+  });
+  it('v2 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
+    assert.throws(() => decodeCampaignEvent(golden(goldenName('campaign-event', 2, 'campaign.merged'))), AvroCodecError);
+  });
+});
+
+describe('campaign-event golden files, v1 writer under the v3 reader', () => {
   for (const type of CAMPAIGN_EVENT_TYPES) {
     const name = goldenName('campaign-event', 1, type);
     it(`${name} resolves to the same domain event (an older log's bytes)`, () => {
@@ -171,4 +213,30 @@ describe('campaign-event golden files, v1 writer under the v2 reader', () => {
       assert.ok(isPlain(decoded));
     });
   }
+});
+
+describe('campaign-row golden files', () => {
+  it('v3: a row in a domain decodes to the expected row, domain last, and re-encodes to the same bytes', () => {
+    const bytes = golden(goldenName('campaign-row', 3, 'row'));
+    const decoded = decodeCampaignRow(bytes);
+    assert.deepStrictEqual(decoded, ROW_V3);
+    assert.equal(decoded.domain, SAMPLE_DOMAIN);
+    assert.equal(JSON.stringify(decoded), JSON.stringify(ROW_V3));
+    assert.ok(isPlain(decoded));
+    assert.deepStrictEqual(encodeCampaignRow(ROW_V3), bytes);
+  });
+  it('v3: a row of the default domain has no domain key once decoded; its bytes are the v2 bytes plus the null branch', () => {
+    const bytes = golden(goldenName('campaign-row', 3, 'row.default'));
+    assert.deepStrictEqual(encodeCampaignRow(ROW), bytes);
+    const decoded = decodeCampaignRow(bytes);
+    assert.deepStrictEqual(decoded, ROW);
+    assert.ok(!('domain' in decoded));
+    assert.deepStrictEqual(bytes, Buffer.concat([golden(goldenName('campaign-row', 2, 'row')), Buffer.from([0])]));
+  });
+  it('v2 data resolves under the v3 reader to the default-domain row; the frozen v2 schema still writes its bytes', () => {
+    const bytes = golden(goldenName('campaign-row', 2, 'row'));
+    for (const writer of [SCHEMA_JSON.campaignRowV2, AVRO_TYPES.campaignRowV2]) assert.deepStrictEqual(decodeCampaignRow(bytes, writer), ROW);
+    assert.deepStrictEqual(AVRO_TYPES.campaignRowV2.toBuffer(campaignRowToAvro(ROW)), bytes);
+    assert.deepStrictEqual(AVRO_TYPES.campaignRowV2.toBuffer(campaignRowToAvro(ROW_V3)), bytes, 'a v2 writer drops the domain');
+  });
 });

@@ -38,4 +38,9 @@ describe('rows to publish', () => {
     assert.deepEqual(rowsChangedAfter(t, 0).map((r) => r.row.uuid), ['A', 'B', 'C']);
     assert.deepEqual(rowsChangedAfter(t, seq), []);
   });
+
+  it("carry the tables' domain when told one, and no domain key in the default domain", () => {
+    assert.deepEqual(rowsChangedAfter(t, 4, seq, 'fleet-a').map((r) => [r.row.uuid, r.domain]), [['A', 'fleet-a'], ['B', 'fleet-a']]);
+    for (const r of [...rowsChangedAfter(t, 0), ...rowsChangedAfter(t, 0, seq, null)]) assert.ok(!('domain' in r));
+  });
 });

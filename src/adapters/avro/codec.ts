@@ -52,17 +52,24 @@ const typeOf = (schema: string | object): Type =>
     registry: {},
   });
 
-/** avsc Types of every schema (identity events by version; the others are at v1). */
+/**
+ * avsc Types of every schema: identity events by version, the campaign event and row at their
+ * current version (v3) and at v2, the version before `domain` (what older readers hold).
+ */
 export const AVRO_TYPES: {
   readonly identityEvent: Readonly<Record<IdentitySchemaVersion, Type>>;
   readonly campaignEvent: Type;
+  readonly campaignEventV2: Type;
   readonly campaignRow: Type;
+  readonly campaignRowV2: Type;
 } = {
   identityEvent: {
     1: typeOf(SCHEMA_JSON.identityEvent[1]), 2: typeOf(SCHEMA_JSON.identityEvent[2]), 3: typeOf(SCHEMA_JSON.identityEvent[3]),
   },
   campaignEvent: typeOf(SCHEMA_JSON.campaignEvent),
+  campaignEventV2: typeOf(SCHEMA_JSON.campaignEventV2),
   campaignRow: typeOf(SCHEMA_JSON.campaignRow),
+  campaignRowV2: typeOf(SCHEMA_JSON.campaignRowV2),
 };
 
 const IDENTITY_READER: Type = AVRO_TYPES.identityEvent[IDENTITY_SCHEMA_VERSION];
@@ -329,7 +336,11 @@ export function decodeAndValidateIdentityEvent(buf: Buffer, writerSchema?: Write
 // ---------------------------------------------------------------------------------------------
 // Campaign events.
 
-/** Domain campaign event → the value to hand to the campaign-event Type. */
+/**
+ * Domain campaign event → the value to hand to the campaign-event Type. `domain` (v3) is the
+ * last field, null in the default domain: a v2 Type, which has no such field, writes the same
+ * record without it, so a default-domain event's v3 bytes are its v2 bytes plus the null branch.
+ */
 export function campaignEventToAvro(event: CampaignEvent): Record<string, unknown> {
   const branch = branchFor(PAYLOAD_BRANCH, event.type, 'campaign event');
   return {
@@ -341,6 +352,7 @@ export function campaignEventToAvro(event: CampaignEvent): Record<string, unknow
     payload: { [branch]: event.payload },
     // v2 fields: null for evidence scored by a profile that adjusts nothing
     evidence: event.evidence.map((e) => ({ ...e, raw_weight: e.raw_weight ?? null, adjusted: e.adjusted ?? null })),
+    domain: event.domain ?? null,
   };
 }
 
@@ -357,7 +369,11 @@ function evidenceFromAvro(items: unknown): EdgeEvidence[] {
   });
 }
 
-/** A value decoded by the campaign-event Type → the domain campaign event (plain objects). */
+/**
+ * A value decoded by the campaign-event Type → the domain campaign event (plain objects). A null
+ * `domain` (the default domain, and what v1/v2 data resolves to) is left out, so the event is
+ * exactly the one the log's JSON holds.
+ */
 export function campaignEventFromAvro(value: unknown): CampaignEvent {
   const v = value as Record<string, unknown>;
   const type = v.type;
@@ -377,6 +393,7 @@ export function campaignEventFromAvro(value: unknown): CampaignEvent {
     batch: { from: batch.from, to: batch.to },
     payload: plain(payload),
     evidence: evidenceFromAvro(v.evidence),
+    ...(v.domain === null || v.domain === undefined ? {} : { domain: v.domain }),
   } as CampaignEvent;
 }
 
@@ -411,12 +428,20 @@ export interface CampaignRowWire {
   readonly deckies: readonly string[];
   readonly asns: readonly number[];
   readonly confidence: number | null;
-  /** v2: the member lists were cut to their first entries (see campaign-publisher.ts). */
+  /** v2: the member lists were cut to their first entries (see campaign-messages.ts). */
   readonly members_truncated: boolean;
+  /** v3: the campaign's clustering domain; absent in the default domain (as on campaign events). */
+  readonly domain?: string;
 }
 
-export const encodeCampaignRow = (row: CampaignRowWire): Buffer =>
-  encode(AVRO_TYPES.campaignRow, row, 'campaign row');
+/** The row as the campaign-row Type takes it: `domain` null in the default domain (v2 Types skip it). */
+export const campaignRowToAvro = (row: CampaignRowWire): Record<string, unknown> => ({ ...row, domain: row.domain ?? null });
 
-export const decodeCampaignRow = (buf: Buffer, writerSchema?: WriterSchema): CampaignRowWire =>
-  plain(decodeWith(AVRO_TYPES.campaignRow, buf, writerSchema, 'campaign row')) as CampaignRowWire;
+export const encodeCampaignRow = (row: CampaignRowWire): Buffer =>
+  encode(AVRO_TYPES.campaignRow, campaignRowToAvro(row), 'campaign row');
+
+/** Decode a row; a null `domain` (the default domain, and v1/v2 data) is left out, as on events. */
+export function decodeCampaignRow(buf: Buffer, writerSchema?: WriterSchema): CampaignRowWire {
+  const { domain, ...row } = plain(decodeWith(AVRO_TYPES.campaignRow, buf, writerSchema, 'campaign row')) as Record<string, unknown>;
+  return (domain === null || domain === undefined ? row : { ...row, domain }) as unknown as CampaignRowWire;
+}

@@ -13,9 +13,9 @@ export const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 /** Version of the current identity-event schema (`identity-event.avsc`). */
 export const IDENTITY_SCHEMA_VERSION = 3;
 /** Version of the current campaign-event schema (`campaign-event.avsc`). */
-export const CAMPAIGN_EVENT_SCHEMA_VERSION = 2;
+export const CAMPAIGN_EVENT_SCHEMA_VERSION = 3;
 /** Version of the current campaign-row schema (`campaign-row.avsc`). */
-export const CAMPAIGN_ROW_SCHEMA_VERSION = 2;
+export const CAMPAIGN_ROW_SCHEMA_VERSION = 3;
 
 export type IdentitySchemaVersion = 1 | 2 | 3;
 
@@ -46,12 +46,21 @@ export const SCHEMA_JSON: {
   readonly campaignEvent: string;
   /** v1 (before the evidence's raw_weight and adjusted): what older logs and readers hold */
   readonly campaignEventV1: string;
+  /**
+   * v2 (before `domain`): what pipelines before domains registered. The frozen file is the v2
+   * file byte for byte, so this is the very JSON they registered (the registry finds its id).
+   */
+  readonly campaignEventV2: string;
   readonly campaignRow: string;
+  /** v2 (before `domain`), frozen like campaignEventV2. */
+  readonly campaignRowV2: string;
 } = {
   identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]), 3: compact(IDENTITY_FILES[3]) },
   campaignEvent: compact('campaign-event.avsc'),
   campaignEventV1: compact('campaign-event.v1.avsc'),
+  campaignEventV2: compact('campaign-event.v2.avsc'),
   campaignRow: compact('campaign-row.avsc'),
+  campaignRowV2: compact('campaign-row.v2.avsc'),
 };
 
 /** Confluent TopicNameStrategy: the value subject of a topic. */

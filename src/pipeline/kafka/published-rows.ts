@@ -9,11 +9,19 @@
  * published once per run that ends its history so far, and the compacted topic ends at the
  * current state without re-sending rows the relay has not reached. One pass over the rows; no
  * index to drift out of step with the tables.
+ *
+ * `domain` is the clustering domain the tables belong to (a domain's tables are its own log's
+ * fold, docs/SCALING.md): every row carries it, and none does in the default domain, whose row
+ * messages keep their bytes. The publisher refuses a run whose rows and events name different
+ * domains (campaign-messages.ts), so tables read without their domain cannot go out unnoticed.
  */
+import type { Domain } from '../../domain/domains.ts';
 import { rowOf, type CampaignTables } from '../../domain/tables.ts';
 import type { PublishedRow } from '../../ports/publisher.ts';
 
-export function rowsChangedAfter(tables: CampaignTables, after: number, upTo = Number.MAX_SAFE_INTEGER): PublishedRow[] {
+export function rowsChangedAfter(
+  tables: CampaignTables, after: number, upTo = Number.MAX_SAFE_INTEGER, domain: Domain = null,
+): PublishedRow[] {
   const changed: string[] = [];
   const children = new Map<string, string[]>();
   for (const [uuid, r] of tables.rows) {
@@ -39,5 +47,8 @@ export function rowsChangedAfter(tables: CampaignTables, after: number, upTo = N
     }
     return out.sort();
   };
-  return changed.map((uuid) => ({ row: rowOf(tables, uuid)!, merged_members: mergedMembers(uuid) }));
+  return changed.map((uuid) => {
+    const row = { row: rowOf(tables, uuid)!, merged_members: mergedMembers(uuid) };
+    return domain === null ? row : { ...row, domain };
+  });
 }
