@@ -5,6 +5,7 @@
  * relay drained, a snapshot taken, the store closed). The single owner of the topic holds one
  * (ownership.ts); a member assigned domains holds one per domain it owns (domain-ownership.ts).
  */
+import type { Domain } from '../../domain/domains.ts';
 import { InputError } from '../../ports/errors.ts';
 import type { IdentitySource } from '../../ports/identity-source.ts';
 import type { BatchControl, PartitionSource } from '../../ports/topic-input.ts';
@@ -75,7 +76,7 @@ export async function holdStore(c: PipelineContext, open: () => Promise<Pipeline
         cursor: store.side.cursor(c.options.outboxName),
         publisher: c.deps.publisher,
         timers: c.deps.timers,
-        rowsChangedAfter: (after, upTo) => rowsBetweenCommits(c, a, after, upTo),
+        rowsChangedAfter: (after, upTo) => rowsBetweenCommits(c, a, after, upTo, held.domain?.name ?? null),
         onRetry: (e) => {
           c.health.lastError = describeError(e);
           c.notice(`publishing paused: ${describeError(e)}`);
@@ -170,10 +171,10 @@ export async function releaseHeld(c: PipelineContext, a: OwnerState): Promise<vo
 }
 
 /** Rows for the relay, read while the in-memory tables equal the log (between commits). */
-async function rowsBetweenCommits(c: PipelineContext, a: OwnerState, after: number, upTo: number) {
+async function rowsBetweenCommits(c: PipelineContext, a: OwnerState, after: number, upTo: number, domain: Domain) {
   while (a.committing || a.dirty) {
     if (a.released && a.dirty) throw new PipelineError('aborted', 'the store was handed over');
     await c.deps.timers.sleep(10);
   }
-  return rowsChangedAfter(a.runtime.tables, after, upTo);
+  return rowsChangedAfter(a.runtime.tables, after, upTo, domain);
 }
