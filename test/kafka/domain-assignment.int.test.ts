@@ -162,3 +162,56 @@ describe('pipeline --assignment domain', { timeout: 240_000 }, () => {
     assert.ok(rows.length > 0 && rows.every((m) => DOMAINS.includes(header(m, 'ce_domain')!)), 'rows carry their domain');
   });
 });
+
+describe('pipeline --assignment domain: records on the wrong partition', { timeout: 120_000 }, () => {
+  const store = tempStoreDir('cs-domains-misrouted-');
+  let member: CliChild | null = null;
+  after(async () => {
+    member?.child.kill('SIGKILL');
+    await member?.exit;
+    store.remove();
+  });
+
+  it('dead-letters a valid event read off its domain\'s partition (domain_misrouted) and unreadable input off the default partition, and clusters the rest', async () => {
+    const topics = testTopics('misrouted');
+    await createTestTopics(kafka, topics, 3);
+    const events = simulateFixture(NOISE_FLOOR, 7).emitted.events.map((e) => ({ ...e, domain: 'fleet-a' }));
+    const home = partitionOfDomain('fleet-a', 3);
+    const wrong = (home + 1) % 3 === partitionOfDomain(null, 3) ? (home + 2) % 3 : (home + 1) % 3;
+    const stray = { ...events[0], event_id: 'stray-1' } as IdentityEvent;
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topics.identity,
+        messages: [
+          ...events.map((e) => ({ key: 'fleet-a', partition: home, value: JSON.stringify(identityEventToWire(e)) })),
+          { key: 'fleet-a', partition: wrong, value: JSON.stringify(identityEventToWire(stray)) },
+          { key: 'junk', partition: wrong, value: 'not json' },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const args = pipelineArgs({ brokers, registryUrl, topics, store: store.dir, group: unique('misrouted') });
+    args.splice(args.indexOf('--registry'), 2);
+    member = spawnCli([...args, '--assignment', 'domain'], { SCHEMA_REGISTRY_URL: '' });
+    await waitFor(async () => {
+      try {
+        const { batches } = await readStore(domainStoreDir(store.dir, 'fleet-a'));
+        return batches.reduce((n, b) => n + b.input_count, 0) === events.length;
+      } catch {
+        return false;
+      }
+    }, { what: 'fleet-a to be clustered', timeoutMs: 60_000 });
+    let letters: ReturnType<typeof allMessages> = [];
+    await waitFor(async () => (letters = allMessages(await readTopic(kafka, topics.deadLetter))).length >= 2,
+      { what: 'two dead letters', timeoutMs: 30_000 });
+    const codes = letters.map((m) => header(m, 'dlq.code')).sort();
+    assert.deepEqual(codes, ['domain_misrouted', 'invalid_json']);
+    const misrouted = letters.find((m) => header(m, 'dlq.code') === 'domain_misrouted')!;
+    assert.match(header(misrouted, 'dlq.reason')!, new RegExp(`belongs on partition ${home} of `));
+    const { membership } = await readStore(domainStoreDir(store.dir, 'fleet-a'));
+    assert.deepEqual(partitionOf(membership), partitionOf(embeddedMembership(events.map(({ domain: _, ...e }) => e as IdentityEvent))));
+  });
+});
