@@ -4,12 +4,13 @@
  * PostgreSQL URL (`postgres://…?schema=…`, which the pipeline writes). Read commands see only
  * the ports, so they print the same bytes from either store for the same log.
  *
- * A PostgreSQL store holds the default domain only (domains are SQLite store directories for
- * now, docs/SCALING.md): naming another domain is `store_missing`, not an empty answer.
+ * A PostgreSQL store keeps each domain in a schema of its own, listed in its catalog
+ * (src/adapters/postgres/domain-catalog.ts); naming a domain it does not hold is `store_missing`.
  */
-import { isPostgresUrl, maskPassword, openPostgresStore } from '../adapters/postgres/open.ts';
+import { domainStoreUrl, storedPostgresDomains } from '../adapters/postgres/domain-catalog.ts';
+import { isPostgresUrl, maskPassword, openPostgresStore, type PostgresStore } from '../adapters/postgres/open.ts';
 import type { Domain } from '../domain/domains.ts';
-import { StoreError } from '../ports/errors.ts';
+import { isStoreError, StoreError } from '../ports/errors.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { TableReader } from '../ports/table-sink.ts';
 import { domainOption, domainsToRead, openDomainForReading } from './store-dir.ts';
@@ -22,14 +23,20 @@ export interface ReadableStore {
 /** Each domain's store in print order, opened read-only and closed once the caller moves on. */
 export async function* storesToRead(store: string, domainName: string | undefined): AsyncGenerator<{ domain: Domain; store: ReadableStore }> {
   if (isPostgresUrl(store)) {
-    if (domainName !== undefined && domainOption.parse(domainName) !== null) {
-      throw new StoreError('store_missing', `no domain ${domainName} in ${maskPassword(store)}: a PostgreSQL store holds the default domain only`);
-    }
-    const pg = await openPostgresStore(store, { readonly: true, poolSize: 1, applicationName: 'campaigns-read' });
-    try {
-      yield { domain: null, store: pg };
-    } finally {
-      await pg.close();
+    for (const domain of await postgresDomainsToRead(store, domainName)) {
+      let pg: PostgresStore;
+      try {
+        pg = await openPostgresStore(domainStoreUrl(store, domain), { readonly: true, poolSize: 1, applicationName: 'campaigns-read' });
+      } catch (e) {
+        // A domain entered in the catalog whose store was not written yet: nothing to print.
+        if (domain !== null && isStoreError(e) && e.code === 'store_missing') continue;
+        throw e;
+      }
+      try {
+        yield { domain, store: pg };
+      } finally {
+        await pg.close();
+      }
     }
     return;
   }
@@ -42,6 +49,16 @@ export async function* storesToRead(store: string, domainName: string | undefine
       sqlite.close();
     }
   }
+}
+
+/** Like domainsToRead, for a PostgreSQL store's catalog of domains. */
+async function postgresDomainsToRead(url: string, name: string | undefined): Promise<Domain[]> {
+  if (name === undefined) return [null, ...await storedPostgresDomains(url)];
+  const domain = domainOption.parse(name);
+  if (domain !== null && !(await storedPostgresDomains(url)).includes(domain)) {
+    throw new StoreError('store_missing', `no domain ${domain} in the store at ${maskPassword(url)}`);
+  }
+  return [domain];
 }
 
 /** The `--store` option of the read commands. */

@@ -8,11 +8,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
+import pg from 'pg';
 import { domainKey, partitionOfDomain } from '../../src/adapters/kafka/domain-keys.ts';
+import { domainStoreUrl } from '../../src/adapters/postgres/domain-catalog.ts';
 import { domainStoreDir } from '../../src/cli/store-dir.ts';
+import type { Membership } from '../../src/domain/engine-api.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { identityEventToWire } from '../../src/domain/validate.ts';
 import { simulateFixture } from '../../src/sim/scenario.ts';
+import { cli } from '../runtime/support/store-run.ts';
 import { requireServices, waitFor } from '../support/services.ts';
 import {
   allMessages, createTestTopics, embeddedMembership, getHealth, header, NOISE_FLOOR, partitionOf, pipelineArgs, readStore, readTopic,
@@ -213,5 +217,55 @@ describe('pipeline --assignment domain: records on the wrong partition', { timeo
     assert.match(header(misrouted, 'dlq.reason')!, new RegExp(`belongs on partition ${home} of `));
     const { membership } = await readStore(domainStoreDir(store.dir, 'fleet-a'));
     assert.deepEqual(partitionOf(membership), partitionOf(embeddedMembership(events.map(({ domain: _, ...e }) => e as IdentityEvent))));
+  });
+});
+
+describe('pipeline --assignment domain on a PostgreSQL store', { timeout: 120_000 }, () => {
+  let member: CliChild | null = null;
+  let admin: pg.Client;
+  const schema = `domains_${Date.now().toString(36)}`;
+  let url: string;
+  before(async () => {
+    const { databaseUrl } = await requireServices(['postgres']);
+    url = `${databaseUrl!}?schema=${schema}`;
+    admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+  });
+  after(async () => {
+    member?.child.kill('SIGKILL');
+    await member?.exit;
+    const { rows } = await admin.query<{ n: string }>('SELECT nspname AS n FROM pg_namespace WHERE nspname LIKE $1', [`${schema}%`]);
+    for (const r of rows) await admin.query(`DROP SCHEMA ${pg.escapeIdentifier(r.n)} CASCADE`);
+    await admin.end();
+  });
+
+  it('keeps each domain in a schema of its own, listed in the catalog, and the read commands print them by --domain', async () => {
+    const topics = testTopics('pgdomains');
+    await createTestTopics(kafka, topics, 3);
+    const domains = ['fleet-a', 'fleet.b', 'default'];
+    const streams = new Map(domains.map((d, i) => [d, simulateFixture(NOISE_FLOOR, 40 + i).emitted.events
+      .map((e) => (d === 'default' ? e : { ...e, domain: d }))]));
+    await produce(topics.identity, [...streams.values()].flat());
+    const args = pipelineArgs({ brokers, registryUrl, topics, store: url, group: unique('pgdomains') });
+    args.splice(args.indexOf('--registry'), 2);
+    member = spawnCli([...args, '--assignment', 'domain'], { SCHEMA_REGISTRY_URL: '' });
+    const done = async (d: string): Promise<boolean> => {
+      const r = await cli(['events', '--store', url, '--domain', d]);
+      return r.code === 0 && r.stdout.length > 0
+        && (await readStore(domainStoreUrl(url, d === 'default' ? null : d))).batches.reduce((n, b) => n + b.input_count, 0) === streams.get(d)!.length;
+    };
+    await waitFor(async () => (await Promise.all(domains.map(done))).every(Boolean), { what: 'every domain to be clustered', timeoutMs: 60_000 });
+    const { rows } = await admin.query<{ domain: string; schema_name: string }>(`SELECT domain, schema_name FROM ${pg.escapeIdentifier(schema)}.store_domains ORDER BY domain`);
+    assert.deepEqual(rows.map((r) => r.domain), ['fleet-a', 'fleet.b']);
+    assert.ok(rows.every((r) => r.schema_name.startsWith(`${schema}_d_`)));
+    for (const d of domains) {
+      const r = await cli(['membership', '--store', url, '--domain', d]);
+      assert.equal(r.code, 0, r.stderr);
+      const membership = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Membership);
+      const alone = embeddedMembership(streams.get(d)!.map(({ domain: _, ...e }) => e as IdentityEvent));
+      assert.deepEqual(partitionOf(membership), partitionOf(alone), `domain ${d}`);
+    }
+    const all = await cli(['tables', '--store', url]);
+    assert.equal(all.code, 0, all.stderr);
   });
 });

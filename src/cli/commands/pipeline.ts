@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
 import { DEFAULT_TOPICS, type TopicNames } from '../../adapters/kafka/topics.ts';
 import { openPostgresSideStore } from '../../adapters/postgres/kafka-side-store.ts';
+import { domainStoreUrl, registerPostgresDomain, storedPostgresDomains } from '../../adapters/postgres/domain-catalog.ts';
 import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.ts';
 import { openSqliteSideStore } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { Domain } from '../../domain/domains.ts';
@@ -118,11 +119,20 @@ function assignmentOf(value: string | undefined): 'owner' | 'domain' {
   throw new UsageError(`--assignment must be owner or domain, got '${value}'`);
 }
 
+/** One schema per domain (src/adapters/postgres/domain-catalog.ts), entered in the catalog before it is written. */
+export function postgresDomainStores(url: string): DomainStores {
+  return {
+    known: async () => [null, ...await storedPostgresDomains(url)],
+    open: async (domain: Domain) => {
+      if (domain !== null) await registerPostgresDomain(url, domain);
+      return openKafkaStore(domainStoreUrl(url, domain));
+    },
+  };
+}
+
 function domainAssignment(store: string, profile: string | undefined): KafkaPipelineConfig['domains'] {
-  if (isPostgresUrl(store)) {
-    throw new UsageError('--assignment domain needs a SQLite store directory for now (one store per domain: docs/SCALING.md)');
-  }
-  return { stores: sqliteDomainStores(store), engines: (domain) => enginesFor(profile, domain) };
+  const stores = isPostgresUrl(store) ? postgresDomainStores(store) : sqliteDomainStores(store);
+  return { stores, engines: (domain) => enginesFor(profile, domain) };
 }
 
 export const pipelineCommand = defineCommand({
