@@ -16,6 +16,8 @@ import type { Membership } from '../../src/domain/engine-api.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { identityEventToWire } from '../../src/domain/validate.ts';
 import { simulateFixture } from '../../src/sim/scenario.ts';
+import type { RunningServer } from '../../src/adapters/http/server.ts';
+import { serve } from '../../src/cli/commands/serve.ts';
 import { cli } from '../runtime/support/store-run.ts';
 import { requireServices, waitFor } from '../support/services.ts';
 import {
@@ -267,5 +269,23 @@ describe('pipeline --assignment domain on a PostgreSQL store', { timeout: 120_00
     }
     const all = await cli(['tables', '--store', url]);
     assert.equal(all.code, 0, all.stderr);
+
+    // serve answers every domain of the catalog.
+    const stop = new AbortController();
+    const sink = { write: () => true, once: () => undefined };
+    let server: RunningServer | null = null;
+    const served = serve({ store: url, port: 0, token: null, pollMs: 50, maxStreams: 2, maxPageSize: 100 },
+      { stdout: sink, stderr: sink }, stop.signal, (s) => { server = s; });
+    try {
+      await waitFor(() => server !== null, { what: 'serve to listen' });
+      const base = (server as unknown as RunningServer).url;
+      const list = await (await fetch(`${base}/api/v1/domains`)).json() as { data: Array<{ name: string }> };
+      assert.deepEqual(list.data.map((d) => d.name), ['default', 'fleet-a', 'fleet.b']);
+      const page = await fetch(`${base}/api/v1/campaigns?domain=fleet.b`);
+      assert.equal(page.status, 200);
+    } finally {
+      stop.abort();
+      await served;
+    }
   });
 });

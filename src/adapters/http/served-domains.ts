@@ -2,8 +2,8 @@
  * The clustering domains one server answers for (docs/SCALING.md): each domain's store has a
  * log, sequences and snapshots of its own, so each gets a follower, index and engine-features
  * reader of its own. The default domain is always there (it is the store the server was given);
- * the others come from a `DomainCatalog` (a SQLite store directory's `domains/`; PostgreSQL has
- * none yet).
+ * the others come from a `DomainCatalog` (a SQLite store directory's `domains/`, a PostgreSQL
+ * store's catalog of domain schemas).
  *
  * Domains are found at start, and again whenever a request names a domain the server does not
  * know or asks for `/api/v1/domains`: a run that meets a new domain while the server runs creates
@@ -30,9 +30,9 @@ export interface DomainSource {
 /** Where a server finds the non-default domains of its store. */
 export interface DomainCatalog {
   /** The non-default domain names the store holds now (cheap: called on discovery requests). */
-  names(): readonly string[];
-  /** Opens a domain's store for reading; null while it has no store file yet (met, not committed). */
-  open(name: string): DomainSource | null;
+  names(): readonly string[] | Promise<readonly string[]>;
+  /** Opens a domain's store for reading; null while it has no store yet (met, not committed). */
+  open(name: string): DomainSource | null | Promise<DomainSource | null>;
 }
 
 /** One served domain. `name` is `default` for the default domain. */
@@ -106,7 +106,7 @@ export class ServedDomains {
     if (this.catalog === undefined || this.closed) return;
     let names: readonly string[];
     try {
-      names = this.catalog.names();
+      names = await this.catalog.names();
     } catch (e) {
       // A listing that fails (permissions, a vanished directory) leaves the known domains served.
       this.onError(e);
@@ -116,7 +116,7 @@ export class ServedDomains {
       if (this.others.has(name) || this.closed) continue;
       let source: DomainSource | null;
       try {
-        source = this.catalog.open(name);
+        source = await this.catalog.open(name);
       } catch (e) {
         this.onError(e);
         continue;

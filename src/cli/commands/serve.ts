@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
 import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
 import type { DomainCatalog } from '../../adapters/http/served-domains.ts';
+import { domainStoreUrl, storedPostgresDomains } from '../../adapters/postgres/domain-catalog.ts';
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
+import { isStoreError } from '../../ports/errors.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
@@ -54,7 +56,7 @@ interface OpenedStore {
   /** Read for the identity route's engine features; never written. */
   readonly snapshots: Pick<SnapshotStore, 'latest'>;
   readonly label: string;
-  /** The store's other clustering domains; PostgreSQL stores have none yet (default domain only). */
+  /** The store's other clustering domains. */
   readonly domains?: DomainCatalog;
   /** PostgreSQL tells readers when the head moves; SQLite has no such hook (polling only). */
   watch?(onHead: () => void): Promise<{ close(): Promise<void> }>;
@@ -64,8 +66,20 @@ interface OpenedStore {
 async function openStore(spec: string): Promise<OpenedStore> {
   if (isPostgresUrl(spec)) {
     const pg = await openPostgresStore(spec, { readonly: true, applicationName: 'campaigns serve' });
+    const domains: DomainCatalog = {
+      names: () => storedPostgresDomains(spec),
+      async open(name) {
+        try {
+          const d = await openPostgresStore(domainStoreUrl(spec, name), { readonly: true, poolSize: 2, applicationName: 'campaigns serve' });
+          return { log: d.log, tables: d.tables, snapshots: d.snapshots, close: () => d.close() };
+        } catch (e) {
+          if (isStoreError(e) && e.code === 'store_missing') return null; // entered in the catalog, not written yet
+          throw e;
+        }
+      },
+    };
     return {
-      log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec),
+      log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec), domains,
       watch: (onHead) => pg.subscribe(() => onHead()),
       close: () => pg.close(),
     };
