@@ -105,6 +105,8 @@ export interface PartitionSource extends IdentitySource {
 export interface TopicInput {
   readonly topic: string;
   offsets(): Promise<ReadonlyMap<number, PartitionOffsets>>;
+  /** The offsets a consumer group committed, by partition (none where it committed nothing). */
+  groupOffsets(groupId: string): Promise<ReadonlyMap<number, number>>;
   /** The messages of `partition` with offsets in [from, to), in order, a fetch at a time. */
   read(partition: number, from: number, to: number): AsyncIterable<readonly InputMessage[]>;
   /** A partition as a source; quarantined offsets read as invalid records. */

@@ -289,3 +289,50 @@ describe('pipeline --assignment domain on a PostgreSQL store', { timeout: 120_00
     }
   });
 });
+
+describe('pipeline --assignment domain: resuming a partition', { timeout: 120_000 }, () => {
+  const store = tempStoreDir('cs-domains-resume-');
+  const children: CliChild[] = [];
+  after(async () => {
+    for (const m of children) m.child.kill('SIGKILL');
+    await Promise.all(children.map((m) => m.exit));
+    store.remove();
+  });
+
+  it('starts after the last fetch every domain committed, not at the checkpoint of a domain silent since', async () => {
+    const topics = testTopics('resume');
+    await createTestTopics(kafka, topics, 1);
+    const quiet = simulateFixture(NOISE_FLOOR, 3).emitted.events.map((e) => ({ ...e, domain: 'quiet' }));
+    const busy = simulateFixture(NOISE_FLOOR, 4).emitted.events.map((e) => ({ ...e, domain: 'busy' }));
+    const group = unique('resume');
+    const start = (): CliChild => {
+      const args = pipelineArgs({ brokers, registryUrl, topics, store: store.dir, group });
+      args.splice(args.indexOf('--registry'), 2);
+      const m = spawnCli([...args, '--assignment', 'domain'], { SCHEMA_REGISTRY_URL: '' });
+      children.push(m);
+      return m;
+    };
+    const consumed = async (d: string): Promise<number> => {
+      try {
+        return (await readStore(domainStoreDir(store.dir, d))).batches.reduce((n, b) => n + b.input_count, 0);
+      } catch {
+        return 0;
+      }
+    };
+    await produce(topics.identity, quiet);
+    await produce(topics.identity, busy);
+    const first = start();
+    await waitFor(async () => (await consumed('quiet')) === quiet.length && (await consumed('busy')) === busy.length,
+      { what: 'both domains to be clustered', timeoutMs: 60_000 });
+    await first.line(/reading from offset 0/);
+    first.child.kill('SIGTERM');
+    assert.equal((await first.exit).code, 0);
+
+    const second = start();
+    const at = Number((await second.line(/partition 0: reading from offset (\d+)/))[1]);
+    assert.equal(at, quiet.length + busy.length, 'resumes at the end, past the quiet domain\'s last record');
+    const more = simulateFixture(NOISE_FLOOR, 5).emitted.events.map((e) => ({ ...e, domain: 'quiet', event_id: `more-${e.event_id}` }));
+    await produce(topics.identity, more);
+    await waitFor(async () => (await consumed('quiet')) === quiet.length + more.length, { what: 'the quiet domain to go on', timeoutMs: 60_000 });
+  });
+});

@@ -22,6 +22,10 @@ export class KafkaTopicInput implements TopicInput {
     return this.reader.offsets();
   }
 
+  groupOffsets(groupId: string): Promise<ReadonlyMap<number, number>> {
+    return this.reader.groupOffsets(groupId);
+  }
+
   read(partition: number, from: number, to: number): AsyncIterable<FetchedMessage[]> {
     return this.reader.read(partition, from, to);
   }

@@ -73,6 +73,19 @@ export class TopicReader {
     }
   }
 
+  /** The offsets a consumer group committed on this topic, by partition (none where it committed nothing). */
+  async groupOffsets(groupId: string): Promise<Map<number, number>> {
+    const admin = await this.adminClient();
+    try {
+      const [topic] = await admin.fetchOffsets({ groupId, topics: [this.topic] });
+      const out = new Map<number, number>();
+      for (const p of topic?.partitions ?? []) if (Number(p.offset) >= 0) out.set(p.partition, Number(p.offset));
+      return out;
+    } catch (e) {
+      throw fromKafkaJs(e, `reading the offsets group ${groupId} committed on ${this.topic}`);
+    }
+  }
+
   /**
    * The messages of `partition` with offsets in [from, to), in offset order, a buffer at a time.
    * Fails with `input_missing` / `input_changed` when part of the range is no longer (or not yet)

@@ -119,6 +119,7 @@ export class DomainOwnership implements RecoveryHost, LagSource {
     if (gained.length > 0) {
       c.health.role = 'activating';
       const known = await c.patiently(() => this.domains.stores.known());
+      const committed = await c.patiently(() => c.deps.input.groupOffsets(c.options.group));
       for (const p of gained) {
         const mine = known.filter((d) => this.partitionOf(d) === p);
         c.notice(`owning ${c.deps.input.topic} partition ${p}: restoring ${mine.length} domain(s)`);
@@ -127,7 +128,11 @@ export class DomainOwnership implements RecoveryHost, LagSource {
         };
         this.holds.set(p, h);
         for (const d of mine) await this.open(h, d);
-        h.next = this.oldestNeeded(h, offsets.get(p)?.low ?? 0);
+        // The group's offset moves only once every domain of a fetch committed (domain-batches.ts):
+        // nothing before it is missing from any domain, so a domain silent since long ago does not
+        // make every hand-over re-read the partition from its last record.
+        h.next = Math.max(this.oldestNeeded(h, offsets.get(p)?.low ?? 0), Math.min(committed.get(p) ?? 0, offsets.get(p)?.high ?? 0));
+        c.notice(`partition ${p}: reading from offset ${h.next}`);
       }
     }
     for (const p of partitions) c.deps.group.seek(p, this.holds.get(p)!.next);
@@ -207,11 +212,13 @@ export class DomainOwnership implements RecoveryHost, LagSource {
     await resyncHeld(this.c, a, control, this.heldStore(domain));
   }
 
+  /**
+   * `h.next` moves only when a whole fetch is committed by every domain: re-reading from there
+   * gives the restored domain everything after its checkpoint, and the others skip what they have.
+   */
   rewind(_a: OwnerState, partition: number): void {
     const h = this.holds.get(partition);
-    if (h === undefined) return;
-    h.next = this.oldestNeeded(h, h.next);
-    this.c.deps.group.seek(partition, h.next);
+    if (h !== undefined) this.c.deps.group.seek(partition, h.next);
   }
 
   /** For messages. */
