@@ -145,8 +145,15 @@ describe('pipeline --assignment domain', { timeout: 240_000 }, () => {
       throw new Error(`${e.message}; behind: ${last}`);
     });
 
-    const published = allMessages(await readTopic(kafka, topics.events));
-    const publishedIds = new Set(published.map((m) => JSON.parse(m.value!.toString()).event_id as string));
+    // Published (at least once) by whichever member held the domain, the relays a little behind the commits.
+    const logged = new Set<string>();
+    for (const d of DOMAINS) for (const e of (await readStore(domainStoreDir(store.dir, d))).events) logged.add(e.event_id);
+    let published: ReturnType<typeof allMessages> = [];
+    await waitFor(async () => {
+      published = allMessages(await readTopic(kafka, topics.events));
+      const ids = new Set(published.map((m) => JSON.parse(m.value!.toString()).event_id as string));
+      return [...logged].every((id) => ids.has(id));
+    }, { what: 'every logged event to be published', timeoutMs: 60_000 });
     for (const d of DOMAINS) {
       const { events, batches, membership } = await readStore(domainStoreDir(store.dir, d));
       const expected = embeddedMembership(streams.get(d)!.map(({ domain: _, ...e }) => e as IdentityEvent));
@@ -159,8 +166,6 @@ describe('pipeline --assignment domain', { timeout: 240_000 }, () => {
       assert.deepEqual([...sources], [`${topics.identity}/${partitionOfDomain(d, PARTITIONS)}`], `domain ${d}: read from its partition only`);
       const starts = batches.flatMap((b) => b.segments.map((s) => [s.start.offset, s.end.offset] as const)).sort((x, y) => x[0] - y[0]);
       for (let i = 1; i < starts.length; i++) assert.ok(starts[i][0] >= starts[i - 1][1], `domain ${d}: batches overlap at ${starts[i][0]}`);
-      // Published (at least once) by whichever member held it.
-      for (const e of events) assert.ok(publishedIds.has(e.event_id), `domain ${d}: event ${e.sequence} published`);
     }
     // Every published event names its domain in the header, as its value does.
     for (const m of published) assert.equal(header(m, 'ce_domain'), JSON.parse(m.value!.toString()).domain);
