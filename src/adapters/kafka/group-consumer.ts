@@ -2,7 +2,7 @@
  * The identity topic's consumer group, behind a small interface (kafkajs stays in this folder).
  *
  * - Every partition goes to one member (single-owner-assigner.ts); the others are standbys.
- *   With `assignment: 'round-robin'` every member owns a share (domains: docs/SCALING.md).
+ *   With `assignment: 'sticky'` every member owns a share (domains: docs/SCALING.md).
  * - The handler gets one fetched partition batch at a time (`partitionsConsumedConcurrently`
  *   is 1: one engine, one store) and kafkajs fetches that partition's next batch only after
  *   the handler's promise settles: awaiting the whole pipeline inside it is the backpressure.
@@ -11,14 +11,12 @@
  *   tools, a fresh store's start); the store's own checkpoint is where a new owner seeks to.
  */
 import { randomUUID } from 'node:crypto';
-import kafkajs, { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { BatchControl, GroupHandlers, GroupMembership } from '../../ports/topic-input.ts';
 import { fromKafkaJs, isKafkaAdapterError } from './errors.ts';
 import { toFetched } from './messages.ts';
 import { singleOwnerAssigner } from './single-owner-assigner.ts';
-
-// kafkajs is CommonJS and Node's named-export detection misses this one: take it off the default export.
-const { PartitionAssigners } = kafkajs;
+import { stickyAssigner } from './sticky-assigner.ts';
 
 export interface GroupConsumerOptions {
   readonly groupId: string;
@@ -35,10 +33,10 @@ export interface GroupConsumerOptions {
   readonly instanceId?: string;
   /**
    * How the group spreads the partitions: `single-owner` (one member owns all, the others are
-   * standbys; the default) or `round-robin` (kafkajs' standard assigner: every member owns a
-   * share, for `--assignment domain`).
+   * standbys; the default) or `sticky` (every member owns a balanced share and keeps it across
+   * rebalances, for `--assignment domain`: sticky-assigner.ts).
    */
-  readonly assignment?: 'single-owner' | 'round-robin';
+  readonly assignment?: 'single-owner' | 'sticky';
 }
 
 const rootCause = (e: Error): Error => {
@@ -83,8 +81,8 @@ export class GroupConsumer implements GroupMembership {
     const o = this.options;
     const consumer = this.kafka.consumer({
       groupId: o.groupId,
-      partitionAssigners: [o.assignment === 'round-robin'
-        ? PartitionAssigners.roundRobin
+      partitionAssigners: [o.assignment === 'sticky'
+        ? stickyAssigner(() => ({ [o.topic]: this.partitions }))
         : singleOwnerAssigner(() => ({ since: this.since, owns: this.partitions.length > 0 }))],
       sessionTimeout: o.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 1_000,

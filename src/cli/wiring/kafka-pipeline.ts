@@ -60,7 +60,7 @@ export interface KafkaPipelineConfig {
   readonly openStore: StoreOpener;
   readonly engines: EngineFactory;
   /**
-   * Present: `--assignment domain`. Every member owns the partitions the group's round-robin
+   * Present: `--assignment domain`. Every member owns the partitions the group's sticky
    * assigner gives it and clusters each domain on them into that domain's own store.
    */
   readonly domains?: KafkaPipelineDeps['domains'];
@@ -133,7 +133,7 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     sessionTimeoutMs: c.sessionTimeoutMs,
     ...(c.maxWaitTimeMs !== undefined ? { maxWaitTimeMs: c.maxWaitTimeMs } : {}),
     isFatal: () => pipeline.health.role === 'failed' || pipeline.health.role === 'stopping',
-    assignment: c.domains !== undefined ? 'round-robin' : 'single-owner',
+    assignment: c.domains !== undefined ? 'sticky' : 'single-owner',
   });
   const metrics = new MetricsRegistry();
   const pipelineMetrics = registerPipelineMetrics(metrics, () => pipeline.metricsSample());
