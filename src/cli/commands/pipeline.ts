@@ -20,7 +20,7 @@ import { domainStoreDir, ensureDomainDir, openStoreForWriting, storedDomains } f
  * Opens a store for the Kafka pipeline: a SQLite store directory or a `postgres://` URL, with
  * its Kafka side store. Throws `store_busy` (retriable) while another writer holds it.
  */
-export async function openKafkaStore(spec: string): Promise<PipelineStore> {
+export async function openKafkaStore(spec: string, o: { writerThread?: boolean } = {}): Promise<PipelineStore> {
   if (isPostgresUrl(spec)) {
     // The side store takes the writer's advisory lock: take it before touching the store.
     const side = await openPostgresSideStore(spec);
@@ -38,7 +38,7 @@ export async function openKafkaStore(spec: string): Promise<PipelineStore> {
       throw e;
     }
   }
-  const w = openStoreForWriting(spec, { writerThread: true });
+  const w = openStoreForWriting(spec, { writerThread: o.writerThread ?? true });
   try {
     const side = openSqliteSideStore(spec);
     return {
@@ -64,7 +64,9 @@ export function sqliteDomainStores(dir: string): DomainStores {
     known: async () => [null, ...storedDomains(dir)],
     open: async (domain: Domain) => {
       if (domain !== null) ensureDomainDir(dir, domain);
-      return openKafkaStore(domainStoreDir(dir, domain));
+      // Appends on the pipeline's thread: a writer thread per domain would put dozens of
+      // threads on a few cores for batches a few events long (measured: BENCHMARKS.md, Domains).
+      return openKafkaStore(domainStoreDir(dir, domain), { writerThread: false });
     },
   };
 }
