@@ -363,3 +363,27 @@ describe('transactions of an input partition taken over by another member', { ti
     }
   });
 });
+
+describe('campaigns repartition given Avro input without a registry', { timeout: 60_000 }, () => {
+  it('stops with exit 1 and the reason instead of routing every Avro record to the default domain', async () => {
+    const s = await requireServices(['kafka']);
+    const kafka = testKafka(s.kafkaBrokers!);
+    const from = `${unique('repart-avro')}.identity`;
+    await createTopic(kafka, from, 1);
+    const producer = IdentityProducer.create(kafka, null, from);
+    try {
+      // Confluent framing (magic byte 0, schema id 1) is all the decoder needs to see to ask a registry.
+      await producer.sendRaw([{ key: 'i-1', value: Buffer.from([0, 0, 0, 0, 1, 2]), headers: {} }]);
+    } finally {
+      await producer.close();
+    }
+    const child = spawnCli(['repartition', '--brokers', s.kafkaBrokers!, '--group', unique('repart-avro-group'), '--from-topic', from, '--to-topic', `${from}.by-domain`]);
+    try {
+      const { code } = await within(45_000, 'the repartitioner to stop', child.exit);
+      assert.equal(code, 1, child.stderr.join('\n'));
+      assert.match(child.stderr.join('\n'), /no schema registry is configured/);
+    } finally {
+      child.child.kill('SIGKILL');
+    }
+  });
+});
