@@ -20,6 +20,14 @@ export type KafkaErrorCode =
   | 'publish_failed'
   /** A topic exists with settings other than the ones this program needs and may not change. */
   | 'topic_mismatch'
+  /** A topic the command reads does not exist (and is not this program's to create). */
+  | 'topic_missing'
+  /**
+   * A transactional producer lost its transactional id: another member took the input partition
+   * over (or the coordinator aborted a transaction that outlived its timeout). Retriable: the
+   * partition is read again from its committed offset by a freshly fenced-in producer.
+   */
+  | 'fenced'
   /** Input the store recorded is no longer on the topic (retention, topic recreated). */
   | 'input_missing'
   /**

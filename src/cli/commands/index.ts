@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'simulate', summary: 'expand a scenario (fixture DSL) into identity events and truth labels', load: async () => (await import('./simulate.ts')).simulateCommand },
   { name: 'score', summary: 'simulate a scenario, cluster it, and score the campaigns against the truth', load: async () => (await import('./score.ts')).scoreCommand },
   { name: 'pipeline', summary: 'consume identity events from Kafka, publish campaign events and tables to Kafka', load: async () => (await import('./pipeline.ts')).pipelineCommand },
+  { name: 'repartition', summary: 'copy the identity topic into a topic keyed by domain, exactly once per input record', load: async () => (await import('./repartition.ts')).repartitionCommand },
   { name: 'rebuild', summary: 're-cluster the whole identity topic history into a fresh event log', load: async () => (await import('./rebuild.ts')).rebuildCommand },
   { name: 'serve', summary: 'serve the HTTP API, event stream, metrics and explorer page', load: async () => (await import('./serve.ts')).serveCommand },
   { name: 'demo', summary: 'run the main job on the bundled demo input and show the campaigns', load: async () => (await import('./demo.ts')).demoCommand },

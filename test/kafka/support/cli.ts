@@ -1,5 +1,5 @@
 /**
- * Runs `campaigns pipeline` / `campaigns rebuild` in a child process for the tests that need a
+ * Runs `campaigns pipeline` / `rebuild` / `repartition` in a child process for the tests that need a
  * real process (SIGKILL, SIGTERM): the same flag parsing and error reporting as bin/campaigns.mjs,
  * with only this folder's commands, so the tests do not depend on the command registry.
  *
@@ -8,11 +8,12 @@
 import { parseArgs } from '../../../src/cli/args.ts';
 import { pipelineCommand } from '../../../src/cli/commands/pipeline.ts';
 import { rebuildCommand } from '../../../src/cli/commands/rebuild.ts';
+import { repartitionCommand } from '../../../src/cli/commands/repartition.ts';
 import { processIo } from '../../../src/cli/io.ts';
 import { describeFailure } from '../../../src/cli/report-error.ts';
 
 const [name, ...rest] = process.argv.slice(2);
-const command = [pipelineCommand, rebuildCommand].find((c) => c.name === name);
+const command = [pipelineCommand, rebuildCommand, repartitionCommand].find((c) => c.name === name);
 if (command === undefined) {
   process.stderr.write(`unknown command ${name}\n`);
   process.exit(2);
