@@ -27,6 +27,11 @@ export interface PrefixStart {
 export interface PrefixEnd {
   readonly batchIndex: number;
   readonly sequence: number;
+  /**
+   * The prefix ran to the end of the log as read, so a longer log may extend it. False when a
+   * batch ended it: the log is append-only, so that prefix is final.
+   */
+  readonly open: boolean;
 }
 
 export const LOG_START: PrefixStart = { batchIndex: 0, sequence: 0 };
@@ -74,7 +79,7 @@ class EventCursor<E extends PrefixEvent> {
 export async function walkPrefix<E extends PrefixEvent>(
   log: EventLog, asOf: AsOf, read: EventReader<E>, onBatch: (events: readonly E[]) => void, start: PrefixStart = LOG_START,
 ): Promise<PrefixEnd> {
-  let end: PrefixEnd = start;
+  let end = { batchIndex: start.batchIndex, sequence: start.sequence };
   const cursor = new EventCursor(read, start.sequence + 1);
   for await (const batch of batchRecords(log, start.batchIndex + 1)) {
     if (batch.first_sequence !== end.sequence + 1) {
@@ -82,11 +87,11 @@ export async function walkPrefix<E extends PrefixEvent>(
     }
     const lastSequence = batch.first_sequence + batch.event_count - 1;
     // Times are only needed for a time position; a sequence position decides from the record.
-    if (asOf.kind === 'sequence' && !admitsBatch(asOf, { lastSequence, eventTimes: [] })) break;
+    if (asOf.kind === 'sequence' && !admitsBatch(asOf, { lastSequence, eventTimes: [] })) return { ...end, open: false };
     const events = batch.event_count === 0 ? [] : await cursor.take(batch.event_count);
-    if (!admitsBatch(asOf, { lastSequence, eventTimes: events.map((e) => e.time) })) break;
+    if (!admitsBatch(asOf, { lastSequence, eventTimes: events.map((e) => e.time) })) return { ...end, open: false };
     onBatch(events);
     end = { batchIndex: batch.index, sequence: lastSequence };
   }
-  return end;
+  return { ...end, open: true };
 }

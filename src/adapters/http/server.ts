@@ -22,6 +22,7 @@ import { HttpError, isHttpError, ListenError } from './errors.ts';
 import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
 import { explorerRoutes } from './explorer-assets.ts';
 import { HeavyGate } from './heavy-gate.ts';
+import { PrefixIndexes } from './prefix-indexes.ts';
 import { identityRoute } from './identity-routes.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
@@ -150,6 +151,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
 
+  // One per domain's log, made on the first `?as_of=` for it.
+  const histories = new WeakMap<EventLog, PrefixIndexes>();
+  const historyOf = (log: EventLog): PrefixIndexes => {
+    let h = histories.get(log);
+    if (h === undefined) histories.set(log, (h = new PrefixIndexes(log)));
+    return h;
+  };
+
   const authorize = bearerGuard(options.token ?? null);
   const allowed = options.allowedHosts ?? (LOOPBACK.has(host) ? LOOPBACK_HOSTS : 'any');
 
@@ -174,7 +183,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (match === null) throw new HttpError(404, 'not_found', 'No such route');
     seen.route = match.route;
     if (!match.handler.public) authorize(req);
-    if (match.handler.heavy) {
+    const heavyRequest = typeof match.handler.heavy === 'function' ? match.handler.heavy(url) : match.handler.heavy === true;
+    if (heavyRequest) {
       heavy.enter(res);
       // Requests that arrived meanwhile (light ones among them) are read before this one's work.
       await new Promise((resolve) => setImmediate(resolve));
@@ -188,7 +198,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     const ctx: RouteContext = {
       req, res, url: routeUrl, params: match.params, follower: domain.follower, log: domain.log, limits,
-      engineFeatures: domain.engineFeatures, domain: domain.isDefault ? null : domain.name, domains,
+      engineFeatures: domain.engineFeatures, domain: domain.isDefault ? null : domain.name, domains, history: historyOf(domain.log),
     };
     const reply = await match.handler.handle(ctx);
     send(req, res, domain.isDefault ? reply : namingDomain(reply, domain.name));
