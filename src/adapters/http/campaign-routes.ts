@@ -8,6 +8,7 @@ import type { CampaignEventType } from '../../domain/campaign-events.ts';
 import { listCampaigns, SORT_KEYS, type Order } from './campaign-queries.ts';
 import { notFound } from './errors.ts';
 import type { LogIndex } from './log-index.ts';
+import { AS_OF, heavyWithAsOf, indexFor } from './prefix-indexes.ts';
 import { campaignUuid, MAX_SEARCH_LENGTH, Query } from './params.ts';
 import {
   byWeight, campaignResource, inDomain, edgeResource, familySummary, identityResource, type IdentityResource,
@@ -33,17 +34,6 @@ function page(q: Query, maxPageSize: number): { limit: number; offset: number } 
     limit: q.int('limit', { min: 1, max: maxPageSize, default: DEFAULT_PAGE_SIZE }),
     offset: q.int('offset', { min: 0, max: MAX_OFFSET, default: 0 }),
   };
-}
-
-export const AS_OF = 'as_of';
-
-/** Reading a past log prefix costs what the prefix holds: such a request is heavy. */
-export const heavyWithAsOf = (url: URL): boolean => url.searchParams.has(AS_OF);
-
-/** The index a request reads: the live one, or with `as_of` the one of that log prefix. */
-export async function indexFor(q: Query, { follower, history }: Pick<RouteContext, 'follower' | 'history'>): Promise<LogIndex> {
-  const asOf = q.asOf(AS_OF);
-  return asOf === undefined ? follower.index : history.at(asOf, follower.index.sequence);
 }
 
 /** The requested campaign (404 if the log never named it) and the live one it resolves to. */

@@ -13,6 +13,8 @@ import type { AsOf } from '../../domain/as-of.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import { fullEvents, walkPrefix } from '../../pipeline/log-prefix.ts';
 import { LogIndex } from './log-index.ts';
+import type { Query } from './params.ts';
+import type { RouteContext } from './route-context.ts';
 
 /** Historical indexes kept per domain: each holds a prefix of the log in memory. */
 export const KEPT_PREFIX_INDEXES = 2;
@@ -64,4 +66,15 @@ export class PrefixIndexes {
     this.kept.set(key, entry);
     while (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
   }
+}
+
+export const AS_OF = 'as_of';
+
+/** Reading a past log prefix costs what the prefix holds: such a request is heavy. */
+export const heavyWithAsOf = (url: URL): boolean => url.searchParams.has(AS_OF);
+
+/** The index a request reads: the live one, or with `as_of` the one of that log prefix. */
+export async function indexFor(q: Query, { follower, history }: Pick<RouteContext, 'follower' | 'history'>): Promise<LogIndex> {
+  const asOf = q.asOf(AS_OF);
+  return asOf === undefined ? follower.index : history.at(asOf, follower.index.sequence);
 }

@@ -20,6 +20,7 @@ import { domainsRoute } from './domains-route.ts';
 import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
 import { HttpError, isHttpError, ListenError } from './errors.ts';
 import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
+import { stixRoute } from './export-routes.ts';
 import { explorerRoutes } from './explorer-assets.ts';
 import { HeavyGate } from './heavy-gate.ts';
 import { PrefixIndexes } from './prefix-indexes.ts';
@@ -134,7 +135,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
   const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
   openStreams.set({}, 0);
-  const heavyRunning = registry.gauge('campaign_stream_http_heavy_requests_running', 'Heavy requests (evidence, identities, identity) being answered.');
+  const heavyRunning = registry.gauge('campaign_stream_http_heavy_requests_running', 'Heavy requests (evidence, identities, identity, STIX export, as_of) being answered.');
   heavyRunning.set({}, 0);
   const heavy = new HeavyGate(limits.maxHeavyRequests, (n) => heavyRunning.set({}, n));
   const streams = new StreamRegistry();
@@ -148,6 +149,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/campaigns/:uuid/evidence', evidenceRoute)
     .add('/api/v1/identities/:uuid', identityRoute)
     .add('/api/v1/domains', domainsRoute)
+    .add('/api/v1/export/stix', stixRoute)
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
 
