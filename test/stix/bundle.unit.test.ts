@@ -33,13 +33,13 @@ describe('buildStixBundle', () => {
     assert.deepEqual(ofType(two.bundle.objects, 'campaign').map((c) => c.id), [derivedId('campaign', A)]);
   });
 
-  it('names a campaign from its overrides, or `campaign <first 8 of its uuid>`; labels only when given', () => {
+  it('names a campaign from its overrides, or `campaign <its uuid>`; labels only when given', () => {
     const { bundle } = buildStixBundle([{ row: row(A), name: 'Operation Night Shift', labels: ['apt-x', 'ssh'] }, { row: row(B) }]);
     const a = campaignOf(bundle.objects, A);
     assert.equal(a.name, 'Operation Night Shift');
     assert.deepEqual(a.labels, ['apt-x', 'ssh']);
     const b = campaignOf(bundle.objects, B);
-    assert.equal(b.name, 'campaign 22222222');
+    assert.equal(b.name, `campaign ${B}`);
     assert.equal('labels' in b, false);
     assert.deepEqual(b.external_references, [{ source_name: 'campaign-stream', external_id: B }]);
   });

@@ -103,7 +103,7 @@ describe('campaigns export stix', () => {
     assert.deepEqual(ofType('campaign').map((c) => c.id).sort(), live);
     const multi = rows.find((r) => r.c2_endpoints.includes('c2.shared-op.example'))!;
     const c = ofType('campaign').find((o) => o.id === derivedId('campaign', multi.uuid))!;
-    assert.equal(c.name, `campaign ${multi.uuid.slice(0, 8)}`);
+    assert.equal(c.name, `campaign ${multi.uuid}`);
     assert.equal(c.confidence, Math.round(multi.confidence * 100));
   });
 

@@ -5,7 +5,7 @@
  *
  * Per live campaign with at least `minIdentities` live identities:
  *
- *   campaign ── name and labels from the analyst's overrides when given (else `campaign <uuid8>`),
+ *   campaign ── name and labels from the analyst's overrides when given (else `campaign <uuid>`),
  *               first_seen/last_seen = the members' activity span, confidence 0–100, created =
  *               its formation's log time, modified = its row's last change (log times, never the
  *               clock), an external reference carrying the campaign uuid
@@ -23,7 +23,7 @@ import { c2Observable, payloadObservable, type Observable } from './observables.
 
 export interface StixCampaign {
   readonly row: CampaignRow;
-  /** The analyst's name for it (overrides); absent: `campaign <first 8 of its uuid>`. */
+  /** The analyst's name for it (overrides); absent: `campaign <its uuid>` (see defaultName). */
   readonly name?: string;
   /** The analyst's labels (overrides); absent or empty: none. */
   readonly labels?: readonly string[];
@@ -61,7 +61,12 @@ export interface StixExport {
 /** Where a campaign's ids come from outside: the external reference's source name. */
 export const SOURCE_NAME = 'campaign-stream';
 
-export const defaultName = (uuid: string): string => `campaign ${uuid.slice(0, 8)}`;
+/**
+ * The whole uuid, not a short prefix: OpenCTI merges campaigns that share a name (its
+ * deduplication rule), and 8 hex digits are shared by two of 100,000 campaigns more often than
+ * not. The uuid is also what the explorer and the API search for.
+ */
+export const defaultName = (uuid: string): string => `campaign ${uuid}`;
 
 /** A STIX timestamp: UTC, always with milliseconds (`created`/`modified` must have them). */
 export function stixTimestamp(iso: string): string {
