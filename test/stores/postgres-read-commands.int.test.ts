@@ -67,6 +67,25 @@ describe('read commands and replay on a PostgreSQL store', () => {
     assert.equal(from.stdout, fromSqlite.events.split('\n').slice(499).join('\n'));
   });
 
+  it('--as-of prints from PostgreSQL what it prints from SQLite (the fold of the same log prefix) at any position', async () => {
+    const events = (await dump(sqliteDir)).events.trimEnd().split('\n').map((l) => JSON.parse(l) as { sequence: number; time: string });
+    // Batch ends, sequences inside batches, past the head, and times on, just before and after events.
+    const positions = [0, 1, 99, 100, 101, 777, Math.floor(events.length / 2), events.length, events.length + 10].map(String);
+    for (const k of [0, 250, Math.floor(events.length / 3), events.length - 1]) {
+      const t = Date.parse(events[k].time);
+      positions.push(new Date(t - 1).toISOString(), events[k].time, new Date(t + 1).toISOString());
+    }
+    for (const asOf of positions) {
+      for (const argv of [['tables', '--json'], ['membership'], ['export', 'stix']]) {
+        const lite = await cli([...argv, '--store', sqliteDir, '--as-of', asOf]);
+        const pgOut = await cli([...argv, '--store', withSchema(schema), '--as-of', asOf]);
+        assert.equal(lite.code, 0, lite.stderr);
+        assert.equal(pgOut.code, 0, pgOut.stderr);
+        assert.equal(pgOut.stdout, lite.stdout, `${argv.join(' ')} --as-of ${asOf}`);
+      }
+    }
+  });
+
   it('accept --domain default, and refuse a domain the store does not hold', async () => {
     const d = await cli(['membership', '--store', withSchema(schema), '--domain', 'default']);
     assert.equal(d.code, 0, d.stderr);

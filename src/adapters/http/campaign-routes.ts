@@ -1,12 +1,14 @@
 /**
  * `/api/v1/campaigns…`: list, detail (following merges), identities, evidence. Every read is
- * synchronous over the in-memory index, so one response describes one log sequence (returned
- * as `sequence`) and never mixes two batches.
+ * synchronous over one in-memory index, so one response describes one log sequence (returned
+ * as `sequence`) and never mixes two batches. With `?as_of=` that index is the one of the log
+ * prefix the position selects (prefix-indexes.ts), and `sequence` is where that prefix ends.
  */
 import type { CampaignEventType } from '../../domain/campaign-events.ts';
 import { listCampaigns, SORT_KEYS, type Order } from './campaign-queries.ts';
 import { notFound } from './errors.ts';
 import type { LogIndex } from './log-index.ts';
+import { AS_OF, heavyWithAsOf, indexFor } from './prefix-indexes.ts';
 import { campaignUuid, MAX_SEARCH_LENGTH, Query } from './params.ts';
 import {
   byWeight, campaignResource, inDomain, edgeResource, familySummary, identityResource, type IdentityResource,
@@ -43,13 +45,15 @@ function resolve(index: LogIndex, raw: string): { requested: string; canonical: 
 
 export const listRoute: Route = {
   perDomain: true,
-  handle({ url, follower, limits, domain }: RouteContext) {
-    const q = new Query(url, ['limit', 'offset', 'sort', 'order', 'q']);
+  heavy: heavyWithAsOf,
+  async handle(ctx: RouteContext) {
+    const { url, limits, domain } = ctx;
+    const q = new Query(url, ['limit', 'offset', 'sort', 'order', 'q', AS_OF]);
     const { limit, offset } = page(q, limits.maxPageSize);
     const sort = q.oneOf('sort', SORT_KEYS, 'updated_at');
     const order = q.oneOf('order', ORDERS, 'desc');
     const search = q.text('q', MAX_SEARCH_LENGTH);
-    const index = follower.index;
+    const index = await indexFor(q, ctx);
     const { total, items } = listCampaigns(index, { limit, offset, sort, order, q: search });
     return json({
       total, limit, offset, sequence: index.sequence,
@@ -63,9 +67,10 @@ export const listRoute: Route = {
 
 export const detailRoute: Route = {
   perDomain: true,
-  handle({ url, params, follower }: RouteContext) {
-    new Query(url, []);
-    const index = follower.index;
+  heavy: heavyWithAsOf,
+  async handle(ctx: RouteContext) {
+    const { url, params } = ctx;
+    const index = await indexFor(new Query(url, [AS_OF]), ctx);
     const { requested, canonical } = resolve(index, params.uuid);
     const row = index.row(canonical)!;
     return json({
@@ -84,10 +89,11 @@ export const detailRoute: Route = {
 export const identitiesRoute: Route = {
   perDomain: true,
   heavy: true,
-  handle({ url, params, follower, limits }: RouteContext) {
-    const q = new Query(url, ['limit', 'offset']);
+  async handle(ctx: RouteContext) {
+    const { url, params, limits } = ctx;
+    const q = new Query(url, ['limit', 'offset', AS_OF]);
     const { limit, offset } = page(q, limits.maxPageSize);
-    const index = follower.index;
+    const index = await indexFor(q, ctx);
     const { canonical } = resolve(index, params.uuid);
     // All live members, those of merged-in campaigns included (the reference left them out).
     const rows: IdentityResource[] = index.members(canonical).map((u) =>
@@ -100,11 +106,12 @@ export const identitiesRoute: Route = {
 export const evidenceRoute: Route = {
   perDomain: true,
   heavy: true,
-  handle({ url, params, follower, limits }: RouteContext) {
-    const q = new Query(url, ['limit', 'offset', 'types']);
+  async handle(ctx: RouteContext) {
+    const { url, params, limits } = ctx;
+    const q = new Query(url, ['limit', 'offset', 'types', AS_OF]);
     const { limit, offset } = page(q, limits.maxPageSize);
     const types = new Set(q.subset('types', HISTORY_TYPES_ALL, HISTORY_TYPES));
-    const index = follower.index;
+    const index = await indexFor(q, ctx);
     const { requested, canonical } = resolve(index, params.uuid);
     const campaigns = index.subtree(canonical);
     const members = index.members(canonical);

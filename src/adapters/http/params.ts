@@ -5,6 +5,7 @@
  * query string is decoded strictly too: `%` not followed by two hex digits, or escapes that are
  * not UTF-8, are a 400 (URLSearchParams would keep `%ZZ` as text and turn `%FF` into U+FFFD).
  */
+import { AS_OF_EXPECTED, parseAsOf, type AsOf } from '../../domain/as-of.ts';
 import { strictUtf8 } from '../strict-utf8.ts';
 import { badParameter } from './errors.ts';
 
@@ -105,6 +106,15 @@ export class Query {
       }
     }
     return [...new Set(parts as T[])];
+  }
+
+  /** A log position (domain/as-of.ts): a sequence or an ISO-8601 time; undefined when absent. */
+  asOf(name: string): AsOf | undefined {
+    const raw = this.values.get(name);
+    if (raw === undefined) return undefined;
+    const asOf = parseAsOf(raw);
+    if (asOf === null) throw badParameter(name, `${name} must be ${AS_OF_EXPECTED}`);
+    return asOf;
   }
 
   /** Free text, trimmed; undefined when absent or blank. */

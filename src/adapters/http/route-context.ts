@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { LogFollower } from './log-follower.ts';
+import type { PrefixIndexes } from './prefix-indexes.ts';
 import type { Params } from './router.ts';
 import type { ServedDomains } from './served-domains.ts';
 import type { SnapshotFeatures } from './snapshot-features.ts';
@@ -47,6 +48,8 @@ export interface RouteContext {
   readonly limits: Limits;
   /** Per-identity engine features from the store's newest engine snapshot (one per server). */
   readonly engineFeatures: SnapshotFeatures;
+  /** That domain's indexes of log prefixes, for `?as_of=`. */
+  readonly history: PrefixIndexes;
 }
 
 export type Reply =
@@ -58,8 +61,11 @@ export type Reply =
 export interface Route {
   /** Static assets of the page carry no data and are served without a token. */
   readonly public?: boolean;
-  /** Its cost grows with a campaign's size: it counts against `maxHeavyRequests`. */
-  readonly heavy?: boolean;
+  /**
+   * Its cost grows with a campaign's size (or, for a request that says so, with the log's): it
+   * counts against `maxHeavyRequests`.
+   */
+  readonly heavy?: boolean | ((url: URL) => boolean);
   /** It answers for one domain: it takes `?domain=` (taken off the URL before it reads it). */
   readonly perDomain?: boolean;
   handle(ctx: RouteContext): Reply | Promise<Reply>;

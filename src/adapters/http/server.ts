@@ -20,8 +20,10 @@ import { domainsRoute } from './domains-route.ts';
 import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
 import { HttpError, isHttpError, ListenError } from './errors.ts';
 import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
+import { stixRoute } from './export-routes.ts';
 import { explorerRoutes } from './explorer-assets.ts';
 import { HeavyGate } from './heavy-gate.ts';
+import { PrefixIndexes } from './prefix-indexes.ts';
 import { identityRoute } from './identity-routes.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
@@ -133,7 +135,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const requests = registry.counter('campaign_stream_http_requests_total', 'HTTP requests by route and status.', ['route', 'status']);
   const openStreams = registry.gauge('campaign_stream_http_streams_open', 'Open event streams.');
   openStreams.set({}, 0);
-  const heavyRunning = registry.gauge('campaign_stream_http_heavy_requests_running', 'Heavy requests (evidence, identities, identity) being answered.');
+  const heavyRunning = registry.gauge('campaign_stream_http_heavy_requests_running', 'Heavy requests (evidence, identities, identity, STIX export, as_of) being answered.');
   heavyRunning.set({}, 0);
   const heavy = new HeavyGate(limits.maxHeavyRequests, (n) => heavyRunning.set({}, n));
   const streams = new StreamRegistry();
@@ -147,8 +149,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/campaigns/:uuid/evidence', evidenceRoute)
     .add('/api/v1/identities/:uuid', identityRoute)
     .add('/api/v1/domains', domainsRoute)
+    .add('/api/v1/export/stix', stixRoute)
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
+
+  // One per domain's log, made on the first `?as_of=` for it.
+  const histories = new WeakMap<EventLog, PrefixIndexes>();
+  const historyOf = (log: EventLog): PrefixIndexes => {
+    let h = histories.get(log);
+    if (h === undefined) histories.set(log, (h = new PrefixIndexes(log)));
+    return h;
+  };
 
   const authorize = bearerGuard(options.token ?? null);
   const allowed = options.allowedHosts ?? (LOOPBACK.has(host) ? LOOPBACK_HOSTS : 'any');
@@ -174,7 +185,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (match === null) throw new HttpError(404, 'not_found', 'No such route');
     seen.route = match.route;
     if (!match.handler.public) authorize(req);
-    if (match.handler.heavy) {
+    const heavyRequest = typeof match.handler.heavy === 'function' ? match.handler.heavy(url) : match.handler.heavy === true;
+    if (heavyRequest) {
       heavy.enter(res);
       // Requests that arrived meanwhile (light ones among them) are read before this one's work.
       await new Promise((resolve) => setImmediate(resolve));
@@ -188,7 +200,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     const ctx: RouteContext = {
       req, res, url: routeUrl, params: match.params, follower: domain.follower, log: domain.log, limits,
-      engineFeatures: domain.engineFeatures, domain: domain.isDefault ? null : domain.name, domains,
+      engineFeatures: domain.engineFeatures, domain: domain.isDefault ? null : domain.name, domains, history: historyOf(domain.log),
     };
     const reply = await match.handler.handle(ctx);
     send(req, res, domain.isDefault ? reply : namingDomain(reply, domain.name));

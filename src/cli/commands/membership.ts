@@ -1,5 +1,7 @@
 /** `campaigns membership`: every active identity with its canonical live campaign. */
 import { membershipOf, tablesFromRows } from '../../domain/tables.ts';
+import { tablesAsOf } from '../../pipeline/tables-as-of.ts';
+import { asOfOption } from '../as-of-option.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
 import { readStoreOption, storesToRead } from '../read-store.ts';
@@ -8,19 +10,24 @@ import { domainOption } from '../store-dir.ts';
 export const membershipCommand = defineCommand({
   name: 'membership',
   summary: 'print each active identity and its campaign as NDJSON',
-  usage: '--store <dir|postgres://…> [--domain NAME]',
+  usage: '--store <dir|postgres://…> [--domain NAME] [--as-of SEQ|TIME]',
   description:
     'Prints {"identity_uuid", "campaign_uuid"} for every active identity, sorted by identity uuid, where the\n' +
     'campaign is the canonical live one (merges followed). Derived from the tables alone, without the engine.\n' +
     "Without --domain, every domain's identities: the default domain's first, then each other domain's in\n" +
-    'name order, whose lines add "domain" (an identity is a domain and a uuid).',
+    'name order, whose lines add "domain" (an identity is a domain and a uuid).\n\n' +
+    'With --as-of, the membership as it was at that position of the log (see `campaigns tables --help`).',
   options: {
     store: readStoreOption,
     domain: domainOption,
+    'as-of': asOfOption,
   },
   async run(opts, { io }) {
+    const asOf = opts['as-of'] === undefined ? undefined : asOfOption.parse(opts['as-of']);
     for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
-      const tables = tablesFromRows(await store.tables.rows(), await store.tables.sequence());
+      const tables = asOf === undefined
+        ? tablesFromRows(await store.tables.rows(), await store.tables.sequence())
+        : (await tablesAsOf(store.log, asOf)).tables;
       const lines = membershipOf(tables).map((m) => JSON.stringify(
         domain === null
           ? { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid }

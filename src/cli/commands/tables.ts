@@ -1,5 +1,7 @@
 /** `campaigns tables`: the campaign tables, as JSON or as a readable table. */
-import type { CampaignRow } from '../../domain/tables.ts';
+import { allRows, type CampaignRow } from '../../domain/tables.ts';
+import { tablesAsOf } from '../../pipeline/tables-as-of.ts';
+import { asOfOption } from '../as-of-option.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
 import { domainName, type Domain } from '../../domain/domains.ts';
@@ -39,20 +41,25 @@ const inDomain = (domain: Domain) => (r: CampaignRow): PrintedRow => (domain ===
 export const tablesCommand = defineCommand({
   name: 'tables',
   summary: 'print the campaign tables',
-  usage: '--store <dir|postgres://…> [--json] [--domain NAME]',
+  usage: '--store <dir|postgres://…> [--json] [--domain NAME] [--as-of SEQ|TIME]',
   description:
     'Prints every campaign row, sorted by uuid: a readable table, or with --json one JSON array of rows.\n' +
     "Without --domain, every domain's rows: the default domain's first, then each other domain's in name\n" +
-    'order, each carrying "domain".',
+    'order, each carrying "domain".\n\n' +
+    'With --as-of, the tables as they were at that position of the log (of each domain: every domain has\n' +
+    'its own sequences), folded from the log: never half a batch.',
   options: {
     store: readStoreOption,
     json: { type: 'boolean', description: 'print a JSON array of campaign rows' },
     domain: domainOption,
+    'as-of': asOfOption,
   },
   async run(opts, { io }) {
+    const asOf = opts['as-of'] === undefined ? undefined : asOfOption.parse(opts['as-of']);
     const rows: PrintedRow[] = [];
     for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
-      for (const r of (await store.tables.rows()).map(inDomain(domain))) rows.push(r);
+      const stored = asOf === undefined ? await store.tables.rows() : allRows((await tablesAsOf(store.log, asOf)).tables);
+      for (const r of stored.map(inDomain(domain))) rows.push(r);
     }
     await emit(io.stdout, opts.json ? JSON.stringify(rows) + '\n' : readable(rows));
     return 0;
