@@ -31,6 +31,8 @@ const arg = (name: string, fallback: number): number => {
 const perDomain = Number(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 2_000);
 const handoverIdentities = arg('handover', 100_000);
 const partitions = arg('partitions', 12);
+/** `--only members` skips the hand-over; `--only handover` the 1-vs-2 members runs. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const DOMAINS = Array.from({ length: 30 }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'campaigns.mjs');
 
@@ -139,37 +141,50 @@ function fileRun(): number {
   }
 }
 
-const one = await membersRun(1);
-const two = await membersRun(2);
-const runSeconds = fileRun();
+const skipMembers = only === 'handover';
+const one = skipMembers ? null : await membersRun(1);
+const two = skipMembers ? null : await membersRun(2);
+const runSeconds = skipMembers ? null : fileRun();
 
 // --- hand-over of one large domain -------------------------------------------------------------
-const big = benchCorpus(handoverIdentities, 7).map((e): IdentityEvent => ({ ...e, domain: 'big' }));
+async function handover() {
+  const big = benchCorpus(handoverIdentities, 7).map((e): IdentityEvent => ({ ...e, domain: 'big' }));
+  await ensureTopics(admin, topicSpecs(handTopics, 1));
+  await produce(handTopics.identity, big);
+  const handStore = mkdtempSync(path.join(tmpdir(), 'bench-domains-handover-'));
+  const handGroup = `${base}-handover`;
+  const owner = member(handTopics, handStore, handGroup);
+  const t0 = performance.now();
+  await waitUntil('the owner to cluster the large domain', () => caughtUp(handTopics.identity, handGroup));
+  const clusterSeconds = (performance.now() - t0) / 1000;
+  // The owner leaves (SIGTERM: publish what is pending, snapshot, close), then the heir joins and
+  // restores the domain from that snapshot: the two halves of a hand-over, timed apart.
+  const released = performance.now();
+  await stop(owner);
+  const exitedAt = performance.now();
+  const heir = member(handTopics, handStore, handGroup);
+  const activeLine = /active: \d+ partition\(s\).* [1-9]\d* domain/;
+  await waitUntil('the heir to own the large domain', () => heir.lines.some((l) => activeLine.test(l.text)), 10 * 60_000);
+  const activeAt = heir.lines.find((l) => activeLine.test(l.text))!.at;
+  const more = benchCorpus(1_000, 8).map((e): IdentityEvent => ({ ...e, identity_uuid: `more-${e.identity_uuid}`, event_id: `more-${e.event_id}`, domain: 'big' }));
+  const p1 = performance.now();
+  await produce(handTopics.identity, more);
+  await waitUntil('the heir to consume new input', () => caughtUp(handTopics.identity, handGroup), 10 * 60_000);
+  const firstInputSeconds = (performance.now() - p1) / 1000;
+  await stop(heir);
+  rmSync(handStore, { recursive: true, force: true });
+  return {
+    identities: handoverIdentities,
+    events: big.length,
+    first_owner_cluster_seconds: +clusterSeconds.toFixed(2),
+    owner_release_seconds: +((exitedAt - released) / 1000).toFixed(2),
+    heir_spawn_to_active_seconds: +((activeAt - exitedAt) / 1000).toFixed(2),
+    handover_seconds: +((activeAt - released) / 1000).toFixed(2),
+    heir_next_1000_identities_seconds: +firstInputSeconds.toFixed(2),
+  };
+}
 const handTopics = topicsOf('handover');
-await ensureTopics(admin, topicSpecs(handTopics, 1));
-await produce(handTopics.identity, big);
-const handStore = mkdtempSync(path.join(tmpdir(), 'bench-domains-handover-'));
-const handGroup = `${base}-handover`;
-const owner = member(handTopics, handStore, handGroup);
-const t0 = performance.now();
-await waitUntil('the owner to cluster the large domain', () => caughtUp(handTopics.identity, handGroup));
-const clusterSeconds = (performance.now() - t0) / 1000;
-// The owner leaves (SIGTERM: publish what is pending, snapshot, close), then the heir joins and
-// restores the domain from that snapshot: the two halves of a hand-over, timed apart.
-const released = performance.now();
-await stop(owner);
-const exitedAt = performance.now();
-const heir = member(handTopics, handStore, handGroup);
-const activeLine = /active: \d+ partition\(s\).* [1-9]\d* domain/;
-await waitUntil('the heir to own the large domain', () => heir.lines.some((l) => activeLine.test(l.text)), 10 * 60_000);
-const activeAt = heir.lines.find((l) => activeLine.test(l.text))!.at;
-const more = benchCorpus(1_000, 8).map((e): IdentityEvent => ({ ...e, identity_uuid: `more-${e.identity_uuid}`, event_id: `more-${e.event_id}`, domain: 'big' }));
-const p1 = performance.now();
-await produce(handTopics.identity, more);
-await waitUntil('the heir to consume new input', () => caughtUp(handTopics.identity, handGroup), 10 * 60_000);
-const firstInputSeconds = (performance.now() - p1) / 1000;
-await stop(heir);
-rmSync(handStore, { recursive: true, force: true });
+const hand = only === 'members' ? null : await handover();
 
 await admin.deleteTopics({ topics: [...Object.values(streamTopics), ...Object.values(handTopics)] }).catch(() => {});
 await admin.disconnect();
@@ -182,21 +197,15 @@ console.log(JSON.stringify({
   partitions,
   identities_per_domain: perDomain,
   events: events.length,
-  one_member_seconds: +one.seconds.toFixed(2),
-  one_member_events_per_s: Math.round(events.length / one.seconds),
-  two_members_seconds: +two.seconds.toFixed(2),
-  two_members_events_per_s: Math.round(events.length / two.seconds),
-  two_over_one: +(one.seconds / two.seconds).toFixed(3),
-  file_run_seconds: +runSeconds.toFixed(2),
-  file_run_events_per_s: Math.round(events.length / runSeconds),
-  handover: {
-    identities: handoverIdentities,
-    events: big.length,
-    first_owner_cluster_seconds: +clusterSeconds.toFixed(2),
-    owner_release_seconds: +((exitedAt - released) / 1000).toFixed(2),
-    heir_spawn_to_active_seconds: +((activeAt - exitedAt) / 1000).toFixed(2),
-    handover_seconds: +((activeAt - released) / 1000).toFixed(2),
-    heir_next_1000_identities_seconds: +firstInputSeconds.toFixed(2),
-  },
+  ...(one !== null && two !== null && runSeconds !== null ? {
+    one_member_seconds: +one.seconds.toFixed(2),
+    one_member_events_per_s: Math.round(events.length / one.seconds),
+    two_members_seconds: +two.seconds.toFixed(2),
+    two_members_events_per_s: Math.round(events.length / two.seconds),
+    two_over_one: +(one.seconds / two.seconds).toFixed(3),
+    file_run_seconds: +runSeconds.toFixed(2),
+    file_run_events_per_s: Math.round(events.length / runSeconds),
+  } : {}),
+  ...(hand !== null ? { handover: hand } : {}),
 }));
 process.exit(0);

@@ -186,10 +186,9 @@ export class DomainOwnership implements RecoveryHost, LagSource {
     const h = this.holds.get(p);
     if (h === undefined) return;
     this.holds.delete(p);
-    for (const a of h.domains.values()) {
-      this.domainOf.delete(a);
-      await releaseHeld(this.c, a);
-    }
+    for (const a of h.domains.values()) this.domainOf.delete(a);
+    // Side by side: each relay may wait to publish what it holds, and the next owner waits for all.
+    await Promise.all([...h.domains.values()].map((a) => releaseHeld(this.c, a)));
     this.c.health.lag.delete(p);
     this.c.health.ownedDomains = this.domainOf.size;
   }
