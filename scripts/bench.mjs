@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, each in its own process (so RSS is its own), printing one
 // JSON line per measurement. `npm run bench -- --quick` runs the small sizes only; name a
-// group to run just it: engine, dense, fleet, runtime, kafka, handoff.
+// group to run just it: engine, dense, fleet, runtime, kafka, handoff, domains.
 // Numbers go into docs/BENCHMARKS.md with the machine and the date.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -36,6 +36,8 @@ if (want('runtime')) {
 // 100,000 identities = 200,000 identity events on 3 partitions (issue #12's target size)
 if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '100000']]);
 if (want('handoff')) runs.push(['handoff', ['bench/handoff-rule.ts', quick ? '100' : '1000']]);
+// 30 domains on 12 partitions, 1 vs 2 members, then the hand-over of a 100k-identity domain (issue #14)
+if (want('domains')) runs.push(['domains', ['bench/domains.ts', quick ? '200' : '2000', '--handover', quick ? '5000' : '100000']]);
 
 let failed = 0;
 for (const [group, argv] of runs) {
