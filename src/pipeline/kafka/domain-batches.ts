@@ -103,7 +103,7 @@ export class DomainBatches {
           failed = true;
           return;
         }
-        if (!(await this.commit(a, p, input, batch.highWatermark, offsetAt, control))) failed = true;
+        if (!(await this.commit(a, p, input, offsetAt, control))) failed = true;
       });
       // A failed domain rewound the partition (recovery): the rest of this fetch is read again.
       if (failed) return;
@@ -115,8 +115,7 @@ export class DomainBatches {
   }
 
   private async commit(
-    a: OwnerState, p: number, input: InputBatch, highWatermark: number,
-    offsetAt: ReadonlyMap<string, number>, control: BatchControl,
+    a: OwnerState, p: number, input: InputBatch, offsetAt: ReadonlyMap<string, number>, control: BatchControl,
   ): Promise<boolean> {
     const { c } = this;
     a.committing = true;
@@ -150,7 +149,6 @@ export class DomainBatches {
     c.health.deadLetters += committed.rejected;
     a.relay.offer(committed.events);
     a.relay.notify(head);
-    void highWatermark;
     await control.heartbeat();
     return true;
   }
