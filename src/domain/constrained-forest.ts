@@ -39,6 +39,7 @@ export class ConstrainedForest {
   /** per node: the cannot-links in force at it */
   private readonly at = new Map<number, CannotLink[]>();
   private pairs: readonly CannotLink[] = [];
+  private readonly rank = new Map<CannotLink, number>();
   /** endpoints of cannot-links added or removed since the last solve */
   private changed: number[] = [];
   private mark = new Int32Array(0);
@@ -74,6 +75,8 @@ export class ConstrainedForest {
     for (const c of this.pairs) if (!after.has(key(c))) this.changed.push(c.p, c.q);
     for (const c of pairs) if (!before.has(key(c))) this.changed.push(c.p, c.q);
     this.pairs = pairs;
+    this.rank.clear();
+    pairs.forEach((c, i) => this.rank.set(c, i));
     this.at.clear();
     for (const c of pairs) {
       push(this.at, c.p, c);
@@ -169,10 +172,14 @@ export class ConstrainedForest {
       }
       return r;
     };
-    const apart = new Map<number, Array<{ other: number; id: string }>>();
+    // rank: the cannot-link's place in `pairs` (newest first). Of several cannot-links that
+    // refuse one edge, the newest is named: the lists' order follows the region's walk, which
+    // follows edge-list history, and a snapshot restored elsewhere must name the same one.
+    const apart = new Map<number, Array<{ other: number; id: string; rank: number }>>();
     for (const c of inside) {
-      push(apart, c.p, { other: c.q, id: c.id });
-      push(apart, c.q, { other: c.p, id: c.id });
+      const rank = this.rank.get(c)!;
+      push(apart, c.p, { other: c.q, id: c.id, rank });
+      push(apart, c.q, { other: c.p, id: c.id, rank });
     }
     const refusedBy = new Map<Item, string>();
     const taken: Item[] = [];
@@ -183,7 +190,8 @@ export class ConstrainedForest {
       const la = apart.get(ra) ?? [];
       const lb = apart.get(rb) ?? [];
       const [mine, theirs] = la.length <= lb.length ? [la, rb] : [lb, ra];
-      const blocker = mine.find((c) => find(c.other) === theirs);
+      let blocker: { id: string; rank: number } | undefined;
+      for (const c of mine) if (find(c.other) === theirs && (blocker === undefined || c.rank < blocker.rank)) blocker = c;
       if (blocker !== undefined) {
         refusedBy.set(it, blocker.id);
         continue;

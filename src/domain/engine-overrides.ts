@@ -34,6 +34,8 @@ export class EngineOverrides {
   /** campaign uuid → the label override last emitted (null: none) */
   private readonly shown = new Map<string, string | null>();
   private labelsTouched = new Set<string>();
+  private deferred: Array<{ ev: AnalystEvent; position: string }> = [];
+  private readonly deferredIds = new Set<string>();
 
   constructor(
     private readonly projection: Projection,
@@ -51,8 +53,35 @@ export class EngineOverrides {
     return this.resolution;
   }
 
-  /** Judges one override event (new id); null when accepted, else why not. */
-  apply(ev: AnalystEvent, position: string): { code: RejectCode; reason: string } | null {
+  /**
+   * Judges one override event (new id): null when accepted, why not when refused, 'deferred'
+   * for a label (and a revoke of a deferred one), judged by `judgeDeferred` once the batch's
+   * campaigns are formed: a label read in the batch that forms its campaign names a campaign
+   * that exists by the batch's end, so its fate does not hang on where a batch boundary falls.
+   */
+  apply(ev: AnalystEvent, position: string): { code: RejectCode; reason: string } | null | 'deferred' {
+    if (ev.type === 'analyst.label' || (ev.type === 'analyst.revoke' && this.deferredIds.has(ev.override_event_id))) {
+      this.deferred.push({ ev, position });
+      this.deferredIds.add(ev.event_id);
+      return 'deferred';
+    }
+    return this.judge(ev, position);
+  }
+
+  /** The deferred labels and their revokes, in stream order; returns how many were accepted. */
+  judgeDeferred(rejections: Rejection[]): number {
+    let accepted = 0;
+    for (const { ev, position } of this.deferred) {
+      const r = this.judge(ev, position);
+      if (r === null) accepted++;
+      else rejections.push({ position, event_id: ev.event_id, code: r.code, reason: r.reason });
+    }
+    this.deferred = [];
+    this.deferredIds.clear();
+    return accepted;
+  }
+
+  private judge(ev: AnalystEvent, position: string): { code: RejectCode; reason: string } | null {
     const j = this.book.apply(ev, position, {
       identityStatus: (u) => this.projection.identityStatus(u),
       campaignExists: (c) => this.registry.idOfCampaign(c) !== undefined,

@@ -160,7 +160,7 @@ export class CampaignEngine implements Engine {
         else {
           const r = ov.apply(event, position);
           if (r === null) applied++;
-          else rejections.push({ position, event_id: event.event_id, code: r.code, reason: r.reason });
+          else if (r !== 'deferred') rejections.push({ position, event_id: event.event_id, code: r.code, reason: r.reason });
         }
         continue;
       }
@@ -216,6 +216,7 @@ export class CampaignEngine implements Engine {
       if (k >= 0) changed.add(k);
     }
     this.emitProfiles(changed, emit);
+    applied += ov.judgeDeferred(rejections);
     ov.emitLabels(emit);
 
     return { events: out, rejections, stats: { applied, duplicates, stale, rejected: rejections.length, pairs_scored } };

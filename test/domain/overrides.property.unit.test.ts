@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createEngine, restoreEngine, type CampaignEngine } from '../../src/domain/engine.ts';
 import { isAnalystEvent, type IdentityEvent } from '../../src/domain/identity-events.ts';
-import { DEFAULT_PROFILE, REFERENCE_PROFILE } from '../../src/domain/profile.ts';
+import { DEFAULT_PROFILE, DEFAULT_V2_PROFILE, REFERENCE_PROFILE, type ScoringProfile } from '../../src/domain/profile.ts';
 import { Reconciler } from '../../src/domain/reconciler.ts';
 import { canonicalPartition, constrainedKruskal, engineForest, oracleAfter } from '../support/brute-force.ts';
 import { cut, overrideStreamArb, runBatches } from '../support/streams.ts';
@@ -34,8 +34,13 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
+/** default@2 with tiny caps (as density-aware.property.unit.test.ts): counts cross the caps inside a dozen identities. */
+const TINY: ScoringProfile = Object.freeze({
+  ...DEFAULT_V2_PROFILE, name: 'default@2-tiny-caps', rarity: Object.freeze({ full: 2, halvings: 2 }), handoffBaseRate: Object.freeze({ cap: 2 }),
+});
+
 describe('overrides: the engine against constrained Kruskal over every pair', () => {
-  for (const profile of [DEFAULT_PROFILE, REFERENCE_PROFILE]) {
+  for (const profile of [DEFAULT_PROFILE, REFERENCE_PROFILE, TINY]) {
     it(`equals the oracle's partition, forest and lost overrides after every batch (${profile.name})`, () => {
       fc.assert(
         fc.property(overrideStreamArb(), sizesArb, (events, sizes) => {
@@ -180,7 +185,7 @@ describe('overrides: determinism, redelivery, snapshots', () => {
   });
 
   it('continues identically from a snapshot taken between any two batches, overrides and cuts included', () => {
-    for (const profile of [DEFAULT_PROFILE, REFERENCE_PROFILE]) {
+    for (const profile of [DEFAULT_PROFILE, REFERENCE_PROFILE, TINY]) {
       fc.assert(
         fc.property(overrideStreamArb(), sizesArb, fc.nat(), (events, sizes, at) => {
           const batches = cut(events, sizes);

@@ -55,6 +55,18 @@ describe('cannot-link', () => {
     assert.deepEqual(cut.map((ev) => `${ev.a}|${ev.b}`).sort(), ['a|c', 'b|c']);
   });
 
+  it('of two cannot-links on one pair, the cut names the newer, whichever way round each names the pair', () => {
+    for (const [older, newer] of [[cannotLink('cl-a', 'a', 'c', T0), cannotLink('cl-b', 'c', 'a', T0 + 1)], [cannotLink('cl-a', 'c', 'a', T0), cannotLink('cl-b', 'a', 'c', T0 + 1)]]) {
+      for (const batches of [[[older, newer]], [[newer, older]], [[older], [newer]]]) {
+        const e = trio(LATEST_DEFAULT_PROFILE);
+        for (const b of batches) given(e, b);
+        // d joins a and b; its link to c is cut, and its assignment lists that link.
+        const cut = allEvidence(given(e, [observed('d', c2('x'))]).events).filter((ev) => ev.cut === true);
+        assert.deepEqual(cut.map((ev) => [ev.a, ev.b, ev.override]), [['c', 'd', 'cl-b']]);
+      }
+    }
+  });
+
   it('keeps the pair apart when new evidence arrives later, and a revoke brings them back together', () => {
     const e = trio();
     given(e, [cannotLink('ov-1', 'a', 'c')]);
@@ -207,6 +219,24 @@ describe('labels', () => {
     assert.deepEqual(none.events.map((ev) => ev.payload), [
       { campaign_uuid: campaign, name: null, tags: [], notes: null, author: null, override_event_id: null },
     ]);
+  });
+});
+
+describe('labels and batch boundaries', () => {
+  it('a label read in the batch that forms its campaign is accepted, as it is when the batches are cut apart', () => {
+    const events = [observed('la', c2('lx')), observed('lb', c2('lx'))];
+    const apart = createEngine();
+    given(apart, events);
+    const campaign = campaignOf(apart, 'la');
+    const apartOut = given(apart, [label('l-1', campaign, 'Kettle')]);
+    const together = createEngine();
+    const out = given(together, [...events, label('l-1', campaign, 'Kettle'), revoke('rv-1', 'l-1'), label('l-2', campaign, 'Teapot', T0 + 1)]);
+    assert.deepEqual(out.rejections, []);
+    assert.equal(out.stats.applied, events.length + 3);
+    assert.deepEqual(out.events.filter((ev) => ev.type === 'campaign.labelled').map((ev) => ev.payload), [
+      { campaign_uuid: campaign, name: 'Teapot', tags: ['apt'], notes: null, author: 'kim', override_event_id: 'l-2' },
+    ]);
+    assert.equal(apartOut.events.length, 1);
   });
 });
 
