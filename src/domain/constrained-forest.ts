@@ -14,8 +14,9 @@
  * is never refused), so evidence stays a spanning forest.
  *
  * Cost: a region is solved again, whole, whenever a batch changes an edge at one of its nodes,
- * changes one of its nodes, or changes the cannot-links; a component without a cannot-link pair
- * costs nothing. Overrides are rare and a region is usually the two or three campaigns an analyst
+ * changes one of its nodes, or changes the cannot-links; every batch also checks each cannot-link
+ * in force for its two ends meeting in one component (O(cannot-links)); a component without a
+ * cannot-link pair costs nothing more. Overrides are rare and a region is usually the two or three campaigns an analyst
  * pulled apart, but a cannot-link inside a giant campaign makes every batch that touches that
  * campaign re-sort its edges (documented in docs/ANALYSTS.md).
  *
