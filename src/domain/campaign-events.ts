@@ -21,6 +21,17 @@ export interface EdgeEvidence {
    */
   readonly raw_weight?: number;
   readonly adjusted?: EvidenceAdjustment;
+  /**
+   * The analyst override behind this entry (docs/ANALYSTS.md): the must-link or pin that makes
+   * the edge (whatever its weight: the pair's own scores stay shown), or, with `cut`, the
+   * cannot-link that cut it. Absent otherwise, so logs without overrides keep their bytes.
+   */
+  readonly override?: string;
+  /**
+   * True on an edge a cannot-link cut: it links the identity to one the override keeps apart,
+   * and is not in the spanning forest (such entries follow the spanning ones). Absent otherwise.
+   */
+  readonly cut?: true;
 }
 
 export interface EvidenceAdjustment {
@@ -85,6 +96,20 @@ export interface CampaignProfileUpdated {
   readonly asns: SetDelta<number>;
 }
 
+/**
+ * A campaign's analyst label changed (analyst.label, or a revoke of the label in force). Labels
+ * never change clustering. `name` null: no label stands any more.
+ */
+export interface CampaignLabelled {
+  readonly campaign_uuid: string;
+  readonly name: string | null;
+  readonly tags: readonly string[];
+  readonly notes: string | null;
+  readonly author: string | null;
+  /** the label override now in force, null when none */
+  readonly override_event_id: string | null;
+}
+
 export interface PayloadByType {
   'campaign.formed': CampaignFormed;
   'campaign.identity.assigned': CampaignIdentityAssigned;
@@ -93,12 +118,13 @@ export interface PayloadByType {
   'campaign.unmerged': CampaignUnmerged;
   'campaign.identity.removed': CampaignIdentityRemoved;
   'campaign.profile.updated': CampaignProfileUpdated;
+  'campaign.labelled': CampaignLabelled;
 }
 export type CampaignEventType = keyof PayloadByType;
 
 export const CAMPAIGN_EVENT_TYPES: readonly CampaignEventType[] = [
   'campaign.formed', 'campaign.identity.assigned', 'identity.campaign.assigned', 'campaign.merged',
-  'campaign.unmerged', 'campaign.identity.removed', 'campaign.profile.updated',
+  'campaign.unmerged', 'campaign.identity.removed', 'campaign.profile.updated', 'campaign.labelled',
 ];
 
 export interface CampaignEventOf<T extends CampaignEventType> {

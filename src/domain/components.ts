@@ -15,6 +15,11 @@
  *    means the component splits; only the smaller side moves, and its nodes are reported as the
  *    batch's split nodes (`splitNodes`), which is all the reconciler walks.
  *
+ * Cannot-link overrides (constrained-forest.ts) may *suppress* an edge: it stays stored, with its
+ * weight kept current by scoring, in a third list per node, but it takes no part in the forest or
+ * the components. Edge changes at *watched* nodes (those of a component a cannot-link constrains)
+ * are reported, so that such a component is solved again whenever it changes.
+ *
  * Components keep their member list, their smallest member (a lazy heap once large), and, once
  * large, a heap of their tree-edge weights (the weakest link gives a campaign's confidence) and
  * the running aggregate of their members' features (campaign profiles). Per batch they also
@@ -30,6 +35,9 @@ import { WeightHeap } from './weight-heap.ts';
 
 /** Components at least this large keep a weight heap and a feature aggregate. */
 export const BIG_COMPONENT = 48;
+
+/** `eTree` of an edge a cannot-link took out of the forest (stored, weight kept current). */
+const SUPPRESSED = -3;
 
 export class Component {
   readonly members: number[] = [];
@@ -52,9 +60,13 @@ export class ComponentGraph {
 
   // ---- nodes
   private nodeCap = 0;
-  /** per node, its non-tree edges' slots and its tree edges' slots: two doubly linked lists */
+  /** per node, its non-tree, tree and suppressed edges' slots: three doubly linked lists */
   private head = new Int32Array(0);
   private thead = new Int32Array(0);
+  private shead = new Int32Array(0);
+  /** 1 for a node whose edge changes must be reported (`touchedWatched`) */
+  private watchMark = new Uint8Array(0);
+  private touchedStamp = new Int32Array(0);
   private compOf = new Int32Array(0);
   private posInComp = new Int32Array(0);
   private nodeTaint = new Int32Array(0);
@@ -71,7 +83,7 @@ export class ComponentGraph {
   private ea = new Int32Array(0);
   private eb = new Int32Array(0);
   private ew = new Float64Array(0);
-  /** link-cut node of a tree edge, -1 for a non-tree edge, -2 for a free slot */
+  /** link-cut node of a tree edge, -1 for a non-tree edge, -2 for a free slot, SUPPRESSED */
   private eTree = new Int32Array(0);
   private eStamp = new Int32Array(0);
   private slotNext = new Int32Array(0);
@@ -80,6 +92,9 @@ export class ComponentGraph {
   private edgeHigh = 0;
   edgeCount = 0;
   treeEdgeCount = 0;
+  suppressedCount = 0;
+  /** suppressed edge → the override that suppressed it (evidence names it) */
+  private readonly suppressNote = new Map<number, string>();
   // ---- the spanning forest
   private readonly forest = new LinkCutForest((x, y) => this.pairCompare(x, y) > 0);
   // ---- components
@@ -92,6 +107,7 @@ export class ComponentGraph {
   private taintedComps: number[] = [];
   private taintedNodes: number[] = [];
   private splitNodeList: number[] = [];
+  private touchedList: number[] = [];
   private readonly uuidLess = (a: number, b: number): boolean => this.uuidOf(a) < this.uuidOf(b);
 
   constructor(
@@ -111,6 +127,13 @@ export class ComponentGraph {
     const old = this.nodeCap;
     this.head = growI32(this.head, n, -1);
     this.thead = growI32(this.thead, n, -1);
+    this.shead = growI32(this.shead, n, -1);
+    this.touchedStamp = growI32(this.touchedStamp, n);
+    if (this.watchMark.length < n) {
+      const w = new Uint8Array(n);
+      w.set(this.watchMark);
+      this.watchMark = w;
+    }
     this.compOf = growI32(this.compOf, n, -1);
     this.posInComp = growI32(this.posInComp, n);
     this.nodeTaint = growI32(this.nodeTaint, n);
@@ -145,6 +168,11 @@ export class ComponentGraph {
 
   // =========================================================================================
   // read access
+
+  /** Node columns hold ids below this. */
+  get capacity(): number {
+    return this.nodeCap;
+  }
 
   /** Component key: equal keys ⇔ same component (singletons get their own negative key). */
   compKey(u: number): number {
@@ -223,10 +251,31 @@ export class ComponentGraph {
     return this.ea[e] === u ? this.eb[e] : this.ea[e];
   }
 
-  /** Calls fn(e, other) for every edge at u. */
+  /** Calls fn(e, other) for every stored edge at u, suppressed ones included. */
   forEachEdge(u: number, fn: (e: number, other: number) => void): void {
     for (let s = this.thead[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1, s & 1 ? this.ea[s >> 1] : this.eb[s >> 1]);
     for (let s = this.head[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1, s & 1 ? this.ea[s >> 1] : this.eb[s >> 1]);
+    for (let s = this.shead[u]; s >= 0; s = this.slotNext[s]) fn(s >> 1, s & 1 ? this.ea[s >> 1] : this.eb[s >> 1]);
+  }
+
+  /** Appends u's suppressed edges to `out`. */
+  suppressedEdgesOf(u: number, out: number[]): void {
+    for (let s = this.shead[u]; s >= 0; s = this.slotNext[s]) out.push(s >> 1);
+  }
+
+  isSuppressed(e: number): boolean {
+    return this.eTree[e] === SUPPRESSED;
+  }
+
+  /** The override that suppressed edge e (undefined when it is not suppressed). */
+  suppressedBy(e: number): string | undefined {
+    return this.eTree[e] === SUPPRESSED ? this.suppressNote.get(e) : undefined;
+  }
+
+  /** The stored edge x–y, -1 when there is none. */
+  edgeBetween(x: number, y: number): number {
+    if (this.scratchOwner !== x) this.beginNode(x);
+    return this.scratchMark[y] === this.scratchToken ? this.scratchEdge[y] : -1;
   }
 
   /** Kruskal order: stronger first (weight descending, then (a, b) ascending). */
@@ -252,6 +301,15 @@ export class ComponentGraph {
     const wy = this.ew[y];
     if (wx !== wy) return wx < wy;
     return this.pairCompare(x, y) > 0;
+  }
+
+  /** The suppressed edges at the members of u's component (the links cannot-links cut), in Kruskal order. */
+  cutEdges(u: number): number[] {
+    const out: number[] = [];
+    if (this.suppressedCount === 0) return out;
+    for (const x of this.membersOfId(u)) this.suppressedEdgesOf(x, out);
+    if (out.length > 1) sortInPlace(out, this.strongerFirst);
+    return out;
   }
 
   /** Every tree edge of u's component, in Kruskal order. */
@@ -299,6 +357,34 @@ export class ComponentGraph {
     this.taintedComps = [];
     this.taintedNodes = [];
     this.splitNodeList = [];
+    this.touchedList = [];
+  }
+
+  /** Edge changes at u are reported by `touchedWatched` from now on (off: no longer). */
+  setWatch(u: number, on: boolean): void {
+    this.watchMark[u] = on ? 1 : 0;
+  }
+
+  isWatched(u: number): boolean {
+    return this.watchMark[u] === 1;
+  }
+
+  /** Watched nodes at which an edge appeared, changed weight or went this batch (each once). */
+  touchedWatched(): readonly number[] {
+    return this.touchedList;
+  }
+
+  private touchEdge(e: number): void {
+    const a = this.ea[e];
+    const b = this.eb[e];
+    if (this.watchMark[a] === 1 && this.touchedStamp[a] !== this.batch) {
+      this.touchedStamp[a] = this.batch;
+      this.touchedList.push(a);
+    }
+    if (this.watchMark[b] === 1 && this.touchedStamp[b] !== this.batch) {
+      this.touchedStamp[b] = this.batch;
+      this.touchedList.push(b);
+    }
   }
 
   /**
@@ -381,8 +467,8 @@ export class ComponentGraph {
    */
   beginNode(x: number): void {
     const t = ++this.scratchToken;
-    for (let list = 0; list < 2; list++) {
-      for (let s = list ? this.thead[x] : this.head[x]; s >= 0; s = this.slotNext[s]) {
+    for (let list = 0; list < 3; list++) {
+      for (let s = list === 2 ? this.shead[x] : list ? this.thead[x] : this.head[x]; s >= 0; s = this.slotNext[s]) {
         const other = s & 1 ? this.ea[s >> 1] : this.eb[s >> 1];
         this.scratchMark[other] = t;
         this.scratchEdge[other] = s >> 1;
@@ -415,6 +501,7 @@ export class ComponentGraph {
     this.edgeCount++;
     this.scratchMark[y] = this.scratchToken;
     this.scratchEdge[y] = e;
+    this.touchEdge(e);
     this.offer(e);
   }
 
@@ -442,8 +529,8 @@ export class ComponentGraph {
     // Non-tree edges first: they cost nothing and leave fewer candidates for replacements.
     // (A tree edge's deletion only links replacements, never at x: x's unconfirmed non-tree
     // edges are gone by then, so the saved next slot stays in the list being walked.)
-    for (let pass = 0; pass < 2; pass++) {
-      let s = pass ? this.thead[x] : this.head[x];
+    for (let pass = 0; pass < 3; pass++) {
+      let s = pass === 2 ? this.thead[x] : pass ? this.shead[x] : this.head[x];
       while (s >= 0) {
         const next = this.slotNext[s];
         if (this.eStamp[s >> 1] !== this.batch) this.deleteEdge(s >> 1);
@@ -454,8 +541,8 @@ export class ComponentGraph {
 
   /** Deletes every edge at x and takes x out of its component. */
   removeNode(x: number): void {
-    for (let pass = 0; pass < 2; pass++) {
-      let s = pass ? this.thead[x] : this.head[x];
+    for (let pass = 0; pass < 3; pass++) {
+      let s = pass === 2 ? this.thead[x] : pass ? this.shead[x] : this.head[x];
       while (s >= 0) {
         const next = this.slotNext[s];
         this.deleteEdge(s >> 1);
@@ -485,6 +572,12 @@ export class ComponentGraph {
   private reweight(e: number, w: number): void {
     const old = this.ew[e];
     if (old === w) return;
+    this.touchEdge(e);
+    if (this.eTree[e] === SUPPRESSED) {
+      // Kept current, out of the forest: the next solve of its component decides with it.
+      this.ew[e] = w;
+      return;
+    }
     if (this.eTree[e] >= 0) {
       const n = this.eTree[e];
       if (w > old) {
@@ -509,14 +602,57 @@ export class ComponentGraph {
     this.scratchOwner = -1;
     const a = this.ea[e];
     const b = this.eb[e];
+    this.touchEdge(e);
     const wasTree = this.eTree[e] >= 0;
     if (wasTree) this.cutTreeEdge(e);
-    this.unlinkSlot(this.head, a, 2 * e);
-    this.unlinkSlot(this.head, b, 2 * e + 1);
+    const heads = this.eTree[e] === SUPPRESSED ? this.shead : this.head;
+    if (heads === this.shead) {
+      this.suppressedCount--;
+      this.suppressNote.delete(e);
+    }
+    this.unlinkSlot(heads, a, 2 * e);
+    this.unlinkSlot(heads, b, 2 * e + 1);
     this.eTree[e] = -2;
     this.freeEdges.push(e);
     this.edgeCount--;
     if (wasTree) this.reconnect(a, b, e);
+  }
+
+  /**
+   * Takes edge e out of the forest and the components (a cannot-link cut it); `by` names the
+   * override. Already suppressed: only the note changes.
+   */
+  suppress(e: number, by: string): void {
+    this.suppressNote.set(e, by);
+    if (this.eTree[e] === SUPPRESSED) return;
+    const a = this.ea[e];
+    const b = this.eb[e];
+    const wasTree = this.eTree[e] >= 0;
+    if (wasTree) this.cutTreeEdge(e);
+    this.unlinkSlot(this.head, a, 2 * e);
+    this.unlinkSlot(this.head, b, 2 * e + 1);
+    this.pushSlot(this.shead, a, 2 * e);
+    this.pushSlot(this.shead, b, 2 * e + 1);
+    this.eTree[e] = SUPPRESSED;
+    this.suppressedCount++;
+    this.scratchOwner = -1;
+    if (wasTree) this.reconnect(a, b, e);
+  }
+
+  /** Gives a suppressed edge back to the forest. */
+  unsuppress(e: number): void {
+    if (this.eTree[e] !== SUPPRESSED) return;
+    const a = this.ea[e];
+    const b = this.eb[e];
+    this.unlinkSlot(this.shead, a, 2 * e);
+    this.unlinkSlot(this.shead, b, 2 * e + 1);
+    this.pushSlot(this.head, a, 2 * e);
+    this.pushSlot(this.head, b, 2 * e + 1);
+    this.eTree[e] = -1;
+    this.suppressedCount--;
+    this.suppressNote.delete(e);
+    this.scratchOwner = -1;
+    this.offer(e);
   }
 
   /** A non-tree edge e (new or strengthened) is offered to the forest. */

@@ -12,7 +12,21 @@ export type RejectCode =
   /** An event of a domain other than the default where only the default domain is clustered (the Kafka pipeline, for now). */
   | 'domain_unsupported'
   /** A domain's event read on a partition of a topic keyed by domain that is not its domain's (`pipeline --assignment domain`). */
-  | 'domain_misrouted';
+  | 'domain_misrouted'
+  /** An analyst override naming an identity the stream has never mentioned. */
+  | 'unknown_identity'
+  /** An analyst label naming a campaign the engine never formed. */
+  | 'unknown_campaign'
+  /** A revoke naming an event id that is not an accepted override (unknown, rejected, or itself a revoke). */
+  | 'unknown_override'
+  /** A revoke of an override already revoked. */
+  | 'override_revoked'
+  /**
+   * An accepted override that is not in force: it conflicts with a newer one (larger time,
+   * event_id), or the identity layer made its two identities one. Reported in the batch where
+   * it loses; it comes back into force if the winner is revoked (docs/ANALYSTS.md).
+   */
+  | 'override_conflict';
 
 export interface Rejection {
   readonly position: string;

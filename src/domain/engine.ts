@@ -10,6 +10,7 @@
  * events and profile deltas that result.
  */
 import type { BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, PayloadByType, RemovalReason } from './campaign-events.ts';
+import { ConstrainedForest } from './constrained-forest.ts';
 import {
   EMPTY_STORED, ProfileStore, profileOfMembers, storedUpdate, type StoredProfile,
 } from './campaign-profile.ts';
@@ -21,10 +22,12 @@ import { ComponentGraph } from './components.ts';
 import { isDensityAware, rarityFactor, scorePair, sharedInfraScore, type EdgeScore } from './edges.ts';
 import type { BatchOutcome, Engine, EngineStatus, Membership, Rejection } from './engine-api.ts';
 import { sameFeatures, type Features } from './features.ts';
-import { InfraClasses } from './infra-classes.ts';
+import { InfraClasses, type InfraClass } from './infra-classes.ts';
+import { OVERRIDE_WEIGHT, type HardLink } from './overrides.ts';
 import { idPrefix, type Domain } from './domains.ts';
 import { eventId } from './ids.ts';
-import type { PositionedEvent } from './identity-events.ts';
+import { isAnalystEvent, type PositionedEvent } from './identity-events.ts';
+import { EngineOverrides } from './engine-overrides.ts';
 import { DEFAULT_PROFILE, type ScoringProfile } from './profile.ts';
 import { Projection } from './projection.ts';
 import { CampaignRegistry } from './campaign-registry.ts';
@@ -107,6 +110,8 @@ export class CampaignEngine implements Engine {
    * nodes alone (compact scorer, hit-count bound, identical-infrastructure classes) are off.
    */
   private readonly rates: BaseRates | null;
+  /** Analyst overrides: the book, what is in force, the cut regions and labels (engine-overrides.ts). */
+  readonly overrides: EngineOverrides;
 
   constructor(options: EngineOptions = {}) {
     this.profile = options.profile ?? DEFAULT_PROFILE;
@@ -137,6 +142,7 @@ export class CampaignEngine implements Engine {
     this.work = { get membersWalked() { return registry.walked; } };
     this.graph = new ComponentGraph(uuidOf, (id) => this.feats[id], (id) => this.registry.campaignIdOf(id), idOf);
     this.features = new FeaturesView(p, this.feats, () => this.nodeCount);
+    this.overrides = new EngineOverrides(p, this.registry, new ConstrainedForest(this.graph, uuidOf, (nodes) => this.implicitClassEdges(nodes)));
   }
 
   applyBatch(events: readonly PositionedEvent[], range: BatchRange): BatchOutcome {
@@ -145,8 +151,19 @@ export class CampaignEngine implements Engine {
     let duplicates = 0;
     let stale = 0;
     let maxTime = -Infinity;
+    const ov = this.overrides;
     for (const { position, event } of events) {
       if (event.time > maxTime) maxTime = event.time;
+      if (isAnalystEvent(event)) {
+        // One id space with the identity layer's events: a repeated id is a duplicate whatever its type.
+        if (!this.projection.seen.add(event.event_id)) duplicates++;
+        else {
+          const r = ov.apply(event, position);
+          if (r === null) applied++;
+          else if (r !== 'deferred') rejections.push({ position, event_id: event.event_id, code: r.code, reason: r.reason });
+        }
+        continue;
+      }
       const r = this.projection.apply(event);
       if (r.kind === 'applied') applied++;
       else if (r.kind === 'duplicate') duplicates++;
@@ -156,6 +173,8 @@ export class CampaignEngine implements Engine {
 
     this.graph.beginBatch();
     const { removed, dirty, reattached } = this.refreshNodes();
+    // What is in force is settled before scoring, which writes must-links and pins as edges.
+    const hardChange = ov.settle(rejections);
     let pairs_scored = this.scoreDirty(this.withNewHubs(dirty));
     // Nodes of re-scored pairs may have joined components without changing themselves: they
     // are reconciled like changed nodes.
@@ -167,6 +186,12 @@ export class CampaignEngine implements Engine {
     }
     for (const x of reattached) this.graph.dropUnstamped(x);
     for (const { id } of removed) this.graph.removeNode(id);
+    // Edges an override added or gave back join components at nodes that did not change: they
+    // are reconciled like changed nodes (a cut shows as a split, which needs nothing more).
+    const linked: number[] = [];
+    if (hardChange !== null) this.applyHardChange(hardChange.added, hardChange.removed, linked);
+    ov.solveCuts(dirty, (u) => this.feats[u] !== undefined, linked);
+    if (linked.length) joiners = [...new Set(joiners.concat(linked))];
 
     const out: CampaignEvent[] = [];
     const time = maxTime === -Infinity ? formatIso(0) : formatIso(maxTime);
@@ -191,6 +216,8 @@ export class CampaignEngine implements Engine {
       if (k >= 0) changed.add(k);
     }
     this.emitProfiles(changed, emit);
+    applied += ov.judgeDeferred(rejections);
+    ov.emitLabels(emit);
 
     return { events: out, rejections, stats: { applied, duplicates, stale, rejected: rejections.length, pairs_scored } };
   }
@@ -252,6 +279,7 @@ export class CampaignEngine implements Engine {
     this.rates!.drainAffected((x, y) => {
       if (!this.feats[x] || !this.feats[y]) return;
       if (B[NODE_STRIDE * x + B_DIRTY] === batch || B[NODE_STRIDE * y + B_DIRTY] === batch) return;
+      if (this.overrides.isHard(x, y)) return; // an override's edge, whatever the counts say
       keys.add(x < y ? x * 0x4000000 + y : y * 0x4000000 + x);
     });
     if (keys.size === 0) return { pairs: 0, nodes: [] };
@@ -322,8 +350,10 @@ export class CampaignEngine implements Engine {
       const cls = this.classes?.classOf(x);
       const cx = cls && cls.size >= 2 && cls.hub !== x ? cls : undefined;
       const floor = this.floorWeight;
+      const hard = this.overrides.hardPartners(x);
       for (const y of cands) {
         if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
+        if (hard !== undefined && hard.has(y)) continue; // a must-link or pin: written below, whatever its score
         scored++;
         let weight = this.exactWeight(x, y);
         if (CampaignEngine.verifyCompactScores && !Number.isNaN(weight)) {
@@ -338,8 +368,55 @@ export class CampaignEngine implements Engine {
         if (cx !== undefined && weight === floor && y !== cx.hub && this.classes!.classOf(y) === cx) continue;
         this.graph.upsert(x, y, weight);
       }
+      if (hard !== undefined) {
+        for (const y of hard.keys()) {
+          if (B[NODE_STRIDE * y + B_DIRTY] === batch && B[NODE_STRIDE * y + B_POS] < i) continue;
+          if (this.feats[y]) this.graph.upsert(x, y, OVERRIDE_WEIGHT);
+        }
+      }
     }
     return scored;
+  }
+
+  /**
+   * Must-links and pins that came into or went out of force between nodes the scoring did not
+   * visit: one in force is an edge of OVERRIDE_WEIGHT, one that went is the pair's own score again.
+   */
+  private applyHardChange(added: readonly HardLink[], removed: readonly HardLink[], linked: number[]): void {
+    const threshold = this.profile.threshold;
+    for (const h of removed) {
+      if (!this.feats[h.x] || !this.feats[h.y] || this.overrides.isHard(h.x, h.y)) continue;
+      const w = this.score(this.feats[h.x]!, this.feats[h.y]!).weight;
+      this.graph.setPair(h.x, h.y, w >= threshold ? w : null);
+    }
+    for (const h of added) {
+      if (!this.feats[h.x] || !this.feats[h.y]) continue;
+      this.graph.upsert(h.x, h.y, OVERRIDE_WEIGHT);
+      linked.push(h.x, h.y);
+    }
+  }
+
+  /**
+   * The floor edges an identical-infrastructure class does not store (pairs of non-hub members
+   * without an edge) among `nodes`: the cannot-link solve needs them (constrained-forest.ts).
+   */
+  private implicitClassEdges(nodes: readonly number[]): Array<[number, number, number]> {
+    const out: Array<[number, number, number]> = [];
+    if (this.classes === null) return out;
+    const byClass = new Map<InfraClass, number[]>();
+    for (const u of nodes) {
+      const c = this.classes.classOf(u);
+      if (c === undefined || c.size < 2 || c.hub === u) continue;
+      const list = byClass.get(c);
+      if (list) list.push(u);
+      else byClass.set(c, [u]);
+    }
+    for (const list of byClass.values()) {
+      for (let i = 0; i < list.length; i++) {
+        for (let j = i + 1; j < list.length; j++) if (this.graph.edgeBetween(list[i], list[j]) < 0) out.push([list[i], list[j], this.floorWeight]);
+      }
+    }
+    return out;
   }
 
   /**
@@ -419,6 +496,22 @@ export class CampaignEngine implements Engine {
    * scorePair.
    */
   private evidence(edges: readonly number[]): EdgeEvidence[] {
+    const out = this.scoredEvidence(edges);
+    if (!this.overrides.present) return out;
+    for (let i = 0; i < out.length; i++) {
+      const e = edges[i];
+      const cutBy = this.graph.suppressedBy(e);
+      if (cutBy !== undefined) {
+        out[i] = { ...out[i], override: cutBy, cut: true };
+        continue;
+      }
+      const by = this.overrides.hardId(this.graph.edgeA(e), this.graph.edgeB(e));
+      if (by !== undefined) out[i] = { ...out[i], override: by };
+    }
+    return out;
+  }
+
+  private scoredEvidence(edges: readonly number[]): EdgeEvidence[] {
     const n = Math.min(edges.length, EVIDENCE_CAP);
     const out: EdgeEvidence[] = new Array(n);
     const uuids = this.projection.uuids;
@@ -530,14 +623,14 @@ export class CampaignEngine implements Engine {
   }
 
   snapshot(): EngineSnapshot {
-    return snapshotState(this.profile, this.projection, this.registry, this.profiles, this.nextSequence, this.domain);
+    return snapshotState(this.profile, this.projection, this.registry, this.profiles, this.nextSequence, this.domain, this.overrides.book);
   }
 
   /** Rebuilds features, index and edges from the restored projection: a snapshot stores no derived state. */
   static restore(snapshot: unknown, options: EngineOptions = {}): CampaignEngine {
     const engine = new CampaignEngine(options);
     const p = engine.projection;
-    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.registry, engine.profiles, engine.domain);
+    engine.nextSequence = restoreState(snapshot, engine.profile, p, engine.registry, engine.profiles, engine.domain, engine.overrides.book);
     engine.graph.ensureNode(p.size - 1);
     engine.registry.ensureNode(p.size - 1);
     const nodes: number[] = [];
@@ -555,8 +648,12 @@ export class CampaignEngine implements Engine {
     engine.classes?.settle();
     engine.nodeCount = nodes.length;
     engine.graph.beginBatch();
+    // What was in force when the snapshot was taken (its conflicts were reported then).
+    engine.overrides.restored();
     engine.scoreDirty(nodes);
     engine.rates?.drainAffected(() => {}); // every node was just scored with the counts as they stand
+    engine.overrides.solveCuts([], (u) => engine.feats[u] !== undefined, []);
+    engine.overrides.restoredLabels();
     p.drainTouchedIds();
     return engine;
   }

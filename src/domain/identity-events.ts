@@ -75,12 +75,67 @@ export interface IdentityRetired extends InDomain {
   readonly identity_uuid: string;
 }
 
-export type IdentityEvent = IdentityObserved | IdentityMerged | IdentityUnmerged | IdentityRetired;
+/** What the identity layer says (the projection folds these). */
+export type IdentityLayerEvent = IdentityObserved | IdentityMerged | IdentityUnmerged | IdentityRetired;
+
+/**
+ * Analyst overrides (docs/ANALYSTS.md): a person's word on the clustering, in the same stream as
+ * the identity layer's events so that replay and rebuild reproduce it. Every one names who said
+ * it and why; the engine keeps them (overrides.ts) and honours them exactly.
+ */
+interface AnalystBase extends InDomain {
+  readonly event_id: string;
+  readonly time: EpochSeconds;
+  readonly author: string;
+  readonly reason: string;
+}
+
+/** The two identities belong together (an edge above any threshold). */
+export interface AnalystMustLink extends AnalystBase {
+  readonly type: 'analyst.must_link';
+  /** Exactly two distinct identities. */
+  readonly identity_uuids: readonly [string, string];
+}
+
+/** The two identities are never in one campaign. */
+export interface AnalystCannotLink extends AnalystBase {
+  readonly type: 'analyst.cannot_link';
+  readonly identity_uuids: readonly [string, string];
+}
+
+/** The identity stays with the anchor identity's campaign; a newer pin of the same identity replaces it. */
+export interface AnalystPin extends AnalystBase {
+  readonly type: 'analyst.pin';
+  readonly identity_uuid: string;
+  readonly anchor_uuid: string;
+}
+
+/** Names a campaign; no effect on clustering. */
+export interface AnalystLabel extends AnalystBase {
+  readonly type: 'analyst.label';
+  readonly campaign_uuid: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly notes: string | null;
+}
+
+/** Undoes an earlier override (must-link, cannot-link, pin or label). */
+export interface AnalystRevoke extends AnalystBase {
+  readonly type: 'analyst.revoke';
+  readonly override_event_id: string;
+}
+
+export type AnalystEvent = AnalystMustLink | AnalystCannotLink | AnalystPin | AnalystLabel | AnalystRevoke;
+
+export type IdentityEvent = IdentityLayerEvent | AnalystEvent;
 export type IdentityEventType = IdentityEvent['type'];
 
 export const IDENTITY_EVENT_TYPES: readonly IdentityEventType[] = [
   'identity.observed', 'identity.merged', 'identity.unmerged', 'identity.retired',
+  'analyst.must_link', 'analyst.cannot_link', 'analyst.pin', 'analyst.label', 'analyst.revoke',
 ];
+
+export const isAnalystEvent = (e: IdentityEvent): e is AnalystEvent => e.type.startsWith('analyst.');
 
 /**
  * An event as it enters the engine, with the opaque input position it was read at

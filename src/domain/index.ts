@@ -5,7 +5,7 @@
  * invariants and comments.
  */
 export type {
-  BatchRange, CampaignEvent, CampaignEventOf, CampaignEventType, EdgeEvidence, EvidenceAdjustment, PayloadByType, SetDelta,
+  BatchRange, CampaignEvent, CampaignEventOf, CampaignEventType, CampaignLabelled, EdgeEvidence, EvidenceAdjustment, PayloadByType, SetDelta,
 } from './campaign-events.ts';
 export { CAMPAIGN_EVENT_TYPES } from './campaign-events.ts';
 export {
@@ -14,10 +14,11 @@ export {
 export type { BatchOutcome, BatchStats, Engine, EngineStatus, Membership, RejectCode, Rejection } from './engine-api.ts';
 export { CampaignEngine, createEngine, restoreEngine, type EngineOptions } from './engine.ts';
 export type {
-  IdentityEvent, IdentityEventType, IdentityMerged, IdentityObserved, IdentityRetired, IdentityUnmerged, Observation, PositionedEvent,
-  SessionWindow, TtpEntry,
+  AnalystCannotLink, AnalystEvent, AnalystLabel, AnalystMustLink, AnalystPin, AnalystRevoke, IdentityEvent, IdentityEventType,
+  IdentityLayerEvent, IdentityMerged, IdentityObserved, IdentityRetired, IdentityUnmerged, Observation, PositionedEvent, SessionWindow,
+  TtpEntry,
 } from './identity-events.ts';
-export { IDENTITY_EVENT_TYPES } from './identity-events.ts';
+export { IDENTITY_EVENT_TYPES, isAnalystEvent } from './identity-events.ts';
 export {
   DEFAULT_PROFILE, isProfileName, LATEST_DEFAULT_PROFILE, PROFILE_NAMES, PROFILES, profileByName, recordedProfileName, REFERENCE_PROFILE,
   type ScoringProfile,

@@ -12,7 +12,7 @@
 import type { RejectCode } from './engine-api.ts';
 import { growF64, growI32, growU8 } from './columns.ts';
 import { addObservation, buildFeatures, copyEvidence, emptyEvidence, type Evidence, type Features } from './features.ts';
-import type { IdentityEvent } from './identity-events.ts';
+import type { IdentityLayerEvent } from './identity-events.ts';
 import type { RemovalReason } from './campaign-events.ts';
 import { EventIdSet } from './event-id-set.ts';
 
@@ -93,7 +93,7 @@ export class Projection {
     for (let u = id; u >= 0; u = this.parent[u]) this.mark(u);
   }
 
-  apply(ev: IdentityEvent): ApplyResult {
+  apply(ev: IdentityLayerEvent): ApplyResult {
     // An event id's outcome is decided once, rejections included: a redelivered event must not
     // be judged again against a state that has moved on since.
     if (!this.seen.add(ev.event_id)) return DUPLICATE;
@@ -105,7 +105,7 @@ export class Projection {
     return id !== undefined && this.retiredFlag[id] === 1;
   }
 
-  private applyFresh(ev: IdentityEvent): ApplyResult {
+  private applyFresh(ev: IdentityLayerEvent): ApplyResult {
     switch (ev.type) {
       case 'identity.observed': {
         const known = this.identities.get(ev.identity_uuid);
@@ -172,6 +172,28 @@ export class Projection {
     if (f === undefined || t === undefined) return false;
     for (let u = f; u >= 0; u = this.parent[u]) if (u === t) return true;
     return false;
+  }
+
+  /** What an override may say about an identity: whether the stream has mentioned it, and whether it left for good. */
+  identityStatus(uuid: string): 'known' | 'unknown' | 'retired' {
+    const id = this.identities.get(uuid);
+    return id === undefined ? 'unknown' : this.retiredFlag[id] ? 'retired' : 'known';
+  }
+
+  /**
+   * The graph node an identity's evidence counts for: the root of its merge chain, -1 when that
+   * is not a node or something on the chain is retired (the identity's evidence counts nowhere).
+   */
+  nodeOfIdentity(uuid: string): number {
+    const id = this.identities.get(uuid);
+    if (id === undefined) return -1;
+    let u = id;
+    for (;;) {
+      if (this.retiredFlag[u]) return -1;
+      if (this.parent[u] < 0) break;
+      u = this.parent[u];
+    }
+    return this.isNodeId(u) ? u : -1;
   }
 
   isNodeId(id: number): boolean {

@@ -30,6 +30,12 @@ export type Emit = <T extends CampaignEventType>(type: T, payload: PayloadByType
 
 const byMin = (x: { min: string }, y: { min: string }): number => (x.min < y.min ? -1 : x.min > y.min ? 1 : 0);
 
+/** Spanning edges, then the edges a cannot-link cut (evidence names the override: engine.ts). */
+const withCuts = (spanning: number[], cut: readonly number[]): number[] => {
+  for (const e of cut) spanning.push(e);
+  return spanning;
+};
+
 /** What split resolution hands to the joins of one batch. */
 interface Resolution {
   /** identity → the canonical campaign it leaves */
@@ -316,7 +322,7 @@ export class Reconciler {
       const c = reg.newCampaign(founder);
       this.ensure();
       const uuid = reg.uuid(c);
-      const seq = emit('campaign.formed', { campaign_uuid: uuid, identity_uuids: members.map(this.uuidOf) }, graph.spanningEdges(rep));
+      const seq = emit('campaign.formed', { campaign_uuid: uuid, identity_uuids: members.map(this.uuidOf) }, withCuts(graph.spanningEdges(rep), graph.cutEdges(rep)));
       reg.setFormedSeq(c, seq);
       changed.add(c);
       for (const u of members) {
@@ -345,6 +351,12 @@ export class Reconciler {
       const ev: number[] = [];
       graph.treeEdgesOf(u, ev);
       if (ev.length > 1) sortInPlace(ev, graph.strongerFirst);
+      if (graph.suppressedCount > 0) {
+        const cut: number[] = [];
+        graph.suppressedEdgesOf(u, cut);
+        if (cut.length > 1) sortInPlace(cut, graph.strongerFirst);
+        for (const e of cut) ev.push(e);
+      }
       const seq = emit('campaign.identity.assigned', { campaign_uuid: winnerUuid, identity_uuid: this.uuidOf(u), prior_campaign_uuid: priorUuid }, ev);
       reg.assign(u, winner, seq);
       emit('identity.campaign.assigned', { identity_uuid: this.uuidOf(u), campaign_uuid: winnerUuid, prior_campaign_uuid: priorUuid });

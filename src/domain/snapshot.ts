@@ -5,6 +5,9 @@
  * so a snapshot can never disagree with the clustering it restores.
  *
  * Version 2: compact tuples; evidence in its canonical (sorted) form; profiles with epoch times.
+ * Version 3: version 2 plus `overrides`, the accepted analyst overrides. Written only by an engine
+ * that holds some, so a snapshot without overrides keeps its version-2 bytes, and an older reader,
+ * which would drop them, refuses a snapshot that has them.
  */
 import type { StoredProfile, ProfileStore } from './campaign-profile.ts';
 import { domainName, type Domain } from './domains.ts';
@@ -12,8 +15,10 @@ import { evidenceFromParts, evidenceToParts, type EvidenceParts } from './featur
 import { recordedProfileName, type ScoringProfile } from './profile.ts';
 import type { Projection } from './projection.ts';
 import type { CampaignRegistry } from './campaign-registry.ts';
+import type { OverrideBook, OverrideKind } from './overrides.ts';
 
 export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION_OVERRIDES = 3;
 
 type EvidenceJson = EvidenceParts;
 
@@ -21,6 +26,8 @@ type EvidenceJson = EvidenceParts;
 type IdentityJson = [string, number, EvidenceJson | null, string | null, 0 | 1];
 /** [uuid, formation sequence, merged into] */
 type CampaignJson = [string, number, string | null];
+/** [event_id, kind, time, position, author, reason, subjects, revoked by, label: [name, tags, notes] or null] */
+type OverrideJson = [string, OverrideKind, number, string, string, string, string[], string | null, [string, string[], string | null] | null];
 /** [campaign, first, last, confidence, payloads, c2, deckies, asns] */
 type ProfileJson = [string, number | null, number | null, number, string[], string[], string[], number[]];
 
@@ -37,13 +44,15 @@ export interface EngineSnapshot {
   profiles: ProfileJson[];
   /** The engine's domain; absent in the default domain (such snapshots are those of before domains). */
   domain?: string;
+  /** Version 3: the accepted analyst overrides, in acceptance order. */
+  overrides?: OverrideJson[];
 }
 
 const orNull = (t: number) => (Number.isNaN(t) ? null : t);
 
 export function snapshotState(
   profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore, nextSequence: number,
-  domain: Domain = null,
+  domain: Domain = null, overrides?: OverrideBook,
 ): EngineSnapshot {
   const identities: IdentityJson[] = [];
   for (let id = 0; id < projection.size; id++) {
@@ -67,8 +76,15 @@ export function snapshotState(
   for (const [c, p] of profiles.entries()) {
     out.push([registry.uuid(c), orNull(p.first), orNull(p.last), p.confidence, [...p.payloads], [...p.c2], [...p.deckies], [...p.asns]]);
   }
+  const ov: OverrideJson[] = [];
+  for (const r of overrides?.records() ?? []) {
+    ov.push([
+      r.event_id, r.kind, r.time, r.position, r.author, r.reason, [...r.subjects], r.revokedBy,
+      r.label === null ? null : [r.label.name, [...r.label.tags], r.label.notes],
+    ]);
+  }
   return {
-    snapshot_version: SNAPSHOT_VERSION,
+    snapshot_version: ov.length ? SNAPSHOT_VERSION_OVERRIDES : SNAPSHOT_VERSION,
     profile: profile.name,
     next_sequence: nextSequence,
     identities,
@@ -78,16 +94,17 @@ export function snapshotState(
     founded,
     profiles: out,
     ...(domain === null ? {} : { domain }),
+    ...(ov.length ? { overrides: ov } : {}),
   };
 }
 
 /** Restores into fresh instances; returns the next sequence. Throws on a foreign snapshot. */
 export function restoreState(
   raw: unknown, profile: ScoringProfile, projection: Projection, registry: CampaignRegistry, profiles: ProfileStore,
-  domain: Domain = null,
+  domain: Domain = null, overrides?: OverrideBook,
 ): number {
   const snap = raw as EngineSnapshot;
-  if (!snap || snap.snapshot_version !== SNAPSHOT_VERSION) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
+  if (!snap || (snap.snapshot_version !== SNAPSHOT_VERSION && snap.snapshot_version !== SNAPSHOT_VERSION_OVERRIDES)) throw new Error(`unsupported engine snapshot version ${snap?.snapshot_version}`);
   // Another domain's campaigns would carry the other domain's ids into this one's log.
   if ((snap.domain ?? null) !== domain) throw new Error(`snapshot is of domain "${domainName(snap.domain ?? null)}", engine clusters "${domainName(domain)}"`);
   if (recordedProfileName(snap.profile) !== profile.name) throw new Error(`snapshot was taken with profile "${snap.profile}", engine runs "${profile.name}"`);
@@ -112,6 +129,13 @@ export function restoreState(
   for (const [c, first, last, confidence, payloads, c2, deckies, asns] of snap.profiles) {
     const p: StoredProfile = { first: first ?? NaN, last: last ?? NaN, confidence, payloads, c2, deckies, asns };
     profiles.set(idOf.get(c)!, p);
+  }
+  for (const [event_id, kind, time, position, author, reason, subjects, revokedBy, label] of snap.overrides ?? []) {
+    if (overrides === undefined) throw new Error('snapshot holds analyst overrides and nothing to restore them into');
+    overrides.add({
+      event_id, kind, time, position, author, reason, subjects, revokedBy,
+      label: label === null ? null : { name: label[0], tags: label[1], notes: label[2] },
+    });
   }
   return snap.next_sequence;
 }

@@ -311,7 +311,78 @@ function versionValue(v: unknown): number | Failure {
 const reject = (f: Failure, event_id: string | null): Rejected =>
   ({ ok: false, code: f.code, reason: f.reason, event_id });
 
-const KNOWN_TYPES = '"identity.observed", "identity.merged", "identity.unmerged", "identity.retired"';
+const KNOWN_TYPES = '"identity.observed", "identity.merged", "identity.unmerged", "identity.retired", ' +
+  '"analyst.must_link", "analyst.cannot_link", "analyst.pin", "analyst.label", "analyst.revoke"';
+
+/** `identity_uuids` of a must-link or cannot-link: exactly two distinct identities. */
+function identityPair(v: unknown): readonly [string, string] | Failure {
+  if (!Array.isArray(v)) return mistyped('identity_uuids', 'an array of two identity uuids', v);
+  if (v.length !== 2) return fail('bad_value', `identity_uuids must hold exactly 2 identities, got ${v.length}`);
+  const a = reqId(v[0], 'identity_uuids[0]');
+  if (a instanceof Failure) return a;
+  const b = reqId(v[1], 'identity_uuids[1]');
+  if (b instanceof Failure) return b;
+  // An override of an identity with itself says nothing (must-link) or the impossible (cannot-link).
+  if (a === b) return fail('bad_value', `identity_uuids must be two distinct identities, got ${show(a)} twice`);
+  return [a, b];
+}
+
+/** An optional free-text string (label notes): missing or null → null; may be empty. */
+function optText(v: unknown, path: string): string | null | Failure {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') return mistyped(path, 'a string', v);
+  if (loneSurrogate(v)) return fail('bad_encoding', `${path} holds a lone UTF-16 surrogate, which is not Unicode`);
+  return v;
+}
+
+const ANALYST_TYPES: ReadonlySet<string> = new Set([
+  'analyst.must_link', 'analyst.cannot_link', 'analyst.pin', 'analyst.label', 'analyst.revoke',
+]);
+
+/** The body of an analyst override after type, event_id and time. */
+function analystBody(type: string, raw: Record<string, unknown>, event_id: string, time: EpochSeconds): ValidationResult {
+  // Who said it and why: an override without them cannot be reviewed or challenged later.
+  const author = reqId(raw.author, 'author');
+  if (author instanceof Failure) return reject(author, event_id);
+  const reason = reqId(raw.reason, 'reason');
+  if (reason instanceof Failure) return reject(reason, event_id);
+  const base = { event_id, time, author, reason };
+  switch (type) {
+    case 'analyst.must_link':
+    case 'analyst.cannot_link': {
+      const identity_uuids = identityPair(raw.identity_uuids);
+      if (identity_uuids instanceof Failure) return reject(identity_uuids, event_id);
+      return { ok: true, event: { type, ...base, identity_uuids }, unmappedTactics: 0 };
+    }
+    case 'analyst.pin': {
+      const identity_uuid = reqId(raw.identity_uuid, 'identity_uuid');
+      if (identity_uuid instanceof Failure) return reject(identity_uuid, event_id);
+      const anchor_uuid = reqId(raw.anchor_uuid, 'anchor_uuid');
+      if (anchor_uuid instanceof Failure) return reject(anchor_uuid, event_id);
+      if (identity_uuid === anchor_uuid) {
+        return reject(fail('bad_value', `identity_uuid and anchor_uuid are the same: ${show(identity_uuid)}`), event_id);
+      }
+      return { ok: true, event: { type, ...base, identity_uuid, anchor_uuid }, unmappedTactics: 0 };
+    }
+    case 'analyst.label': {
+      const campaign_uuid = reqId(raw.campaign_uuid, 'campaign_uuid');
+      if (campaign_uuid instanceof Failure) return reject(campaign_uuid, event_id);
+      const name = reqId(raw.name, 'name');
+      if (name instanceof Failure) return reject(name, event_id);
+      const tags = stringList(raw.tags, 'tags');
+      if (tags instanceof Failure) return reject(tags, event_id);
+      const notes = optText(raw.notes, 'notes');
+      if (notes instanceof Failure) return reject(notes, event_id);
+      return { ok: true, event: { type, ...base, campaign_uuid, name, tags, notes }, unmappedTactics: 0 };
+    }
+    default: { // analyst.revoke
+      const override_event_id = reqId(raw.override_event_id, 'override_event_id');
+      if (override_event_id instanceof Failure) return reject(override_event_id, event_id);
+      if (override_event_id === event_id) return reject(fail('bad_value', `an override cannot revoke itself (${show(event_id)})`), event_id);
+      return { ok: true, event: { type: 'analyst.revoke', ...base, override_event_id }, unmappedTactics: 0 };
+    }
+  }
+}
 
 /**
  * The optional top-level `domain`: missing, null or `"default"` → the default domain (null);
@@ -351,9 +422,10 @@ function validateBody(raw: Record<string, unknown>): ValidationResult {
 
   const type = raw.type;
   if (typeof type !== 'string') return reject(mistyped('type', 'a string', type), idForReport);
+  const analyst = ANALYST_TYPES.has(type);
   if (
     type !== 'identity.observed' && type !== 'identity.merged' &&
-    type !== 'identity.unmerged' && type !== 'identity.retired'
+    type !== 'identity.unmerged' && type !== 'identity.retired' && !analyst
   ) {
     return reject(fail('unknown_type', `type ${show(type)} is not one of ${KNOWN_TYPES}`), idForReport);
   }
@@ -361,6 +433,7 @@ function validateBody(raw: Record<string, unknown>): ValidationResult {
   if (event_id instanceof Failure) return reject(event_id, null);
   const time = timeValue(raw.time, 'time');
   if (time instanceof Failure) return reject(time, event_id);
+  if (analyst) return analystBody(type, raw, event_id, time);
 
   switch (type) {
     case 'identity.observed': {
@@ -410,6 +483,7 @@ function validateBody(raw: Record<string, unknown>): ValidationResult {
       return { ok: true, event: { type, event_id, time, identity_uuid }, unmappedTactics: 0 };
     }
   }
+  return reject(fail('unknown_type', `type ${show(type)} is not one of ${KNOWN_TYPES}`), event_id); // unreachable: checked above
 }
 
 /**
@@ -470,7 +544,18 @@ export type IdentityEventWire = (
     former_winner_uuid: string;
   }
   | { type: 'identity.retired'; event_id: string; time: string; identity_uuid: string }
+  | (AnalystWire & { type: 'analyst.must_link' | 'analyst.cannot_link'; identity_uuids: [string, string] })
+  | (AnalystWire & { type: 'analyst.pin'; identity_uuid: string; anchor_uuid: string })
+  | (AnalystWire & { type: 'analyst.label'; campaign_uuid: string; name: string; tags: string[]; notes: string | null })
+  | (AnalystWire & { type: 'analyst.revoke'; override_event_id: string })
 ) & { domain?: string };
+
+interface AnalystWire {
+  event_id: string;
+  time: string;
+  author: string;
+  reason: string;
+}
 
 export interface ObservationWire {
   sessions: { start: string; end: string; decky: string }[];
@@ -529,5 +614,19 @@ function eventToWire(e: IdentityEvent): IdentityEventWire {
       };
     case 'identity.retired':
       return { type: e.type, event_id: e.event_id, time, identity_uuid: e.identity_uuid };
+    case 'analyst.must_link':
+    case 'analyst.cannot_link':
+      return {
+        type: e.type, event_id: e.event_id, time, identity_uuids: [e.identity_uuids[0], e.identity_uuids[1]], author: e.author, reason: e.reason,
+      };
+    case 'analyst.pin':
+      return { type: e.type, event_id: e.event_id, time, identity_uuid: e.identity_uuid, anchor_uuid: e.anchor_uuid, author: e.author, reason: e.reason };
+    case 'analyst.label':
+      return {
+        type: e.type, event_id: e.event_id, time, campaign_uuid: e.campaign_uuid, name: e.name, tags: [...e.tags], notes: e.notes,
+        author: e.author, reason: e.reason,
+      };
+    case 'analyst.revoke':
+      return { type: e.type, event_id: e.event_id, time, override_event_id: e.override_event_id, author: e.author, reason: e.reason };
   }
 }

@@ -11,23 +11,25 @@ import { MAX_DEPTH, scanValue, ZERO_BYTE_ITEMS_BUDGET } from '../../src/adapters
 import { AVRO_TYPES, decodeIdentityEvent, encodeIdentityEvent, identityWireToAvro, AvroCodecError } from '../../src/adapters/avro/codec.ts';
 import { firstInvalidUtf8, strictUtf8 } from '../../src/adapters/strict-utf8.ts';
 import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
-import { IDENTITY_V1, IDENTITY_V2, IDENTITY_V3 } from '../fixtures/avro/samples.ts';
+import { IDENTITY_V1, IDENTITY_V2, IDENTITY_V3, IDENTITY_V4, LAYER_TYPES } from '../fixtures/avro/samples.ts';
 import { identityLines } from '../runtime/support/identity-stream.ts';
 import { varint, withSessionsCount } from '../runtime/support/avro-files.ts';
 
+const V4 = AVRO_TYPES.identityEvent[4];
 const V3 = AVRO_TYPES.identityEvent[3];
 const V2 = AVRO_TYPES.identityEvent[2];
 const V1 = AVRO_TYPES.identityEvent[1];
 const type = (schema: unknown) => avro.Type.forSchema(schema as avro.Schema, { wrapUnions: 'auto', registry: {} });
 
 describe('bounded scan: valid data', () => {
-  it('walks every value the codec writes to exactly its end (golden samples, v1, v2 and v3, and 500 generated events)', () => {
+  it('walks every value the codec writes to exactly its end (golden samples, v1 to v4, and 500 generated events)', () => {
     const values: Array<[avro.Type, Buffer]> = [
-      ...IDENTITY_EVENT_TYPES.map((t): [avro.Type, Buffer] => [V3, encodeIdentityEvent(IDENTITY_V3[t])]),
-      ...IDENTITY_EVENT_TYPES.map((t): [avro.Type, Buffer] => [V3, encodeIdentityEvent(IDENTITY_V2[t])]),
-      ...IDENTITY_EVENT_TYPES.map((t): [avro.Type, Buffer] => [V2, V2.toBuffer(identityWireToAvro(IDENTITY_V2[t]))]),
-      ...IDENTITY_EVENT_TYPES.map((t): [avro.Type, Buffer] => [V1, V1.toBuffer({ [`campaign_stream.${{ 'identity.observed': 'IdentityObserved', 'identity.merged': 'IdentityMerged', 'identity.unmerged': 'IdentityUnmerged', 'identity.retired': 'IdentityRetired' }[t]}`]: IDENTITY_V1[t] })]),
-      ...identityLines({ seed: 5, events: 500 }).map((l): [avro.Type, Buffer] => [V3, encodeIdentityEvent(JSON.parse(l))]),
+      ...IDENTITY_EVENT_TYPES.map((t): [avro.Type, Buffer] => [V4, encodeIdentityEvent(IDENTITY_V4[t])]),
+      ...LAYER_TYPES.map((t): [avro.Type, Buffer] => [V4, encodeIdentityEvent(IDENTITY_V2[t])]),
+      ...LAYER_TYPES.map((t): [avro.Type, Buffer] => [V3, V3.toBuffer(identityWireToAvro(IDENTITY_V3[t]))]),
+      ...LAYER_TYPES.map((t): [avro.Type, Buffer] => [V2, V2.toBuffer(identityWireToAvro(IDENTITY_V2[t]))]),
+      ...LAYER_TYPES.map((t): [avro.Type, Buffer] => [V1, V1.toBuffer({ [`campaign_stream.${{ 'identity.observed': 'IdentityObserved', 'identity.merged': 'IdentityMerged', 'identity.unmerged': 'IdentityUnmerged', 'identity.retired': 'IdentityRetired' }[t]}`]: IDENTITY_V1[t] })]),
+      ...identityLines({ seed: 5, events: 500 }).map((l): [avro.Type, Buffer] => [V4, encodeIdentityEvent(JSON.parse(l))]),
     ];
     for (const [t, buf] of values) {
       const padded = Buffer.concat([Buffer.from([9, 9]), buf, Buffer.from([7])]);

@@ -17,6 +17,7 @@ import {
   loadSchemaFile, valueSubject,
 } from '../../src/adapters/avro/schemas.ts';
 import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
+import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import { CAMPAIGN_EVENTS, CAMPAIGN_EVENTS_V3, IDENTITY_V2, ROW, ROW_V3 } from '../fixtures/avro/samples.ts';
 
@@ -42,8 +43,9 @@ describe('schema files', () => {
   it('every .avsc file parses with avsc, all names in the campaign_stream namespace', () => {
     const files = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.avsc')).sort();
     assert.deepStrictEqual(files, [
-      'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-event.v2.avsc', 'campaign-row.avsc', 'campaign-row.v1.avsc',
-      'campaign-row.v2.avsc', 'identity-event.avsc', 'identity-event.v1.avsc', 'identity-event.v2.avsc',
+      'campaign-event.avsc', 'campaign-event.v1.avsc', 'campaign-event.v2.avsc', 'campaign-event.v3.avsc', 'campaign-row.avsc',
+      'campaign-row.v1.avsc', 'campaign-row.v2.avsc', 'identity-event.avsc', 'identity-event.v1.avsc', 'identity-event.v2.avsc',
+      'identity-event.v3.avsc',
     ]);
     for (const f of files) {
       const schema = loadSchemaFile(f);
@@ -52,20 +54,22 @@ describe('schema files', () => {
     }
   });
 
-  it('the identity-event value schema is the union of the four event records, in a fixed order', () => {
+  it('the identity-event value schema is the union of the nine event records, in a fixed order (v4 appended the overrides)', () => {
     const schema = loadSchemaFile('identity-event.avsc') as Json[];
     assert.deepStrictEqual(schema.map((r) => r.name), [
       'IdentityObserved', 'IdentityMerged', 'IdentityUnmerged', 'IdentityRetired',
+      'AnalystMustLink', 'AnalystCannotLink', 'AnalystPin', 'AnalystLabel', 'AnalystRevoke',
     ]);
     assert.deepStrictEqual([...records(schema).keys()].sort(), [
-      'campaign_stream.IdentityMerged', 'campaign_stream.IdentityObserved', 'campaign_stream.IdentityRetired',
-      'campaign_stream.IdentityUnmerged', 'campaign_stream.Observation', 'campaign_stream.Session',
-      'campaign_stream.TtpEntry',
+      'campaign_stream.AnalystCannotLink', 'campaign_stream.AnalystLabel', 'campaign_stream.AnalystMustLink', 'campaign_stream.AnalystPin',
+      'campaign_stream.AnalystRevoke', 'campaign_stream.IdentityMerged', 'campaign_stream.IdentityObserved', 'campaign_stream.IdentityRetired',
+      'campaign_stream.IdentityUnmerged', 'campaign_stream.Observation', 'campaign_stream.Session', 'campaign_stream.TtpEntry',
     ]);
   });
 
   for (const [older, newer] of [
-    ['identity-event.v1.avsc', 'identity-event.v2.avsc'], ['identity-event.v2.avsc', 'identity-event.avsc'],
+    ['identity-event.v1.avsc', 'identity-event.v2.avsc'], ['identity-event.v2.avsc', 'identity-event.v3.avsc'],
+    ['identity-event.v3.avsc', 'identity-event.avsc'],
   ] as const) it(`evolution rule ${older} → ${newer}: no field removed, renamed or retyped; every added field has a default`, () => {
     const v1 = records(loadSchemaFile(older));
     const v2 = records(loadSchemaFile(newer));
@@ -119,32 +123,37 @@ describe('schema files', () => {
   for (const name of ['campaign-event', 'campaign-row'] as const) {
     it(`${name} v2 → v3: the frozen v2 file plus one last field, domain ["null","string"] default null; nothing else changed`, () => {
       const v2 = loadSchemaFile(`${name}.v2.avsc`) as Json & { fields: Json[] };
-      const v3 = loadSchemaFile(`${name}.avsc`) as Json & { fields: Json[] };
+      const v3 = loadSchemaFile(name === 'campaign-event' ? 'campaign-event.v3.avsc' : `${name}.avsc`) as Json & { fields: Json[] };
       assert.deepStrictEqual(v3.fields.slice(0, v2.fields.length), v2.fields, 'no v2 field changed, moved or removed');
       assert.deepStrictEqual(v3.fields.slice(v2.fields.length).map((f) => [f.name, f.type, f.default]), [['domain', ['null', 'string'], null]]);
       assert.deepStrictEqual({ ...v3, fields: [], doc: '' }, { ...v2, fields: [], doc: '' }, 'same record name and namespace');
     });
   }
 
-  it('the current (v3) reader can resolve the v1 and v2 writers (avsc createResolver)', () => {
+  it('the current (v4) reader can resolve the v1, v2 and v3 writers (avsc createResolver)', () => {
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[2].createResolver(AVRO_TYPES.identityEvent[1]));
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[3].createResolver(AVRO_TYPES.identityEvent[1]));
     assert.doesNotThrow(() => AVRO_TYPES.identityEvent[3].createResolver(AVRO_TYPES.identityEvent[2]));
-    assert.equal(IDENTITY_SCHEMA_VERSION, 3);
+    for (const older of [1, 2, 3] as const) assert.doesNotThrow(() => AVRO_TYPES.identityEvent[4].createResolver(AVRO_TYPES.identityEvent[older]));
+    assert.equal(IDENTITY_SCHEMA_VERSION, 4);
   });
 
-  it('the current campaign-event and campaign-row readers (v3) resolve every older writer, and v2 readers resolve v3', () => {
+  it('the current campaign-event (v4) and campaign-row (v3) readers resolve every older writer, and v2 readers resolve v3', () => {
     const t = (f: string): avro.Type => avro.Type.forSchema(loadSchemaFile(f) as avro.Schema, { registry: {} });
-    for (const older of ['campaign-event.v1.avsc', 'campaign-event.v2.avsc']) assert.doesNotThrow(() => AVRO_TYPES.campaignEvent.createResolver(t(older)));
+    for (const older of ['campaign-event.v1.avsc', 'campaign-event.v2.avsc', 'campaign-event.v3.avsc']) {
+      assert.doesNotThrow(() => AVRO_TYPES.campaignEvent.createResolver(t(older)));
+    }
     for (const older of ['campaign-row.v1.avsc', 'campaign-row.v2.avsc']) assert.doesNotThrow(() => AVRO_TYPES.campaignRow.createResolver(t(older)));
-    assert.doesNotThrow(() => AVRO_TYPES.campaignEventV2.createResolver(AVRO_TYPES.campaignEvent));
+    assert.doesNotThrow(() => AVRO_TYPES.campaignEventV2.createResolver(AVRO_TYPES.campaignEventV3));
     assert.doesNotThrow(() => AVRO_TYPES.campaignRowV2.createResolver(AVRO_TYPES.campaignRow));
-    assert.equal(CAMPAIGN_EVENT_SCHEMA_VERSION, 3);
+    assert.equal(CAMPAIGN_EVENT_SCHEMA_VERSION, 4);
     assert.equal(CAMPAIGN_ROW_SCHEMA_VERSION, 3);
   });
 
   it('schema JSON strings are compact and round-trip to the files', () => {
-    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[3]), loadSchemaFile('identity-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[4]), loadSchemaFile('identity-event.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[3]), loadSchemaFile('identity-event.v3.avsc'));
+    assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEventV3), loadSchemaFile('campaign-event.v3.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[2]), loadSchemaFile('identity-event.v2.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.identityEvent[1]), loadSchemaFile('identity-event.v1.avsc'));
     assert.deepStrictEqual(JSON.parse(SCHEMA_JSON.campaignEvent), loadSchemaFile('campaign-event.avsc'));
@@ -162,7 +171,7 @@ describe('schema files', () => {
     const schema = loadSchemaFile('campaign-event.avsc') as Json;
     const payload = (schema.fields as Json[]).find((f) => f.name === 'payload');
     assert.ok(payload && Array.isArray(payload.type));
-    assert.equal(payload.type.length, Object.keys(CAMPAIGN_EVENTS).length);
+    assert.equal(payload.type.length, CAMPAIGN_EVENT_TYPES.length);
   });
 });
 
@@ -288,10 +297,10 @@ describe('campaign-event codec', () => {
     }
   });
 
-  it('a default-domain event (domain absent or undefined) encodes to its v2 bytes plus the null branch', () => {
+  it('a default-domain event (domain absent or undefined) encodes under v3 to its v2 bytes plus the null branch', () => {
     for (const ev of Object.values(CAMPAIGN_EVENTS)) {
       const v2 = AVRO_TYPES.campaignEventV2.toBuffer(campaignEventToAvro(ev));
-      assert.deepStrictEqual(encodeCampaignEvent(ev), Buffer.concat([v2, Buffer.from([0])]));
+      assert.deepStrictEqual(AVRO_TYPES.campaignEventV3.toBuffer(campaignEventToAvro(ev)), Buffer.concat([v2, Buffer.from([0])]));
       assert.deepStrictEqual(encodeCampaignEvent({ ...ev, domain: undefined } as CampaignEvent), encodeCampaignEvent(ev));
     }
   });

@@ -2,9 +2,10 @@
  * Golden-file contract of the Avro wire format (test/fixtures/avro, written by generate.ts):
  * (a) every golden file decodes under the current reader to the expected plain object;
  * (b) re-encoding with the current writer gives the very same bytes (current versions only);
- * (c) data of every older writer (v1, v2) resolves under the current reader (v3), and the frozen
- *     older schemas still write their golden bytes.
- * The same holds for campaign events and rows, whose v3 also added `domain`.
+ * (c) data of every older writer (v1, v2, v3) resolves under the current reader (v4), and the
+ *     frozen older schemas still write their golden bytes.
+ * The same holds for campaign events (v3 added `domain`, v4 `campaign.labelled` and the
+ * evidence's `override`) and rows (v3 added `domain`).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,8 +19,8 @@ import { CAMPAIGN_EVENT_TYPES } from '../../src/domain/campaign-events.ts';
 import { IDENTITY_EVENT_TYPES } from '../../src/domain/identity-events.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import {
-  ADJUSTED_FORMED, CAMPAIGN_EVENTS, CAMPAIGN_EVENTS_V3, IDENTITY_V1_AS_V2, IDENTITY_V2, IDENTITY_V3, ROW, ROW_V3, SAMPLE_DOMAIN,
-  goldenName,
+  ADJUSTED_FORMED, ANALYST_TYPES, ANALYST_V4, CAMPAIGN_EVENTS, CAMPAIGN_EVENTS_V3, CAMPAIGN_EVENTS_V4, IDENTITY_V1_AS_V2, IDENTITY_V2,
+  IDENTITY_V3, IDENTITY_V4, LABELLED, LAYER_TYPES, OVERRIDE_ASSIGNED, ROW, ROW_V3, SAMPLE_DOMAIN, V3_CAMPAIGN_TYPES, goldenName,
 } from '../fixtures/avro/samples.ts';
 
 const golden = (name: string): Buffer => readFileSync(new URL(`../fixtures/avro/${name}`, import.meta.url));
@@ -31,18 +32,18 @@ const isPlain = (v: unknown): boolean => {
   return Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every(isPlain);
 };
 
-describe('identity-event golden files, current version (v3)', () => {
+describe('identity-event golden files, current version (v4)', () => {
   for (const type of IDENTITY_EVENT_TYPES) {
-    const name = goldenName('identity-event', 3, type);
+    const name = goldenName('identity-event', 4, type);
     it(`${name} decodes to the expected plain object, domain included`, () => {
       const decoded = decodeIdentityEvent(golden(name));
-      assert.deepStrictEqual(decoded, IDENTITY_V3[type]);
+      assert.deepStrictEqual(decoded, IDENTITY_V4[type]);
       assert.ok(isPlain(decoded), 'decoded value must be plain data');
     });
     it(`${name} is byte-identical when re-encoded`, () => {
       const bytes = golden(name);
       assert.deepStrictEqual(encodeIdentityEvent(decodeIdentityEvent(bytes)), bytes);
-      assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V3[type]), bytes);
+      assert.deepStrictEqual(encodeIdentityEvent(IDENTITY_V4[type]), bytes);
     });
     it(`${name} is a valid event of its domain`, () => {
       const r = decodeAndValidateIdentityEvent(golden(name));
@@ -50,6 +51,42 @@ describe('identity-event golden files, current version (v3)', () => {
       assert.equal(r.event.domain, 'fleet-a.eu_1');
     });
   }
+  for (const type of ANALYST_TYPES) {
+    it(`${type} of the default domain decodes to exactly what its NDJSON line parses to, and validates the same`, () => {
+      const bytes = golden(goldenName('identity-event', 4, `${type}.default`));
+      const decoded = decodeIdentityEvent(bytes);
+      assert.deepStrictEqual(decoded, ANALYST_V4[type]);
+      assert.deepStrictEqual(decodeAndValidateIdentityEvent(bytes), validateIdentityEvent(JSON.parse(JSON.stringify(ANALYST_V4[type]))));
+    });
+  }
+  it('v4 appended the overrides to the union: an identity-layer event\'s v4 bytes are its v3 bytes', () => {
+    for (const type of LAYER_TYPES) assert.deepStrictEqual(golden(goldenName('identity-event', 4, type)), golden(goldenName('identity-event', 3, type)));
+  });
+  it('the v3 schema cannot write an override (a v3 reader could not read it)', () => {
+    assert.throws(() => AVRO_TYPES.identityEvent[3].toBuffer(identityWireToAvro(ANALYST_V4['analyst.pin'])));
+  });
+});
+
+describe('identity-event golden files, v3 writer under the v4 reader', () => {
+  for (const type of LAYER_TYPES) {
+    const name = goldenName('identity-event', 3, type);
+    it(`${name} resolves to the same event, domain included`, () => {
+      for (const writer of [SCHEMA_JSON.identityEvent[3], AVRO_TYPES.identityEvent[3]]) {
+        const decoded = decodeIdentityEvent(golden(name), writer);
+        assert.deepStrictEqual(decoded, IDENTITY_V3[type]);
+        assert.ok(isPlain(decoded), 'decoded value must be plain data');
+      }
+    });
+    it(`${name}: the frozen v3 schema still writes exactly these bytes`, () => {
+      assert.deepStrictEqual(AVRO_TYPES.identityEvent[3].toBuffer(identityWireToAvro(IDENTITY_V3[type])), golden(name));
+    });
+  }
+  it('the frozen v3 file is the current schema without the analyst records', () => {
+    const v3 = JSON.parse(SCHEMA_JSON.identityEvent[3]) as Array<{ name: string; fields: unknown[] }>;
+    const v4 = JSON.parse(SCHEMA_JSON.identityEvent[4]) as Array<{ name: string; fields: unknown[] }>;
+    assert.deepStrictEqual(v4.slice(0, v3.length).map((r) => [r.name, r.fields]), v3.map((r) => [r.name, r.fields]));
+    assert.deepStrictEqual(v4.slice(v3.length).map((r) => r.name), ['AnalystMustLink', 'AnalystCannotLink', 'AnalystPin', 'AnalystLabel', 'AnalystRevoke']);
+  });
   it('an event of the default domain: domain null on the wire, absent once decoded (as its NDJSON line)', () => {
     const bytes = golden(goldenName('identity-event', 3, 'identity.observed.default'));
     assert.deepStrictEqual(decodeIdentityEvent(bytes), IDENTITY_V2['identity.observed']);
@@ -62,8 +99,8 @@ describe('identity-event golden files, current version (v3)', () => {
   });
 });
 
-describe('identity-event golden files, v2 writer under the v3 reader', () => {
-  for (const type of IDENTITY_EVENT_TYPES) {
+describe('identity-event golden files, v2 writer under the v4 reader', () => {
+  for (const type of LAYER_TYPES) {
     const name = goldenName('identity-event', 2, type);
     it(`${name} resolves to the same event in the default domain`, () => {
       for (const writer of [SCHEMA_JSON.identityEvent[2], AVRO_TYPES.identityEvent[2], JSON.parse(SCHEMA_JSON.identityEvent[2]) as object]) {
@@ -90,15 +127,15 @@ describe('identity-event golden files, v2 writer under the v3 reader', () => {
       assert.deepStrictEqual(added.map((f) => [f.name, f.type, f.default]), [['domain', ['null', 'string'], null]]);
     }
   });
-  it('v2 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
+  it('v2 bytes read without their writer schema are not accepted as v4 (the writer schema is needed)', () => {
     const r = decodeAndValidateIdentityEvent(golden(goldenName('identity-event', 2, 'identity.merged')));
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.code, 'undecodable');
   });
 });
 
-describe('identity-event golden files, v1 writer under the v3 reader', () => {
-  for (const type of IDENTITY_EVENT_TYPES) {
+describe('identity-event golden files, v1 writer under the v4 reader', () => {
+  for (const type of LAYER_TYPES) {
     const name = goldenName('identity-event', 1, type);
     it(`${name} resolves (writer schema as JSON string) with the v2 and v3 defaults`, () => {
       const decoded = decodeIdentityEvent(golden(name), SCHEMA_JSON.identityEvent[1]);
@@ -131,7 +168,7 @@ describe('identity-event golden files, v1 writer under the v3 reader', () => {
     assert.equal(r.event.observation.ja3, null);
   });
 
-  it('v1 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
+  it('v1 bytes read without their writer schema are not accepted as v4 (the writer schema is needed)', () => {
     const bytes = golden(goldenName('identity-event', 1, 'identity.observed'));
     const r = decodeAndValidateIdentityEvent(bytes);
     assert.equal(r.ok, false);
@@ -139,42 +176,84 @@ describe('identity-event golden files, v1 writer under the v3 reader', () => {
   });
 });
 
-describe('campaign-event golden files, current version (v3)', () => {
+describe('campaign-event golden files, current version (v4)', () => {
   for (const type of CAMPAIGN_EVENT_TYPES) {
-    const name = goldenName('campaign-event', 3, type);
+    const name = goldenName('campaign-event', 4, type);
     it(`${name} decodes to the expected event, domain last`, () => {
       const decoded = decodeCampaignEvent(golden(name));
-      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS_V3[type]);
-      assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS_V3[type]), 'the JSON the log holds, key order included');
+      assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS_V4[type]);
+      assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS_V4[type]), 'the JSON the log holds, key order included');
       assert.ok(isPlain(decoded));
     });
     it(`${name} is byte-identical when re-encoded`, () => {
       const bytes = golden(name);
       assert.deepStrictEqual(encodeCampaignEvent(decodeCampaignEvent(bytes)), bytes);
-      assert.deepStrictEqual(encodeCampaignEvent(CAMPAIGN_EVENTS_V3[type]), bytes);
+      assert.deepStrictEqual(encodeCampaignEvent(CAMPAIGN_EVENTS_V4[type]), bytes);
     });
     it(`${name} decodes with its own writer schema given explicitly`, () => {
-      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), CAMPAIGN_EVENTS_V3[type]);
+      assert.deepStrictEqual(decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEvent), CAMPAIGN_EVENTS_V4[type]);
+    });
+  }
+  it('a label of the default domain, and evidence behind overrides, read back to the JSON the log holds', () => {
+    for (const [file, event] of [['campaign.labelled.default', LABELLED], ['campaign.identity.assigned.override', OVERRIDE_ASSIGNED]] as const) {
+      const bytes = golden(goldenName('campaign-event', 4, file));
+      assert.deepStrictEqual(encodeCampaignEvent(event), bytes);
+      assert.equal(JSON.stringify(decodeCampaignEvent(bytes)), JSON.stringify(event));
+    }
+  });
+  it('evidence without an override reads back without the key (a log without overrides keeps its JSON bytes)', () => {
+    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 4, 'campaign.formed')));
+    assert.ok(decoded.evidence.length > 0 && decoded.evidence.every((e) => !('override' in e)));
+  });
+  it('v4 appended campaign.labelled to the payload union and override and cut to the evidence: nothing else changed', () => {
+    const v3 = JSON.parse(SCHEMA_JSON.campaignEventV3) as { fields: Array<{ name: string; type: unknown }> };
+    const v4 = JSON.parse(SCHEMA_JSON.campaignEvent) as { fields: Array<{ name: string; type: unknown }> };
+    const payload = (s: typeof v3) => s.fields.find((f) => f.name === 'payload')!.type as Array<{ name: string }>;
+    assert.deepStrictEqual(payload(v4).slice(0, -1), payload(v3));
+    assert.equal(payload(v4).at(-1)!.name, 'CampaignLabelled');
+    const evidenceFields = (s: typeof v3) => ((s.fields.find((f) => f.name === 'evidence')!.type as { items: { fields: Array<{ name: string }> } }).items.fields);
+    assert.deepStrictEqual(evidenceFields(v4).slice(0, -2), evidenceFields(v3));
+    const added = evidenceFields(v4).slice(-2).map((f) => ({ ...f, doc: undefined }));
+    assert.deepStrictEqual(added, [
+      { name: 'override', type: ['null', 'string'], default: null, doc: undefined },
+      { name: 'cut', type: 'boolean', default: false, doc: undefined },
+    ]);
+  });
+});
+
+describe('campaign-event golden files, v3 writer under the v4 reader', () => {
+  for (const type of V3_CAMPAIGN_TYPES) {
+    const name = goldenName('campaign-event', 3, type);
+    it(`${name} resolves to the same event, domain last`, () => {
+      for (const writer of [SCHEMA_JSON.campaignEventV3, AVRO_TYPES.campaignEventV3]) {
+        const decoded = decodeCampaignEvent(golden(name), writer);
+        assert.deepStrictEqual(decoded, CAMPAIGN_EVENTS_V3[type]);
+        assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS_V3[type]), 'the JSON the log holds, key order included');
+        assert.ok(isPlain(decoded));
+      }
+    });
+    it(`${name}: the frozen v3 schema still writes exactly these bytes`, () => {
+      assert.deepStrictEqual(AVRO_TYPES.campaignEventV3.toBuffer(campaignEventToAvro(CAMPAIGN_EVENTS_V3[type])), golden(name));
     });
   }
   it('an event of the default domain: domain null on the wire, no domain key once decoded, v2 bytes plus the null branch', () => {
     const bytes = golden(goldenName('campaign-event', 3, 'campaign.formed.default'));
     const event = CAMPAIGN_EVENTS['campaign.formed'];
-    assert.deepStrictEqual(encodeCampaignEvent(event), bytes);
-    const decoded = decodeCampaignEvent(bytes);
+    assert.deepStrictEqual(AVRO_TYPES.campaignEventV3.toBuffer(campaignEventToAvro(event)), bytes);
+    const decoded = decodeCampaignEvent(bytes, SCHEMA_JSON.campaignEventV3);
     assert.deepStrictEqual(decoded, event);
     assert.ok(!('domain' in decoded));
     assert.equal(JSON.stringify(decoded), JSON.stringify(event));
     assert.deepStrictEqual(bytes, Buffer.concat([golden(goldenName('campaign-event', 2, 'campaign.formed')), Buffer.from([0])]));
   });
   it('evidence without an adjustment reads back without raw_weight and adjusted (a default@1 log keeps its JSON bytes)', () => {
-    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 3, 'campaign.formed.default')));
+    const decoded = decodeCampaignEvent(golden(goldenName('campaign-event', 3, 'campaign.formed.default')), SCHEMA_JSON.campaignEventV3);
     assert.equal(JSON.stringify(decoded), JSON.stringify(CAMPAIGN_EVENTS['campaign.formed']));
   });
 });
 
-describe('campaign-event golden files, v2 writer under the v3 reader', () => {
-  for (const type of [...CAMPAIGN_EVENT_TYPES, 'campaign.formed.adjusted'] as const) {
+describe('campaign-event golden files, v2 writer under the v4 reader', () => {
+  for (const type of [...V3_CAMPAIGN_TYPES, 'campaign.formed.adjusted'] as const) {
     const name = goldenName('campaign-event', 2, type);
     const expected = type === 'campaign.formed.adjusted' ? ADJUSTED_FORMED : CAMPAIGN_EVENTS[type];
     it(`${name} resolves to the same event in the default domain`, () => {
@@ -195,16 +274,16 @@ describe('campaign-event golden files, v2 writer under the v3 reader', () => {
   });
   it('a v2 reader reads v3 data, domain left out (FORWARD as well as BACKWARD)', () => {
     const v2 = AVRO_TYPES.campaignEventV2;
-    const read = v2.fromBuffer(golden(goldenName('campaign-event', 3, 'campaign.merged')), v2.createResolver(AVRO_TYPES.campaignEvent));
+    const read = v2.fromBuffer(golden(goldenName('campaign-event', 3, 'campaign.merged')), v2.createResolver(AVRO_TYPES.campaignEventV3));
     assert.deepStrictEqual(read, v2.fromBuffer(golden(goldenName('campaign-event', 2, 'campaign.merged'))));
   });
-  it('v2 bytes read without their writer schema are not accepted as v3 (the writer schema is needed)', () => {
+  it('v2 bytes read without their writer schema are not accepted as v4 (the writer schema is needed)', () => {
     assert.throws(() => decodeCampaignEvent(golden(goldenName('campaign-event', 2, 'campaign.merged'))), AvroCodecError);
   });
 });
 
-describe('campaign-event golden files, v1 writer under the v3 reader', () => {
-  for (const type of CAMPAIGN_EVENT_TYPES) {
+describe('campaign-event golden files, v1 writer under the v4 reader', () => {
+  for (const type of V3_CAMPAIGN_TYPES) {
     const name = goldenName('campaign-event', 1, type);
     it(`${name} resolves to the same domain event (an older log's bytes)`, () => {
       const decoded = decodeCampaignEvent(golden(name), SCHEMA_JSON.campaignEventV1);

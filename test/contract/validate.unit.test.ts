@@ -480,7 +480,93 @@ const otherArb: fc.Arbitrary<Case> = fc.oneof(
     unmapped: 0,
   })),
 );
-const caseArb = fc.oneof({ arbitrary: observedArb, weight: 3 }, { arbitrary: otherArb, weight: 1 });
+const analystBase = fc.record({ event_id: id, t: timeArb, author: id, reason: id });
+const analystArb: fc.Arbitrary<Case> = fc.oneof(
+  fc.tuple(analystBase, twoIds, fc.constantFrom('analyst.must_link' as const, 'analyst.cannot_link' as const)).map(([b, [x, y], type]): Case => ({
+    wire: { type, event_id: b.event_id, time: b.t.wire, identity_uuids: [x, y], author: b.author, reason: b.reason },
+    event: { type, event_id: b.event_id, time: b.t.ms / 1000, identity_uuids: [x, y], author: b.author, reason: b.reason },
+    unmapped: 0,
+  })),
+  fc.tuple(analystBase, twoIds).map(([b, [x, y]]): Case => ({
+    wire: { type: 'analyst.pin', event_id: b.event_id, time: b.t.wire, identity_uuid: x, anchor_uuid: y, author: b.author, reason: b.reason },
+    event: { type: 'analyst.pin', event_id: b.event_id, time: b.t.ms / 1000, identity_uuid: x, anchor_uuid: y, author: b.author, reason: b.reason },
+    unmapped: 0,
+  })),
+  fc.tuple(analystBase, id, id, listOf(id), fc.option(fc.string({ maxLength: 20 }))).map(([b, c, name, tags, notes]): Case => ({
+    wire: { type: 'analyst.label', event_id: b.event_id, time: b.t.wire, campaign_uuid: c, name, tags, notes, author: b.author, reason: b.reason },
+    event: {
+      type: 'analyst.label', event_id: b.event_id, time: b.t.ms / 1000, campaign_uuid: c, name, tags, notes, author: b.author, reason: b.reason,
+    },
+    unmapped: 0,
+  })),
+  fc.tuple(analystBase, id).filter(([b, target]) => b.event_id !== target).map(([b, target]): Case => ({
+    wire: { type: 'analyst.revoke', event_id: b.event_id, time: b.t.wire, override_event_id: target, author: b.author, reason: b.reason },
+    event: { type: 'analyst.revoke', event_id: b.event_id, time: b.t.ms / 1000, override_event_id: target, author: b.author, reason: b.reason },
+    unmapped: 0,
+  })),
+);
+const caseArb = fc.oneof({ arbitrary: observedArb, weight: 3 }, { arbitrary: otherArb, weight: 1 }, { arbitrary: analystArb, weight: 1 });
+
+describe('analyst overrides', () => {
+  /** The example of the issue, verbatim. */
+  const ISSUE_OVERRIDE = '{"type":"analyst.cannot_link","event_id":"ov-1","time":"2026-02-01T00:00:00Z","identity_uuids":["a","b"],' +
+    '"author":"kim","reason":"different tooling"}';
+  const base = { event_id: 'ov-1', time: '2026-02-01T00:00:00Z', author: 'kim', reason: 'different tooling' };
+
+  it('the issue example is a cannot-link of a and b', () => {
+    const r = parseNdjsonLine(ISSUE_OVERRIDE);
+    if (!r.ok) assert.fail(r.reason);
+    assert.deepStrictEqual(r.event, {
+      type: 'analyst.cannot_link', event_id: 'ov-1', time: 1769904000, identity_uuids: ['a', 'b'], author: 'kim', reason: 'different tooling',
+    });
+  });
+
+  it('must-link, pin, label and revoke are accepted; a label\'s tags default to none and its notes to null', () => {
+    assert.deepStrictEqual(accepts({ ...base, type: 'analyst.must_link', identity_uuids: ['b', 'a'] }).event, {
+      type: 'analyst.must_link', event_id: 'ov-1', time: 1769904000, identity_uuids: ['b', 'a'], author: 'kim', reason: 'different tooling',
+    });
+    assert.deepStrictEqual(accepts({ ...base, type: 'analyst.pin', identity_uuid: 'x', anchor_uuid: 'y' }).event, {
+      type: 'analyst.pin', event_id: 'ov-1', time: 1769904000, identity_uuid: 'x', anchor_uuid: 'y', author: 'kim', reason: 'different tooling',
+    });
+    assert.deepStrictEqual(accepts({ ...base, type: 'analyst.label', campaign_uuid: 'c1', name: 'Op Kettle' }).event, {
+      type: 'analyst.label', event_id: 'ov-1', time: 1769904000, campaign_uuid: 'c1', name: 'Op Kettle', tags: [], notes: null,
+      author: 'kim', reason: 'different tooling',
+    });
+    assert.deepStrictEqual(accepts({ ...base, type: 'analyst.revoke', override_event_id: 'ov-0' }).event, {
+      type: 'analyst.revoke', event_id: 'ov-1', time: 1769904000, override_event_id: 'ov-0', author: 'kim', reason: 'different tooling',
+    });
+  });
+
+  it('carry their domain like every identity event', () => {
+    const r = accepts({ ...base, type: 'analyst.revoke', override_event_id: 'ov-0', domain: 'fleet-a' });
+    assert.equal(r.event.domain, 'fleet-a');
+  });
+
+  it('an override without author or reason is refused: it could not be reviewed', () => {
+    rejects({ ...base, type: 'analyst.must_link', identity_uuids: ['a', 'b'], author: undefined }, 'schema', 'author is required', 'ov-1');
+    rejects({ ...base, type: 'analyst.must_link', identity_uuids: ['a', 'b'], reason: '' }, 'bad_value', 'reason must not be empty', 'ov-1');
+  });
+
+  it('identity_uuids must be exactly two distinct identities', () => {
+    const link = (ids: unknown) => ({ ...base, type: 'analyst.cannot_link', identity_uuids: ids });
+    rejects(link(['a']), 'bad_value', 'identity_uuids must hold exactly 2 identities, got 1', 'ov-1');
+    rejects(link(['a', 'b', 'c']), 'bad_value', /exactly 2/, 'ov-1');
+    rejects(link(['a', 'a']), 'bad_value', 'identity_uuids must be two distinct identities, got "a" twice', 'ov-1');
+    rejects(link('a,b'), 'schema', /identity_uuids must be an array/, 'ov-1');
+    rejects(link(['a', 7]), 'schema', /identity_uuids\[1\] must be a string/, 'ov-1');
+  });
+
+  it('a pin to itself, a revoke of itself, a label without a name are refused', () => {
+    rejects({ ...base, type: 'analyst.pin', identity_uuid: 'x', anchor_uuid: 'x' }, 'bad_value', /are the same/, 'ov-1');
+    rejects({ ...base, type: 'analyst.revoke', override_event_id: 'ov-1' }, 'bad_value', /cannot revoke itself/, 'ov-1');
+    rejects({ ...base, type: 'analyst.label', campaign_uuid: 'c1' }, 'schema', 'name is required', 'ov-1');
+    rejects({ ...base, type: 'analyst.label', campaign_uuid: 'c1', name: 'n', tags: ['ok', ''] }, 'bad_value', 'tags[1] must not be empty', 'ov-1');
+  });
+
+  it('an unknown analyst type is unknown_type and names the known ones', () => {
+    rejects({ ...base, type: 'analyst.merge' }, 'unknown_type', /"analyst\.revoke"/, 'ov-1');
+  });
+});
 
 describe('properties', () => {
   it('any valid event round-trips: JSON → validator → the same domain event', () => {
@@ -538,6 +624,26 @@ describe('properties', () => {
         break;
       case 'identity.unmerged':
         out.push({ path: ['resurrected_uuid'], bad: ID_BAD }, { path: ['former_winner_uuid'], bad: ID_BAD });
+        break;
+      case 'analyst.must_link':
+      case 'analyst.cannot_link':
+        out.push(
+          { path: ['author'], bad: ID_BAD }, { path: ['reason'], bad: ID_BAD },
+          { path: ['identity_uuids'], bad: [undefined, null, 'a', [], ['a'], ['a', 'b', 'c'], ['a', 'a'], {}] },
+          { path: ['identity_uuids', 0], bad: [null, 42, '', {}] },
+        );
+        break;
+      case 'analyst.pin':
+        out.push({ path: ['author'], bad: ID_BAD }, { path: ['identity_uuid'], bad: ID_BAD }, { path: ['anchor_uuid'], bad: ID_BAD });
+        break;
+      case 'analyst.label':
+        out.push(
+          { path: ['reason'], bad: ID_BAD }, { path: ['campaign_uuid'], bad: ID_BAD }, { path: ['name'], bad: ID_BAD },
+          { path: ['tags'], bad: ['x', 42, [''], [1], {}] }, { path: ['notes'], bad: [42, true, [], {}] },
+        );
+        break;
+      case 'analyst.revoke':
+        out.push({ path: ['author'], bad: ID_BAD }, { path: ['override_event_id'], bad: ID_BAD });
         break;
       default:
         out.push({ path: ['identity_uuid'], bad: ID_BAD });

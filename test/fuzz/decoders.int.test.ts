@@ -19,6 +19,7 @@ import { runInWorker, type WorkerReply } from './support/run-in-worker.ts';
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_113);
 /** Runs per target: together well under a minute on two cores. */
 const RUNS: Record<TargetName, number> = {
+  'avro-record-v4': 1_000,
   'avro-record-v3': 1_000,
   'avro-record-v2': 1_000,
   'avro-record-v1': 1_000,

@@ -21,7 +21,7 @@ import type { SchemaRegistryClient } from '../../src/adapters/kafka/schema-regis
 import { START, type IdentitySource, type SourceRecord } from '../../src/ports/identity-source.ts';
 import { decodeRecord } from '../../src/pipeline/decode.ts';
 import { mutated } from './mutations.ts';
-import { AVRO_V1, AVRO_V2, AVRO_V3, CONTAINERS, KAFKA_VALUES, NDJSON_FILES, QUERIES } from './seeds.ts';
+import { AVRO_V1, AVRO_V2, AVRO_V3, AVRO_V4, CONTAINERS, KAFKA_VALUES, NDJSON_FILES, QUERIES } from './seeds.ts';
 
 /** The schema registry's answers for the identity-event schema versions (id = version). */
 const SCHEMAS: SchemaRegistryClient = {
@@ -79,8 +79,10 @@ const avroRecord = (writer: string | undefined, seeds: readonly Uint8Array[]): T
 });
 
 export const TARGETS = {
-  /** One Avro record of the current schema (v3; what a framed Kafka value carries). */
-  'avro-record-v3': avroRecord(undefined, AVRO_V3),
+  /** One Avro record of the current schema (v4, overrides included; what a framed Kafka value carries). */
+  'avro-record-v4': avroRecord(undefined, AVRO_V4),
+  /** One Avro record written with schema v3 (the same bytes under v4: v4 appended to the union). */
+  'avro-record-v3': avroRecord(SCHEMA_JSON.identityEvent[3], AVRO_V3),
   /** One Avro record written with schema v2, resolved against the current reader. */
   'avro-record-v2': avroRecord(SCHEMA_JSON.identityEvent[2], AVRO_V2),
   /** One Avro record written with schema v1, resolved against the current reader. */

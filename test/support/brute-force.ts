@@ -5,7 +5,7 @@
 import { isDensityAware, isEdge, scorePair, type Frequencies } from '../../src/domain/edges.ts';
 import { HANDOFF_IN, HANDOFF_OUT } from '../../src/domain/phases.ts';
 import type { Features } from '../../src/domain/features.ts';
-import type { IdentityEvent } from '../../src/domain/identity-events.ts';
+import { isAnalystEvent, type IdentityEvent } from '../../src/domain/identity-events.ts';
 import type { ScoringProfile } from '../../src/domain/profile.ts';
 import { DEFAULT_PROFILE } from '../../src/domain/profile.ts';
 import { Projection } from '../../src/domain/projection.ts';
@@ -75,7 +75,7 @@ export function bruteForcePartition(nodes: readonly Features[], profile: Scoring
 /** Features of every node after folding `events` from scratch. */
 export function featuresAfter(events: readonly IdentityEvent[]): Features[] {
   const p = new Projection();
-  for (const e of events) p.apply(e);
+  for (const e of events) if (!isAnalystEvent(e)) p.apply(e);
   return [...p.identities.keys()].filter((u) => p.isNode(u)).sort().map((u) => p.features(u));
 }
 
@@ -168,4 +168,145 @@ export function blockedPartition(nodes: readonly Features[], profile: ScoringPro
     if (isEdge(score(nodes[i], nodes[j]), profile)) uf.union(nodes[i].uuid, nodes[j].uuid);
   }
   return canonicalPartition(nodes.map((f) => [f.uuid, uf.find(f.uuid)] as const));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analyst overrides (docs/ANALYSTS.md), re-derived the slow way: the stream folded in order with
+// plain scans, conflicts settled with a relabelling partition, and constrained Kruskal over every
+// pair. Nothing here is shared with the engine's bookkeeping (overrides.ts, constrained-forest.ts).
+
+interface OracleOverride {
+  readonly id: string;
+  readonly kind: 'must_link' | 'cannot_link' | 'pin' | 'label';
+  readonly time: number;
+  readonly subjects: readonly string[];
+  revoked: boolean;
+}
+
+/** What the oracle derives from a stream with overrides. */
+export interface OracleState {
+  readonly nodes: Features[];
+  /** must-links and pins in force, as node uuid pairs (a < b) */
+  readonly hard: Array<[string, string]>;
+  /** cannot-links in force, as node uuid pairs */
+  readonly cannot: Array<[string, string]>;
+  /** accepted overrides that are not in force because they lost a conflict (or a pin was replaced) */
+  readonly losers: string[];
+}
+
+export function oracleAfter(events: readonly IdentityEvent[]): OracleState {
+  const p = new Projection();
+  const recs: OracleOverride[] = [];
+  const retired = (uuid: string) => {
+    const id = p.idOf(uuid);
+    return id !== undefined && p.stateOf(id).retired;
+  };
+  for (const e of events) {
+    if (!isAnalystEvent(e)) {
+      p.apply(e);
+      continue;
+    }
+    if (!p.seen.add(e.event_id)) continue;
+    if (e.type === 'analyst.revoke') {
+      const target = recs.find((r) => r.id === e.override_event_id);
+      if (target && !target.revoked) target.revoked = true;
+      continue;
+    }
+    if (e.type === 'analyst.label') {
+      recs.push({ id: e.event_id, kind: 'label', time: e.time, subjects: [e.campaign_uuid], revoked: false });
+      continue;
+    }
+    const subjects = e.type === 'analyst.pin' ? [e.identity_uuid, e.anchor_uuid] : [...e.identity_uuids];
+    if (subjects.some((u) => p.idOf(u) === undefined || retired(u))) continue;
+    const kind = e.type === 'analyst.pin' ? 'pin' : e.type === 'analyst.must_link' ? 'must_link' : 'cannot_link';
+    recs.push({ id: e.event_id, kind, time: e.time, subjects, revoked: false });
+  }
+  const nodes = [...p.identities.keys()].filter((u) => p.isNode(u)).sort().map((u) => p.features(u));
+  // The node an identity's evidence counts for: the root of its merge chain, none if anything on it is retired.
+  const nodeOf = (uuid: string): string | null => {
+    let u = uuid;
+    for (;;) {
+      const s = p.stateOf(p.idOf(u)!);
+      if (s.retired) return null;
+      if (s.mergedInto === null) break;
+      u = s.mergedInto;
+    }
+    return p.isNode(u) ? u : null;
+  };
+  const live = recs.filter((r) => !r.revoked && r.kind !== 'label')
+    .sort((x, y) => y.time - x.time || (x.id < y.id ? 1 : -1));
+  const losers: string[] = [];
+  const pinned = new Set<string>();
+  const group = new Map<string, string>();
+  const groupOf = (u: string) => group.get(u) ?? u;
+  const hard: Array<[string, string]> = [];
+  const cannot: Array<[string, string]> = [];
+  for (const r of live) {
+    if (r.kind === 'pin') {
+      if (pinned.has(r.subjects[0])) {
+        losers.push(r.id);
+        continue;
+      }
+      pinned.add(r.subjects[0]);
+    }
+    const x = nodeOf(r.subjects[0]);
+    const y = nodeOf(r.subjects[1]);
+    if (x === null || y === null) continue;
+    if (x === y) {
+      if (r.kind === 'cannot_link') losers.push(r.id);
+      continue;
+    }
+    const gx = groupOf(x);
+    const gy = groupOf(y);
+    if (r.kind === 'cannot_link') {
+      if (gx === gy) losers.push(r.id);
+      else cannot.push(x < y ? [x, y] : [y, x]);
+      continue;
+    }
+    if (gx !== gy && cannot.some(([a, b]) => (groupOf(a) === gx && groupOf(b) === gy) || (groupOf(a) === gy && groupOf(b) === gx))) {
+      losers.push(r.id);
+      continue;
+    }
+    for (const n of nodes) if (groupOf(n.uuid) === gx) group.set(n.uuid, gy);
+    group.set(x, gy);
+    hard.push(x < y ? [x, y] : [y, x]);
+  }
+  return { nodes, hard, cannot, losers: losers.sort() };
+}
+
+/** The weight of a must-link or pin edge in the engine (overrides.ts: above any score). */
+const OVERRIDE_EDGE = Number.MAX_VALUE;
+
+/**
+ * Constrained Kruskal over every pair: edges (scored ones, must-links and pins above everything)
+ * strongest first, ties by (a, b); an edge that would put a cannot-link pair in one group is
+ * skipped. Returns the groups and the forest (the edges taken).
+ */
+export function constrainedKruskal(state: OracleState, profile: ScoringProfile = DEFAULT_PROFILE): { partition: string[][]; forest: string[] } {
+  const { nodes } = state;
+  const score = scorer(nodes, profile);
+  const hard = new Set(state.hard.map(([a, b]) => `${a}|${b}`));
+  const edges: Array<{ a: string; b: string; w: number }> = [];
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i + 1; j < nodes.length; j++) {
+      const [a, b] = nodes[i].uuid < nodes[j].uuid ? [nodes[i].uuid, nodes[j].uuid] : [nodes[j].uuid, nodes[i].uuid];
+      if (hard.has(`${a}|${b}`)) edges.push({ a, b, w: OVERRIDE_EDGE });
+      else {
+        const s = score(nodes[i], nodes[j]);
+        if (isEdge(s, profile)) edges.push({ a, b, w: s.weight });
+      }
+    }
+  }
+  edges.sort((x, y) => (x.w !== y.w ? (y.w > x.w ? 1 : -1) : x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0));
+  const uf = new UnionFind(nodes.map((f) => f.uuid));
+  const forest: string[] = [];
+  for (const e of edges) {
+    const ra = uf.find(e.a);
+    const rb = uf.find(e.b);
+    if (ra === rb) continue;
+    if (state.cannot.some(([p, q]) => (uf.find(p) === ra && uf.find(q) === rb) || (uf.find(p) === rb && uf.find(q) === ra))) continue;
+    uf.union(e.a, e.b);
+    forest.push(forestEdge(e.a, e.b, e.w));
+  }
+  return { partition: canonicalPartition(nodes.map((f) => [f.uuid, uf.find(f.uuid)] as const)), forest: forest.sort() };
 }

@@ -112,3 +112,78 @@ export function runBatches(
   });
   return log;
 }
+
+const overrideKinds = (n: number) => fc.oneof(
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant('obs' as const), id: identity(n), o: observation }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('merge' as const), w: identity(n), l: identity(n) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unmerge' as const), r: identity(n), w: identity(n) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('retire' as const), id: identity(n) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dup' as const), back: fc.nat(20) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('must' as const, 'cannot' as const, 'pin' as const), a: identity(n), b: identity(n), ka: fc.nat(), kb: fc.nat(), at: fc.nat(40),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), back: fc.nat(8), at: fc.nat(40) }) },
+);
+
+/**
+ * A stream like `streamArb`'s with analyst must-links, cannot-links, pins and revokes mixed in.
+ * An override's time is drawn apart from its place in the stream, so which of two conflicting
+ * overrides is newer (time, event_id) is independent of which arrived first; some name
+ * identities not seen yet, some revoke ids that are not overrides.
+ */
+export function overrideStreamArb(shape: StreamShape = { identities: 10, maxEvents: 60 }): fc.Arbitrary<IdentityEvent[]> {
+  return fc.array(overrideKinds(shape.identities), { minLength: Math.min(20, shape.maxEvents), maxLength: shape.maxEvents, size: 'max' }).map((steps) => {
+    const versions = new Map<string, number>();
+    const out: IdentityEvent[] = [];
+    const overrideIds: string[] = [];
+    const who = { author: 'kim', reason: 'test' };
+    steps.forEach((s, i) => {
+      const time = T0 + i;
+      const event_id = `ev-${String(i).padStart(3, '0')}`;
+      switch (s.kind) {
+        case 'obs': {
+          const v = (versions.get(s.id) ?? 0) + 1;
+          versions.set(s.id, v);
+          out.push({ type: 'identity.observed', event_id, time, identity_uuid: s.id, version: v, observation: s.o });
+          break;
+        }
+        case 'merge':
+          out.push({ type: 'identity.merged', event_id, time, winner_uuid: s.w, loser_uuid: s.l });
+          break;
+        case 'unmerge':
+          out.push({ type: 'identity.unmerged', event_id, time, resurrected_uuid: s.r, former_winner_uuid: s.w });
+          break;
+        case 'retire':
+          out.push({ type: 'identity.retired', event_id, time, identity_uuid: s.id });
+          break;
+        case 'dup':
+          if (out.length) out.push(out[Math.max(0, out.length - 1 - (s.back % out.length))]);
+          break;
+        case 'must':
+        case 'cannot':
+        case 'pin': {
+          // Mostly identities already observed (an override about a stranger is refused), some not.
+          const seen = [...versions.keys()];
+          const pick = (raw: string, k: number) => (k % 6 === 0 || seen.length < 2 ? raw : seen[k % seen.length]);
+          const a = pick(s.a, s.ka);
+          const b = pick(s.b, s.kb);
+          if (a === b) break;
+          const t = T0 + s.at;
+          overrideIds.push(event_id);
+          if (s.kind === 'pin') out.push({ type: 'analyst.pin', event_id, time: t, identity_uuid: a, anchor_uuid: b, ...who });
+          else out.push({ type: s.kind === 'must' ? 'analyst.must_link' : 'analyst.cannot_link', event_id, time: t, identity_uuids: [a, b], ...who });
+          break;
+        }
+        case 'revoke': {
+          const target = s.back < overrideIds.length ? overrideIds[overrideIds.length - 1 - s.back] : `ev-${String(s.back).padStart(3, '0')}`;
+          if (target !== event_id) out.push({ type: 'analyst.revoke', event_id, time: T0 + s.at, override_event_id: target, ...who });
+          break;
+        }
+      }
+    });
+    return out;
+  });
+}

@@ -53,21 +53,25 @@ const typeOf = (schema: string | object): Type =>
   });
 
 /**
- * avsc Types of every schema: identity events by version, the campaign event and row at their
- * current version (v3) and at v2, the version before `domain` (what older readers hold).
+ * avsc Types of every schema: identity events by version, the campaign event at its current
+ * version (v4), at v3 (before `campaign.labelled` and the evidence's `override`) and at v2 (before
+ * `domain`), the row at v3 and v2: what older readers hold.
  */
 export const AVRO_TYPES: {
   readonly identityEvent: Readonly<Record<IdentitySchemaVersion, Type>>;
   readonly campaignEvent: Type;
   readonly campaignEventV2: Type;
+  readonly campaignEventV3: Type;
   readonly campaignRow: Type;
   readonly campaignRowV2: Type;
 } = {
   identityEvent: {
     1: typeOf(SCHEMA_JSON.identityEvent[1]), 2: typeOf(SCHEMA_JSON.identityEvent[2]), 3: typeOf(SCHEMA_JSON.identityEvent[3]),
+    4: typeOf(SCHEMA_JSON.identityEvent[4]),
   },
   campaignEvent: typeOf(SCHEMA_JSON.campaignEvent),
   campaignEventV2: typeOf(SCHEMA_JSON.campaignEventV2),
+  campaignEventV3: typeOf(SCHEMA_JSON.campaignEventV3),
   campaignRow: typeOf(SCHEMA_JSON.campaignRow),
   campaignRowV2: typeOf(SCHEMA_JSON.campaignRowV2),
 };
@@ -82,6 +86,11 @@ const IDENTITY_BRANCH: Readonly<Record<IdentityEventType, string>> = {
   'identity.merged': `${NAMESPACE}.IdentityMerged`,
   'identity.unmerged': `${NAMESPACE}.IdentityUnmerged`,
   'identity.retired': `${NAMESPACE}.IdentityRetired`,
+  'analyst.must_link': `${NAMESPACE}.AnalystMustLink`,
+  'analyst.cannot_link': `${NAMESPACE}.AnalystCannotLink`,
+  'analyst.pin': `${NAMESPACE}.AnalystPin`,
+  'analyst.label': `${NAMESPACE}.AnalystLabel`,
+  'analyst.revoke': `${NAMESPACE}.AnalystRevoke`,
 };
 
 const PAYLOAD_BRANCH: Readonly<Record<CampaignEventType, string>> = {
@@ -92,6 +101,7 @@ const PAYLOAD_BRANCH: Readonly<Record<CampaignEventType, string>> = {
   'campaign.unmerged': `${NAMESPACE}.CampaignUnmerged`,
   'campaign.identity.removed': `${NAMESPACE}.CampaignIdentityRemoved`,
   'campaign.profile.updated': `${NAMESPACE}.CampaignProfileUpdated`,
+  'campaign.labelled': `${NAMESPACE}.CampaignLabelled`,
 };
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -227,7 +237,7 @@ const list = (v: unknown): unknown => (v === undefined || v === null ? [] : v);
 const opt = (v: unknown): unknown => (v === undefined ? null : v);
 
 /**
- * Normalise a wire object into the exact current (v3) record (lists default to [], scalars to
+ * Normalise a wire object into the exact current (v4) record (lists default to [], scalars to
  * null). `domain` is the last field of every record: a v2 Type, which has no such field, writes
  * the same record without it.
  */
@@ -266,8 +276,24 @@ function identityBody(wire: Record<string, unknown>): Record<string, unknown> {
       return { ...base, winner_uuid: wire.winner_uuid, loser_uuid: wire.loser_uuid };
     case 'identity.unmerged':
       return { ...base, resurrected_uuid: wire.resurrected_uuid, former_winner_uuid: wire.former_winner_uuid };
-    default: // identity.retired (branchFor has rejected anything else)
+    case 'identity.retired':
       return { ...base, identity_uuid: wire.identity_uuid };
+    default: // the analyst overrides (branchFor has rejected anything else): author and reason after the body
+      return { ...base, ...analystBody(wire), author: wire.author, reason: wire.reason };
+  }
+}
+
+function analystBody(wire: Record<string, unknown>): Record<string, unknown> {
+  switch (wire.type) {
+    case 'analyst.must_link':
+    case 'analyst.cannot_link':
+      return { identity_uuids: wire.identity_uuids };
+    case 'analyst.pin':
+      return { identity_uuid: wire.identity_uuid, anchor_uuid: wire.anchor_uuid };
+    case 'analyst.label':
+      return { campaign_uuid: wire.campaign_uuid, name: wire.name, tags: list(wire.tags), notes: opt(wire.notes) };
+    default: // analyst.revoke
+      return { override_event_id: wire.override_event_id };
   }
 }
 
@@ -297,7 +323,7 @@ export function identityAvroToWire(value: unknown): Record<string, unknown> {
   return wire;
 }
 
-/** Encode a wire object with the current identity schema (v3). Throws AvroCodecError. */
+/** Encode a wire object with the current identity schema (v4). Throws AvroCodecError. */
 export function encodeIdentityEvent(wire: IdentityEventWire | Record<string, unknown>): Buffer {
   return encode(IDENTITY_READER, identityWireToAvro(wire), 'identity event');
 }
@@ -338,8 +364,9 @@ export function decodeAndValidateIdentityEvent(buf: Buffer, writerSchema?: Write
 
 /**
  * Domain campaign event → the value to hand to the campaign-event Type. `domain` (v3) is the
- * last field, null in the default domain: a v2 Type, which has no such field, writes the same
- * record without it, so a default-domain event's v3 bytes are its v2 bytes plus the null branch.
+ * last field, null in the default domain, and `override` (v4) the last field of an evidence
+ * entry, null without an override: a v2 or v3 Type, which lacks them, writes the same record
+ * without them. A default-domain event's v3 bytes are its v2 bytes plus the null branch.
  */
 export function campaignEventToAvro(event: CampaignEvent): Record<string, unknown> {
   const branch = branchFor(PAYLOAD_BRANCH, event.type, 'campaign event');
@@ -351,21 +378,25 @@ export function campaignEventToAvro(event: CampaignEvent): Record<string, unknow
     batch: { from: event.batch.from, to: event.batch.to },
     payload: { [branch]: event.payload },
     // v2 fields: null for evidence scored by a profile that adjusts nothing
-    evidence: event.evidence.map((e) => ({ ...e, raw_weight: e.raw_weight ?? null, adjusted: e.adjusted ?? null })),
+    evidence: event.evidence.map((e) => ({
+      ...e, raw_weight: e.raw_weight ?? null, adjusted: e.adjusted ?? null, override: e.override ?? null, cut: e.cut === true,
+    })),
     domain: event.domain ?? null,
   };
 }
 
 /**
  * Evidence as the log's JSON holds it: `raw_weight` and `adjusted` only when a density-aware
- * profile scored the edge, so a default@1 or reference log reads back to the same bytes.
+ * profile scored the edge, `override` (and `cut`, when true) only when an analyst override is
+ * behind it, so a log without them reads back to the same bytes.
  */
 function evidenceFromAvro(items: unknown): EdgeEvidence[] {
   return (plain(items) as Array<Record<string, unknown>>).map((e) => {
-    const { raw_weight, adjusted, ...rest } = e;
-    return (raw_weight === null || raw_weight === undefined) && (adjusted === null || adjusted === undefined)
-      ? rest as unknown as EdgeEvidence
-      : { ...rest, raw_weight, adjusted } as unknown as EdgeEvidence;
+    const { raw_weight, adjusted, override, cut, ...rest } = e;
+    const scored = (raw_weight === null || raw_weight === undefined) && (adjusted === null || adjusted === undefined)
+      ? rest : { ...rest, raw_weight, adjusted };
+    if (override === null || override === undefined) return scored as unknown as EdgeEvidence;
+    return (cut === true ? { ...scored, override, cut } : { ...scored, override }) as unknown as EdgeEvidence;
   });
 }
 

@@ -11,23 +11,25 @@ export const NAMESPACE = 'campaign_stream';
 export const SCHEMA_DIR = new URL('../../../schemas/', import.meta.url);
 
 /** Version of the current identity-event schema (`identity-event.avsc`). */
-export const IDENTITY_SCHEMA_VERSION = 3;
+export const IDENTITY_SCHEMA_VERSION = 4;
 /** Version of the current campaign-event schema (`campaign-event.avsc`). */
-export const CAMPAIGN_EVENT_SCHEMA_VERSION = 3;
+export const CAMPAIGN_EVENT_SCHEMA_VERSION = 4;
 /** Version of the current campaign-row schema (`campaign-row.avsc`). */
 export const CAMPAIGN_ROW_SCHEMA_VERSION = 3;
 
-export type IdentitySchemaVersion = 1 | 2 | 3;
+export type IdentitySchemaVersion = 1 | 2 | 3 | 4;
 
 /**
  * Files of every identity-event schema version; the highest is the current one. The frozen
- * `identity-event.v2.avsc` is the v2 file byte for byte (its doc still says "current"): the JSON
- * v2 producers registered must stay the JSON this module hands out for v2.
+ * `identity-event.v2.avsc` and `.v3.avsc` are those files byte for byte (their docs still say
+ * "current"): the JSON their producers registered must stay the JSON this module hands out.
+ * v4 appended the analyst override records to the union, so a v3 event's v4 bytes are its v3 bytes.
  */
 const IDENTITY_FILES: Readonly<Record<IdentitySchemaVersion, string>> = {
   1: 'identity-event.v1.avsc',
   2: 'identity-event.v2.avsc',
-  3: 'identity-event.avsc',
+  3: 'identity-event.v3.avsc',
+  4: 'identity-event.avsc',
 };
 
 /** Read and parse one schema file of `schemas/`. */
@@ -51,14 +53,19 @@ export const SCHEMA_JSON: {
    * file byte for byte, so this is the very JSON they registered (the registry finds its id).
    */
   readonly campaignEventV2: string;
+  /** v3 (before `campaign.labelled` and the evidence's `override`), frozen like campaignEventV2. */
+  readonly campaignEventV3: string;
   readonly campaignRow: string;
   /** v2 (before `domain`), frozen like campaignEventV2. */
   readonly campaignRowV2: string;
 } = {
-  identityEvent: { 1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]), 3: compact(IDENTITY_FILES[3]) },
+  identityEvent: {
+    1: compact(IDENTITY_FILES[1]), 2: compact(IDENTITY_FILES[2]), 3: compact(IDENTITY_FILES[3]), 4: compact(IDENTITY_FILES[4]),
+  },
   campaignEvent: compact('campaign-event.avsc'),
   campaignEventV1: compact('campaign-event.v1.avsc'),
   campaignEventV2: compact('campaign-event.v2.avsc'),
+  campaignEventV3: compact('campaign-event.v3.avsc'),
   campaignRow: compact('campaign-row.avsc'),
   campaignRowV2: compact('campaign-row.v2.avsc'),
 };

@@ -25,7 +25,7 @@ const ORDERS: readonly Order[] = ['asc', 'desc'];
 
 /** History types an analyst reads by default; profile updates are opt-in (`types=`). */
 const HISTORY_TYPES: readonly CampaignEventType[] = [
-  'campaign.formed', 'campaign.identity.assigned', 'campaign.merged', 'campaign.unmerged', 'campaign.identity.removed',
+  'campaign.formed', 'campaign.identity.assigned', 'campaign.merged', 'campaign.unmerged', 'campaign.identity.removed', 'campaign.labelled',
 ];
 const HISTORY_TYPES_ALL: readonly CampaignEventType[] = [...HISTORY_TYPES, 'campaign.profile.updated'];
 

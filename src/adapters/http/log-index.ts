@@ -158,10 +158,12 @@ export class LogIndex {
         break;
       }
       case 'campaign.profile.updated':
+      case 'campaign.labelled':
         campaign(ev.payload.campaign_uuid);
         break;
     }
     for (const e of ev.evidence) {
+      if (e.cut === true) continue; // a link a cannot-link cut is not an edge of the graph
       const key = edgeKey(e.a, e.b);
       this.edges.set(key, { ...e, sequence: ev.sequence, time: ev.time });
       for (const u of [e.a, e.b]) {

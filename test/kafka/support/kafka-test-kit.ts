@@ -118,7 +118,7 @@ export class IdentityProducer {
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       const key = e.type === 'identity.observed' || e.type === 'identity.retired' ? e.identity_uuid
-        : e.type === 'identity.merged' ? e.loser_uuid : e.resurrected_uuid;
+        : e.type === 'identity.merged' ? e.loser_uuid : e.type === 'identity.unmerged' ? e.resurrected_uuid : e.event_id;
       messages.push({ key, value: await this.value(identityEventToWire(e) as unknown as Record<string, unknown>, encodingOf(i)), headers: {} });
     }
     await this.sendRaw(messages);
