@@ -39,7 +39,7 @@ export class MergeEvidence {
   private readonly candidates = new Map<string, Map<string, RecordedEdge>>();
 
   constructor(private readonly comparison: PartitionComparison) {
-    for (const m of comparison.merges) this.candidates.set(m.campaign, new Map());
+    for (const m of comparison.merges) this.candidates.set(m.into, new Map());
   }
 
   /** A moved identity is a group of its own; every other identity, its before-campaign. */
@@ -64,7 +64,7 @@ export class MergeEvidence {
   report(): ProfileDiff {
     const { merges, splits, moves } = this.comparison;
     return {
-      merges: merges.map((m) => ({ ...m, evidence: this.spanning([...this.candidates.get(m.campaign)!.values()]) })),
+      merges: merges.map((m) => ({ ...m, evidence: this.spanning([...this.candidates.get(m.into)!.values()]) })),
       splits,
       moves,
     };

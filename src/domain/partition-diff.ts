@@ -5,7 +5,7 @@
  *
  * Matching. Campaign a (before) and b (after) are matched, "the same campaign", when b holds more
  * of a's identities than any other after-campaign and a more of b's than any other
- * before-campaign (ties: the smaller uuid). Matched pairs are one to one.
+ * before-campaign (ties: the smaller campaign, then the smaller uuid). Matched pairs are one to one.
  *
  * Every identity i, with before-campaign a and after-campaign b, is then exactly one of:
  *   - unchanged: a and b are matched to each other;
@@ -26,8 +26,8 @@
 import type { Membership } from './engine-api.ts';
 
 export interface DiffPart {
-  /** The after-campaign the part is in. */
-  readonly campaign: string;
+  /** The after-campaign the part goes into. */
+  readonly into: string;
   /** How many of the split campaign's identities it takes. */
   readonly identities: number;
   /** The part the split campaign is matched with: it goes on as this part (moves into it land here). */
@@ -40,7 +40,7 @@ export interface DiffSplit {
   readonly campaign: string;
   /** Its identities before (moved ones included). */
   readonly identities: number;
-  /** Largest first (ties: uuid); when the campaign has a match, that part is the first. */
+  /** The part that continues the campaign first (when it has a match), then the largest first (ties: uuid). */
   readonly parts: readonly DiffPart[];
 }
 
@@ -48,7 +48,7 @@ export interface DiffMerge {
   /** The before-campaigns that come together, sorted. */
   readonly campaigns: readonly string[];
   /** The after-campaign they form. */
-  readonly campaign: string;
+  readonly into: string;
   /** Its identities after (moved-in ones included). */
   readonly identities: number;
 }
@@ -78,12 +78,16 @@ export interface PartitionComparison {
 
 const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 
-/** The key with the largest count, ties by the smaller key. */
-function majority(counts: ReadonlyMap<string, number>): string {
+/**
+ * The campaign holding most of the overlap; ties: the smaller campaign (the overlap is more of
+ * it), then the smaller uuid. Sizes first so that a campaign that falls apart is not "continued"
+ * by whichever piece of another campaign happens to have the smaller uuid.
+ */
+function majority(counts: ReadonlyMap<string, number>, size: (c: string) => number): string {
   let best: string | null = null;
   let most = 0;
   for (const [k, n] of counts) {
-    if (n > most || (n === most && best !== null && k < best)) {
+    if (best === null || n > most || (n === most && (size(k) < size(best) || (size(k) === size(best) && k < best)))) {
       best = k;
       most = n;
     }
@@ -125,9 +129,15 @@ export function comparePartitions(before: readonly Membership[], after: readonly
   }
   const match = new Map<string, string>(); // before → after
   const matchedBy = new Map<string, string>(); // after → before
+  const sizes = (m: ReadonlyMap<string, ReadonlyMap<string, number>>) => {
+    const total = new Map([...m].map(([c, counts]) => [c, [...counts.values()].reduce((x, y) => x + y, 0)]));
+    return (c: string): number => total.get(c)!;
+  };
+  const sizeBefore = sizes(forward);
+  const sizeAfter = sizes(backward);
   for (const [a, counts] of forward) {
-    const b = majority(counts);
-    if (majority(backward.get(b)!) === a) {
+    const b = majority(counts, sizeAfter);
+    if (majority(backward.get(b)!, sizeBefore) === a) {
       match.set(a, b);
       matchedBy.set(b, a);
     }
@@ -155,21 +165,19 @@ export function comparePartitions(before: readonly Membership[], after: readonly
   for (const [a, parts] of partsOf) {
     if (parts.size < 2) continue;
     const listed = [...parts].map(([b, members]): DiffPart => ({
-      campaign: b, identities: members.length, continues: match.get(a) === b, identity_uuids: members,
+      into: b, identities: members.length, continues: match.get(a) === b, identity_uuids: members,
     }));
-    listed.sort((x, y) => y.identities - x.identities || cmp(x.campaign, y.campaign));
-    const total = [...forward.get(a)!.values()].reduce((n, k) => n + k, 0);
-    splits.push({ campaign: a, identities: total, parts: listed });
+    listed.sort((x, y) => Number(y.continues) - Number(x.continues) || y.identities - x.identities || cmp(x.into, y.into));
+    splits.push({ campaign: a, identities: sizeBefore(a), parts: listed });
   }
   splits.sort((x, y) => cmp(x.campaign, y.campaign));
 
   const merges: DiffMerge[] = [];
   for (const [b, sources] of sourcesOf) {
     if (sources.size < 2) continue;
-    const total = [...backward.get(b)!.values()].reduce((n, k) => n + k, 0);
-    merges.push({ campaigns: [...sources.keys()].sort(cmp), campaign: b, identities: total });
+    merges.push({ campaigns: [...sources.keys()].sort(cmp), into: b, identities: sizeAfter(b) });
   }
-  merges.sort((x, y) => compareLists(x.campaigns, y.campaigns) || cmp(x.campaign, y.campaign));
+  merges.sort((x, y) => compareLists(x.campaigns, y.campaigns) || cmp(x.into, y.into));
 
   return {
     merges, splits, moves, identities: ids.length, campaigns_before: forward.size, campaigns_after: backward.size, before: A, after: B, moved,

@@ -11,10 +11,11 @@ import type { CampaignEvent, EdgeEvidence } from '../../src/domain/campaign-even
 import type { Membership } from '../../src/domain/engine-api.ts';
 import { MergeEvidence, type ProfileDiff } from '../../src/domain/merge-evidence.ts';
 import { comparePartitions } from '../../src/domain/partition-diff.ts';
+import { applyDiff, groups } from '../support/diff-apply.ts';
 
 /** `{A: 'i1 i2', B: 'i3'}` → memberships */
-const partition = (groups: Record<string, string>): Membership[] =>
-  Object.entries(groups).flatMap(([c, ids]) => ids.split(' ').map((i) => ({ identity_uuid: i, campaign_uuid: c })));
+const partition = (spec: Record<string, string>): Membership[] =>
+  Object.entries(spec).flatMap(([c, ids]) => ids.split(' ').map((i) => ({ identity_uuid: i, campaign_uuid: c })));
 
 const diff = (before: Membership[], after: Membership[], events: CampaignEvent[] = []): ProfileDiff => {
   const evidence = new MergeEvidence(comparePartitions(before, after));
@@ -22,37 +23,8 @@ const diff = (before: Membership[], after: Membership[], events: CampaignEvent[]
   return evidence.report();
 };
 
-/** Sets of sets, comparable. */
-const canonical = (m: Iterable<[string, string]>): string[][] => {
-  const groups = new Map<string, string[]>();
-  for (const [i, c] of m) groups.set(c, [...(groups.get(c) ?? []), i]);
-  return [...groups.values()].map((g) => g.sort()).sort((x, y) => (x[0] < y[0] ? -1 : 1));
-};
-
-/**
- * The report applied to `before`, read from docs/ANALYSTS.md and nothing else: split parts take
- * their identities to their campaign; a merge unites what its campaigns became; a move puts its
- * identity where `to` went (its continuing part if it split, its merge, or itself).
- */
-function apply(before: Membership[], d: ProfileDiff): [string, string][] {
-  const label = new Map(before.map((m) => [m.identity_uuid, `before:${m.campaign_uuid}`]));
-  const movedIds = new Set(d.moves.map((m) => m.identity_uuid));
-  const became = new Map<string, string>();
-  for (const s of d.splits) {
-    for (const p of s.parts) for (const i of p.identity_uuids) label.set(i, `after:${p.campaign}`);
-    const goesOn = s.parts.find((p) => p.continues);
-    if (goesOn !== undefined) became.set(s.campaign, `after:${goesOn.campaign}`);
-  }
-  for (const m of d.merges) {
-    const from = new Set(m.campaigns.map((c) => `before:${c}`));
-    for (const [i, l] of label) if (!movedIds.has(i) && from.has(l)) label.set(i, `after:${m.campaign}`);
-    for (const c of m.campaigns) if (!became.has(c)) became.set(c, `after:${m.campaign}`);
-  }
-  for (const m of d.moves) label.set(m.identity_uuid, became.get(m.to) ?? `before:${m.to}`);
-  return [...label];
-}
-
 const pairs = (ms: Membership[]): [string, string][] => ms.map((m) => [m.identity_uuid, m.campaign_uuid]);
+const apply = (before: Membership[], d: ProfileDiff): Map<string, string> => applyDiff(new Map(pairs(before)), d);
 
 const edge = (a: string, b: string, weight: number): EdgeEvidence =>
   ({ a, b, weight, handoff: 0, shared_infra: weight, temporal: 0, cohort: 0, keystroke: 0 });
@@ -72,7 +44,7 @@ describe('comparing two partitions: merges, splits, moves', () => {
       event(4, [edge('i1', 'i2', 1.5)]), // inside A: not why A and B merge
       event(7, [edge('i2', 'i3', 1.2)]),
     ]);
-    assert.deepEqual(d.merges, [{ campaigns: ['A', 'B'], campaign: 'X', identities: 3, evidence: [{ sequence: 7, ...edge('i2', 'i3', 1.2) }] }]);
+    assert.deepEqual(d.merges, [{ campaigns: ['A', 'B'], into: 'X', identities: 3, evidence: [{ sequence: 7, ...edge('i2', 'i3', 1.2) }] }]);
     assert.deepEqual([d.splits, d.moves], [[], []]);
   });
 
@@ -81,16 +53,19 @@ describe('comparing two partitions: merges, splits, moves', () => {
     assert.deepEqual(d.splits, [{
       campaign: 'A', identities: 3,
       parts: [
-        { campaign: 'X', identities: 2, continues: true, identity_uuids: ['i2', 'i3'] },
-        { campaign: 'Y', identities: 1, continues: false, identity_uuids: ['i1'] },
+        { into: 'X', identities: 2, continues: true, identity_uuids: ['i2', 'i3'] },
+        { into: 'Y', identities: 1, continues: false, identity_uuids: ['i1'] },
       ],
     }]);
     assert.deepEqual([d.merges, d.moves], [[], []]);
   });
 
-  it('an even split: the part in the smaller uuid continues it', () => {
+  it('an even split: the part in the smaller campaign, then in the smaller uuid, continues it', () => {
     const d = diff(partition({ A: 'i1 i2' }), partition({ Y: 'i1', X: 'i2' }));
-    assert.deepEqual(d.splits[0].parts.map((p) => [p.campaign, p.continues]), [['X', true], ['Y', false]]);
+    assert.deepEqual(d.splits[0].parts.map((p) => [p.into, p.continues]), [['X', true], ['Y', false]]);
+    // X also takes all of B: A goes on as Y (only A's), B as X, and i1 moves from A to B.
+    const sized = diff(partition({ A: 'i1 i2', B: 'i3' }), partition({ X: 'i1 i3', Y: 'i2' }));
+    assert.deepEqual(sized, { merges: [], splits: [], moves: [{ identity_uuid: 'i1', from: 'A', to: 'B' }] });
   });
 
   it('an identity that changes sides between two campaigns that stay: a move, from and to in the first partition\'s ids', () => {
@@ -98,14 +73,26 @@ describe('comparing two partitions: merges, splits, moves', () => {
     assert.deepEqual(d, { merges: [], splits: [], moves: [{ identity_uuid: 'i3', from: 'A', to: 'B' }] });
   });
 
-  it('a part that goes with a campaign that keeps no match of its own: a split and a merge, with the strongest joining edge', () => {
-    // A splits 3 / 2; its 2 and B's 2 make Y, whose majority is a tie that A wins: B has no match.
-    const d = diff(partition({ A: 'i1 i2 i3 i4 i5', B: 'i6 i7' }), partition({ X: 'i1 i2 i3', Y: 'i4 i5 i6 i7' }), [
-      event(3, [edge('i4', 'i6', 1.1), edge('i5', 'i7', 1.3), edge('i4', 'i5', 2)]),
+  it('parts of two campaigns that come together in a campaign matched with neither: two splits and a merge, with the strongest joining edge', () => {
+    // Y holds 2 of A (whose match is X) and 1 of B (whose match is Z): Y has no match.
+    const d = diff(partition({ A: 'i1 i2 i3 i4 i5', B: 'i6 i7' }), partition({ X: 'i1 i2 i3', Y: 'i4 i5 i6', Z: 'i7' }), [
+      event(3, [edge('i4', 'i6', 1.1), edge('i5', 'i6', 1.3), edge('i4', 'i5', 2)]),
     ]);
-    assert.deepEqual(d.splits.map((s) => [s.campaign, s.parts.map((p) => [p.campaign, p.identities, p.continues])]), [['A', [['X', 3, true], ['Y', 2, false]]]]);
-    assert.deepEqual(d.merges.map((m) => [m.campaigns, m.campaign, m.identities, m.evidence.map((e) => `${e.a}-${e.b}`)]), [[['A', 'B'], 'Y', 4, ['i5-i7']]]);
+    assert.deepEqual(d.splits.map((s) => [s.campaign, s.parts.map((p) => [p.into, p.identities, p.continues])]), [
+      ['A', [['X', 3, true], ['Y', 2, false]]],
+      ['B', [['Z', 1, true], ['Y', 1, false]]],
+    ]);
+    assert.deepEqual(d.merges.map((m) => [m.campaigns, m.into, m.identities, m.evidence.map((e) => `${e.a}-${e.b}`)]), [[['A', 'B'], 'Y', 3, ['i5-i6']]]);
     assert.deepEqual(d.moves, []);
+  });
+
+  it('ties go to the smaller campaign: a piece of a big campaign that joins a small one moves there', () => {
+    // Y holds 2 of A (5) and 2 of B (2): B's, the smaller; so i4 and i5 move from A to B.
+    const d = diff(partition({ A: 'i1 i2 i3 i4 i5', B: 'i6 i7' }), partition({ X: 'i1 i2 i3', Y: 'i4 i5 i6 i7' }));
+    assert.deepEqual(d, {
+      merges: [], splits: [],
+      moves: [{ identity_uuid: 'i4', from: 'A', to: 'B' }, { identity_uuid: 'i5', from: 'A', to: 'B' }],
+    });
   });
 
   it('a chunk of a campaign that joins another matched campaign: each of its identities is a move', () => {
@@ -152,7 +139,7 @@ describe('comparing two partitions: properties', () => {
 
   it('applying the report to the first partition gives the second exactly', () => {
     fc.assert(fc.property(partitions, ([before, after]) => {
-      assert.deepEqual(canonical(apply(before, diff(before, after))), canonical(pairs(after)));
+      assert.deepEqual(groups(apply(before, diff(before, after))), groups(pairs(after)));
     }), { numRuns: 2000 });
   });
 
@@ -160,7 +147,7 @@ describe('comparing two partitions: properties', () => {
     fc.assert(fc.property(partitions, ([before, after]) => {
       const d = diff(before, after);
       const empty = d.merges.length + d.splits.length + d.moves.length === 0;
-      assert.equal(empty, JSON.stringify(canonical(pairs(before))) === JSON.stringify(canonical(pairs(after))));
+      assert.equal(empty, JSON.stringify(groups(pairs(before))) === JSON.stringify(groups(pairs(after))));
     }), { numRuns: 2000 });
   });
 
