@@ -7,8 +7,8 @@ import type { StoreDiff } from '../pipeline/profile-diff.ts';
 
 export interface DomainDiff {
   readonly domain: Domain;
-  /** The profile the store's log was clustered with. */
-  readonly store_profile: string;
+  /** The profile the store's log was clustered with (null: the domain has no store yet). */
+  readonly store_profile: string | null;
   /** The profile it was re-clustered with. */
   readonly profile: string;
   readonly batches: number;
@@ -42,7 +42,7 @@ export function diffReadable(domains: readonly DomainDiff[], store: string): str
     const { diff } = d;
     if (domains.length > 1 || d.domain !== null) out.push(`domain      ${domainName(d.domain)}`);
     out.push(
-      `store       ${store} (${d.store_profile}): ${plural(d.batches, 'batch', 'batches')} re-clustered under ${d.profile}`,
+      `store       ${store} (${d.store_profile ?? 'nothing recorded'}): ${plural(d.batches, 'batch', 'batches')} re-clustered under ${d.profile}`,
       `identities  ${fmt(diff.identities)} in ${plural(diff.campaigns_before, 'campaign')}; under ${d.profile} in ${plural(diff.campaigns_after, 'campaign')}`,
     );
     if (diff.merges.length + diff.splits.length + diff.moves.length === 0) {

@@ -64,27 +64,33 @@ const lastSequenceOf = (b: BatchRecord): number => b.first_sequence + b.event_co
 const readsTopic = (b: BatchRecord): boolean => b.segments.some((s) => s.locator.startsWith('kafka:'));
 
 /** A domain whose store recorded nothing: nothing to re-cluster, nothing changes. */
-const nothing = (domain: Domain, storeProfile: string, profile: string): DomainDiff => ({
+const nothing = (domain: Domain, storeProfile: string | null, profile: string): DomainDiff => ({
   domain, store_profile: storeProfile, profile, batches: 0,
   diff: { identities: 0, campaigns_before: 0, campaigns_after: 0, merges: [], splits: [], moves: [] },
 });
 
-/** One domain of a store directory whose batches read files: re-clustered from those files. */
-async function diffFileDomain(store: string, domain: Domain, scratch: string, opts: Opts, ctx: CommandContext, keep: boolean): Promise<DomainDiff> {
+/**
+ * One domain of a store directory whose batches read files: re-clustered from those files.
+ * Null: a domain of a store written from Kafka, which only `--domain` naming it makes an error.
+ */
+async function diffFileDomain(
+  store: string, domain: Domain, scratch: string, opts: Opts, ctx: CommandContext, o: { keep: boolean; named: boolean },
+): Promise<DomainDiff | null> {
   const a = openDomainForReading(store, domain);
   const engines = enginesFor(opts.profile, domain);
-  if (a === null) return nothing(domain, engines.profile, engines.profile);
+  // A domain met in the input but never committed has no store yet, and no profile.
+  if (a === null) return nothing(domain, null, engines.profile);
   try {
     const storeProfile = recordedProfileName(await a.settings.get('scoring_profile'));
     const last = await a.log.lastBatch();
     if (last === null) return nothing(domain, storeProfile, engines.profile);
-    if (readsTopic(last)) return await diffTopicStore(store, domain, scratch, opts, ctx);
+    if (readsTopic(last)) return domain === null || o.named ? await diffTopicStore(store, domain, scratch, opts, ctx) : null;
     const target = openStoreForWriting(domainStoreDir(scratch, domain));
     const bar = progressBar(ctx.io.stderr, ctx.clock, `diff ${domainName(domain)}`);
     try {
       const { batches, tables } = await reclusterRecorded({
         log: a.log, openSource: openRecordedFile, domain: { name: domain }, engines,
-        target: { ...target.store, rejects: target.rejects }, snapshotAtEnd: keep,
+        target: { ...target.store, rejects: target.rejects }, snapshotAtEnd: o.keep,
         onProgress: (p) => bar.update(p.batches, p.total, `${p.batches}/${p.total} batches`),
       }, last.index);
       bar.finish();
@@ -122,6 +128,7 @@ async function diffTopicStore(store: string, domain: Domain, scratch: string, op
     try {
       const summary = await rebuildFromTopic({
         input: new KafkaTopicInput(reader, new IdentityPayloadDecoder(registryUrl === null ? null : new ConfluentRegistryClient(registryUrl))),
+        // Only the recorded batches, each cut where it was: no batch is cut by size, no snapshot is worth its time.
         engines, target, previous, batchSize: 1, snapshotEveryRecords: Number.POSITIVE_INFINITY, recordedOnly: true,
         onProgress: (p) => bar.update(p.done, p.total, `${p.batches} batches`),
       });
@@ -166,8 +173,14 @@ export const diffCommand = defineCommand({
         }
         results.push(await diffTopicStore(opts.store, domain, scratch.dir, opts, ctx));
       } else {
+        const skipped: string[] = [];
         for (const domain of domainsToRead(opts.store, opts.domain)) {
-          results.push(await diffFileDomain(opts.store, domain, scratch.dir, opts, ctx, !scratch.temporary));
+          const result = await diffFileDomain(opts.store, domain, scratch.dir, opts, ctx, { keep: !scratch.temporary, named: opts.domain !== undefined });
+          if (result === null) skipped.push(domainName(domain));
+          else results.push(result);
+        }
+        if (skipped.length > 0) {
+          await emit(ctx.io.stderr, `campaigns diff: ${skipped.join(', ')} not compared (written from a Kafka topic: diff replays a topic's batches for the default domain only)\n`);
         }
       }
       await emit(ctx.io.stdout, opts.json ? diffJson(results) : diffReadable(results, opts.store));
