@@ -35,6 +35,9 @@ export function diffJson(domains: readonly DomainDiff[]): string {
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many = `${one}s`): string => `${fmt(n)} ${n === 1 ? one : many}`;
 const more = (shown: number, total: number): string[] => (total > shown ? [`  … and ${fmt(total - shown)} more (--json lists every one)`] : []);
+/** A list on one line, its first `n` items and how many more: a merge can join thousands. */
+const firstOf = (items: readonly string[], n: number, joiner: string): string =>
+  items.slice(0, n).join(joiner) + (items.length > n ? `${joiner}${fmt(items.length - n)} more` : '');
 
 export function diffReadable(domains: readonly DomainDiff[], store: string): string {
   const out: string[] = [];
@@ -62,7 +65,7 @@ export function diffReadable(domains: readonly DomainDiff[], store: string): str
       for (const m of largest) {
         const strongest = m.evidence[0];
         const why = strongest === undefined ? 'no recorded edge' : `${strongest.a} – ${strongest.b} weight ${strongest.weight} (sequence ${strongest.sequence})`;
-        out.push(`  ${fmt(m.identities).padStart(6)}  ${m.campaigns.join(' + ')}  ${why}`);
+        out.push(`  ${fmt(m.identities).padStart(6)}  ${firstOf(m.campaigns, 4, ' + ')}  ${why}`);
       }
       out.push(...more(largest.length, diff.merges.length));
     }
@@ -70,7 +73,7 @@ export function diffReadable(domains: readonly DomainDiff[], store: string): str
       out.push('', 'largest splits (identities before; the parts, the one that continues the campaign marked *)');
       const largest = [...diff.splits].sort((x, y) => y.identities - x.identities).slice(0, LARGEST);
       for (const s of largest) {
-        out.push(`  ${fmt(s.identities).padStart(6)}  ${s.campaign} → ${s.parts.map((p) => `${fmt(p.identities)}${p.continues ? '*' : ''}`).join(' + ')}`);
+        out.push(`  ${fmt(s.identities).padStart(6)}  ${s.campaign} → ${firstOf(s.parts.map((p) => `${fmt(p.identities)}${p.continues ? '*' : ''}`), 12, ' + ')}`);
       }
       out.push(...more(largest.length, diff.splits.length));
     }
