@@ -13,23 +13,20 @@
 import type { Engine } from '../domain/engine-api.ts';
 import { emptyTables, foldEvents, rowsOf, tablesFromRows, type CampaignTables } from '../domain/tables.ts';
 import { StoreError } from '../ports/errors.ts';
-import type { BatchRecord, BatchSegment, EventLog, InputCheckpoint } from '../ports/event-log.ts';
+import type { BatchRecord, EventLog } from '../ports/event-log.ts';
 import type { IdentitySource } from '../ports/identity-source.ts';
 import type { RejectSink } from '../ports/reject-sink.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
 import type { StoreSettings } from '../ports/store-settings.ts';
 import type { TableReader, TableSink } from '../ports/table-sink.ts';
-import type { IngestItem } from './batch-assembly.ts';
 import { BatchCommitter } from './batch-committer.ts';
-import { decodeRecord } from './decode.ts';
-import { inDomain, type DomainFilter } from './domain-filter.ts';
+import type { DomainFilter } from './domain-filter.ts';
 import type { EngineFactory } from './engine-factory.ts';
 import { PipelineError } from './errors.ts';
 import { ingest } from './ingest.ts';
-import { verifyCheckpoint } from './input-plan.ts';
-import { batchRecords, eventPages } from './log-reader.ts';
+import { eventPages } from './log-reader.ts';
 import { settleProfile } from './profile-setting.ts';
-import { SegmentReader } from './segment-reader.ts';
+import { RecordedInput } from './recorded-input.ts';
 
 export interface RestoreDeps {
   readonly log: EventLog;
@@ -122,43 +119,14 @@ async function engineFromSnapshot(
 /** Re-applies batches `after + 1 … last` from their recorded input. Returns how many. */
 async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: number): Promise<number> {
   if (last <= after) return 0;
-  const checkpoints = new Map<string, InputCheckpoint>((await deps.log.checkpoints()).map((c) => [c.source, c]));
-  const opened = new Map<string, IdentitySource>();
-  const sourceFor = async (segment: BatchSegment): Promise<IdentitySource> => {
-    let s = opened.get(segment.source);
-    if (s === undefined) {
-      const cp = checkpoints.get(segment.source);
-      s = await deps.openSource(segment.source, cp?.locator ?? segment.locator);
-      if (cp !== undefined) await verifyCheckpoint(s, cp);
-      opened.set(segment.source, s);
-    }
-    return s;
-  };
-  const reader = new SegmentReader(sourceFor);
+  const input = new RecordedInput(deps);
   const total = last - after;
   let done = 0;
-  // The batches being re-derived, in order: the items name their records, the checking log
-  // compares what the engine makes of them with what the log holds.
-  const recorded: BatchRecord[] = [];
-  // A segment runs from the batch's first record of a source to its last: other domains'
-  // records in between were never the batch's.
-  const keep = inDomain(deps.domain);
-  async function* items(): AsyncGenerator<IngestItem> {
-    for await (const batch of batchRecords(deps.log, after + 1)) {
-      recorded.push(batch);
-      for (const segment of batch.segments) {
-        for await (const record of reader.read(segment)) {
-          const d = decodeRecord(record);
-          if (keep(d)) yield d;
-        }
-      }
-      yield { recorded: batch.range };
-    }
-  }
   const committer = new BatchCommitter(
     {
       engine,
-      log: checkingLog(deps.log, () => recorded.shift()),
+      // The checking log compares what the engine makes of each batch with what the log holds.
+      log: checkingLog(deps.log, () => input.take()),
       rejects: NO_REJECTS,
       // The checking log compares events, not positions: no fingerprint is worth reading here.
       segments: async () => [],
@@ -166,12 +134,12 @@ async function rederive(deps: RestoreDeps, engine: Engine, after: number, last: 
     { lastIndex: after, snapshotIndex: after, snapshotEveryRecords: Number.POSITIVE_INFINITY },
   );
   try {
-    await ingest(items(), Number.MAX_SAFE_INTEGER, (batch) => committer.commit(batch), () => {
+    await ingest(input.items(after), Number.MAX_SAFE_INTEGER, (batch) => committer.commit(batch), () => {
       deps.onProgress?.({ batches: ++done, total });
     });
     await committer.drain();
   } finally {
-    await reader.close();
+    await input.close();
   }
   return done;
 }

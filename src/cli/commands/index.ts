@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'tables', summary: 'print the campaign tables', load: async () => (await import('./tables.ts')).tablesCommand },
   { name: 'export', summary: 'export the live campaigns for threat-intelligence platforms (STIX 2.1)', load: async () => (await import('./export.ts')).exportCommand },
   { name: 'override', summary: 'append an analyst override (must-link, cannot-link, pin, label, revoke) to an overrides file', load: async () => (await import('./override.ts')).overrideCommand },
+  { name: 'diff', summary: 'compare the store\'s campaigns with those another scoring profile would make of the same input', load: async () => (await import('./diff.ts')).diffCommand },
   { name: 'replay', summary: 'rebuild the campaign tables from the event log', load: async () => (await import('./replay.ts')).replayCommand },
   { name: 'simulate', summary: 'expand a scenario (fixture DSL) into identity events and truth labels', load: async () => (await import('./simulate.ts')).simulateCommand },
   { name: 'score', summary: 'simulate a scenario, cluster it, and score the campaigns against the truth', load: async () => (await import('./score.ts')).scoreCommand },

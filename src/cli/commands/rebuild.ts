@@ -12,6 +12,7 @@ import { isPostgresUrl, openPostgresStore } from '../../adapters/postgres/open.t
 import { readSqliteQuarantine } from '../../adapters/sqlite/kafka-side-store.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { QuarantineEntry } from '../../ports/pipeline-state.ts';
+import type { TableReader } from '../../ports/table-sink.ts';
 import { rebuildFromTopic, type RebuildSummary } from '../../pipeline/kafka/rebuild.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_SNAPSHOT_EVERY_RECORDS } from '../../pipeline/run.ts';
 import { recordedProfileName } from '../../domain/profile.ts';
@@ -23,8 +24,9 @@ import { progressBar } from '../progress-bar.ts';
 import { openStoreForReading, STORE_FILE } from '../store-dir.ts';
 import { openKafkaStore } from './pipeline.ts';
 
-interface PreviousStore {
+export interface PreviousStore {
   readonly log: EventLog;
+  readonly tables: TableReader;
   readonly quarantine: QuarantineView;
   /** The scoring profile its log was clustered with (see pipeline/profile-setting.ts). */
   readonly profile: string;
@@ -36,13 +38,13 @@ const viewOf = (entries: readonly QuarantineEntry[]): QuarantineView => {
   return { reasonFor: (source, offset) => m.get(`${source}@${offset}`) };
 };
 
-/** The store whose batches are reused, read-only, with the quarantine its pipeline recorded. */
-async function openPrevious(spec: string): Promise<PreviousStore> {
+/** The store whose batches are reused, read-only, with the quarantine its pipeline recorded (also `campaigns diff`'s). */
+export async function openPrevious(spec: string): Promise<PreviousStore> {
   const s = isPostgresUrl(spec) ? await openPostgresStore(spec, { readonly: true }) : openStoreForReading(spec);
   try {
     const entries = isPostgresUrl(spec) ? await readPostgresQuarantine(spec) : readSqliteQuarantine(spec);
     const profile = recordedProfileName(await s.settings.get('scoring_profile'));
-    return { log: s.log, quarantine: viewOf(entries), profile, close: async () => { await s.close(); } };
+    return { log: s.log, tables: s.tables, quarantine: viewOf(entries), profile, close: async () => { await s.close(); } };
   } catch (e) {
     await s.close();
     throw e;

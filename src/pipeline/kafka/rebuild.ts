@@ -46,6 +46,11 @@ export interface RebuildDeps {
   readonly previous: { readonly log: EventLog; readonly quarantine: QuarantineView } | null;
   readonly batchSize: number;
   readonly snapshotEveryRecords: number;
+  /**
+   * Replay the previous store's recorded batches and stop there, without the rest of the topic:
+   * the same input as that store under another engine (`campaigns diff`).
+   */
+  readonly recordedOnly?: boolean;
   readonly onProgress?: (p: RebuildProgress) => void;
 }
 
@@ -167,7 +172,7 @@ export async function rebuildFromTopic(d: RebuildDeps): Promise<RebuildSummary> 
 
   // Phase 2: the rest of the history, partition by partition (the final partition of identities
   // into campaigns does not depend on how partitions interleave).
-  for (const p of [...end.keys()].sort((a, b) => a - b)) {
+  for (const p of d.recordedOnly === true ? [] : [...end.keys()].sort((a, b) => a - b)) {
     const from = position.get(p)!;
     const to = end.get(p)!;
     if (from >= to) continue;
