@@ -1,15 +1,20 @@
 /**
  * `campaigns override`: the write path for people (docs/ANALYSTS.md). One analyst override
  * becomes one NDJSON line appended to an overrides file, the same format `campaigns run` reads,
- * so the file goes into the input with the identity events and replay reproduces it.
+ * or one message on the identity topic the pipeline consumes: either way it is input with the
+ * identity events, and replay reproduces it.
  *
  * The event id and time are the only inputs not derived from the command line: a random UUID
  * and the clock, here in the shell (the engine never draws either), both overridable.
  */
 import { randomUUID } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { OverrideFile } from '../../adapters/file/override-file.ts';
+import { createKafka, DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
+import { OVERRIDE_KEYINGS, OverrideProducer, type OverrideKeying } from '../../adapters/kafka/override-producer.ts';
+import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
 import { formatIso } from '../../domain/time.ts';
-import { validateIdentityEvent } from '../../domain/validate.ts';
+import { identityEventToWire, validateIdentityEvent } from '../../domain/validate.ts';
+import type { OverrideSink } from '../../ports/override-sink.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
@@ -26,7 +31,11 @@ type Kind = keyof typeof KINDS;
 
 const options = {
   _: { type: 'strings', required: true, placeholder: 'kind operand…', description: 'must-link A B | cannot-link A B | pin IDENTITY ANCHOR | label CAMPAIGN | revoke EVENT_ID' },
-  file: { type: 'string', required: true, placeholder: 'file', description: 'overrides file to append the line to (NDJSON; created if missing)' },
+  file: { type: 'string', placeholder: 'file', description: 'overrides file to append the line to (NDJSON; created if missing)' },
+  topic: { type: 'string', placeholder: 'topic', description: 'or: the identity topic to produce the override to (it must exist)' },
+  brokers: { type: 'string', placeholder: 'host:port,…', description: `with --topic: Kafka bootstrap brokers (env KAFKA_BROKERS; default ${DEFAULT_BROKERS})` },
+  registry: { type: 'string', placeholder: 'url', description: 'with --topic: schema registry (env SCHEMA_REGISTRY_URL): the value is then Avro, else NDJSON' },
+  'key-by': { type: 'string', placeholder: 'identity|domain', description: 'with --topic: how the topic is keyed (default identity; domain: the topic campaigns repartition writes)' },
   reason: { type: 'string', required: true, placeholder: 'text', description: 'why: kept with the override for review' },
   author: { type: 'string', placeholder: 'name', description: 'who decided (default $USER)' },
   name: { type: 'string', placeholder: 'text', description: 'label: the campaign\'s name (required for label)' },
@@ -39,15 +48,17 @@ const options = {
 
 export const overrideCommand = defineCommand({
   name: 'override',
-  summary: 'append an analyst override (must-link, cannot-link, pin, label, revoke) to an overrides file',
-  usage: '<must-link A B | cannot-link A B | pin IDENTITY ANCHOR | label CAMPAIGN --name N | revoke EVENT_ID> --reason TEXT --file F',
+  summary: 'append an analyst override (must-link, cannot-link, pin, label, revoke) to an overrides file or the identity topic',
+  usage: '<must-link A B | cannot-link A B | pin IDENTITY ANCHOR | label CAMPAIGN --name N | revoke EVENT_ID> --reason TEXT (--file F | --topic T [--brokers B] [--registry URL] [--key-by identity|domain])',
   description:
-    'Writes one analyst override as an NDJSON line at the end of --file and prints it. The file is input like\n' +
-    'any other: give it to `campaigns run --input events.ndjson F`. Overrides act on the clustering exactly\n' +
-    '(docs/ANALYSTS.md): must-link and pin join, cannot-link keeps apart, label names a campaign, revoke undoes\n' +
-    'an earlier override by its event id. The line is checked as `run` will check it before it is written.',
+    'Writes one analyst override as an NDJSON line at the end of --file, or produces it to --topic, and prints it.\n' +
+    'The file is input like any other: give it to `campaigns run --input events.ndjson F`; the topic is the one\n' +
+    'the pipeline reads. Overrides act on the clustering exactly (docs/ANALYSTS.md): must-link and pin join,\n' +
+    'cannot-link keeps apart, label names a campaign, revoke undoes an earlier override by its event id. The\n' +
+    'override is checked as `run` will check it before it is written.',
   options,
   async run(opts, { io, clock }) {
+    const sinkOf = sinkOption(opts);
     const [kindArg, ...operands] = opts._;
     if (!Object.prototype.hasOwnProperty.call(KINDS, kindArg)) {
       throw new UsageError(`unknown override kind '${kindArg}': one of ${Object.keys(KINDS).join(', ')}`);
@@ -73,12 +84,55 @@ export const overrideCommand = defineCommand({
     };
     const checked = validateIdentityEvent(wire);
     if (!checked.ok) throw new UsageError(`the override would be refused (${checked.code}): ${checked.reason}`);
-    const line = JSON.stringify(wire);
-    await appendLine(opts.file, line);
-    await emit(io.stdout, line + '\n');
+    // What is written is what the engine will read back: the validated event's wire form.
+    const written = identityEventToWire(checked.event);
+    const sink = await sinkOf();
+    try {
+      await sink.append(written);
+    } finally {
+      await sink.close();
+    }
+    await emit(io.stdout, JSON.stringify(written) + '\n');
     return 0;
   },
 });
+
+interface SinkFlags {
+  file?: string;
+  topic?: string;
+  brokers?: string;
+  registry?: string;
+  'key-by'?: string;
+}
+
+const env = (name: string): string | undefined => {
+  const v = process.env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+};
+
+/** Checks the flags at once (a usage error before anything else); opens the sink when called. */
+function sinkOption(opts: SinkFlags): () => Promise<OverrideSink> {
+  if ((opts.file === undefined) === (opts.topic === undefined)) throw new UsageError('give exactly one of --file and --topic');
+  const file = opts.file;
+  if (file !== undefined) {
+    for (const flag of ['brokers', 'registry', 'key-by'] as const) {
+      if (opts[flag] !== undefined) throw new UsageError(`--${flag} is for --topic`);
+    }
+    return async () => new OverrideFile(file);
+  }
+  const keying = opts['key-by'] ?? 'identity';
+  if (!(OVERRIDE_KEYINGS as readonly string[]).includes(keying)) {
+    throw new UsageError(`--key-by is one of ${OVERRIDE_KEYINGS.join(', ')}, got '${keying}'`);
+  }
+  const topic = opts.topic!;
+  return () => {
+    const registryUrl = opts.registry ?? env('SCHEMA_REGISTRY_URL');
+    const kafka = createKafka({ brokers: parseBrokers(opts.brokers ?? env('KAFKA_BROKERS') ?? DEFAULT_BROKERS), clientId: 'campaigns-override' });
+    return OverrideProducer.open(kafka, {
+      topic, keying: keying as OverrideKeying, registry: registryUrl === undefined ? null : new ConfluentRegistryClient(registryUrl),
+    });
+  };
+}
 
 function body(kind: Kind, operands: readonly string[], opts: { name?: string; tag?: string[]; notes?: string }): Record<string, unknown> {
   switch (kind) {
@@ -92,26 +146,5 @@ function body(kind: Kind, operands: readonly string[], opts: { name?: string; ta
       return { campaign_uuid: operands[0], name: opts.name, tags: opts.tag ?? [], notes: opts.notes ?? null };
     case 'revoke':
       return { override_event_id: operands[0] };
-  }
-}
-
-/**
- * Appends one line, after a newline if the file's last line lacks one (an editor may have left
- * it so): otherwise the override would be glued to that line and both refused as invalid JSON.
- */
-async function appendLine(file: string, line: string): Promise<void> {
-  const h = await open(file, 'a+');
-  try {
-    const { size } = await h.stat();
-    let lead = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await h.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) lead = '\n';
-    }
-    await h.appendFile(`${lead}${line}\n`);
-    await h.sync();
-  } finally {
-    await h.close();
   }
 }
