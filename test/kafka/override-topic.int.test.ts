@@ -3,9 +3,13 @@
  * message on the topic, keyed as upstream keys identity events (or by domain on a topic keyed by
  * domain), whose value the pipeline's own decoder reads back as the override the command
  * printed: NDJSON without a registry, Avro (identity-event v4, Confluent framing) with one.
+ * And `campaigns serve --overrides-topic`, as a child process: a posted override lands there.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { partitionOfDomain } from '../../src/adapters/kafka/domain-keys.ts';
 import { IdentityPayloadDecoder } from '../../src/adapters/kafka/identity-payloads.ts';
@@ -15,7 +19,7 @@ import { isFramed } from '../../src/adapters/kafka/wire-format.ts';
 import { validateIdentityEvent } from '../../src/domain/validate.ts';
 import { cli } from '../runtime/support/store-run.ts';
 import { requireServices } from '../support/services.ts';
-import { readTopic, testKafka, unique } from './support/kafka-test-kit.ts';
+import { readTopic, spawnCli, testKafka, unique, within } from './support/kafka-test-kit.ts';
 
 const T = '2026-02-01T00:00:00Z';
 const PARTITIONS = 3;
@@ -25,7 +29,7 @@ let registryUrl: string;
 let kafka: Kafka;
 const base = unique('override');
 /** An identity topic, and a topic keyed by domain (as `campaigns repartition` writes one). */
-const topics = { identity: `${base}.identity`, byDomain: `${base}.by-domain` };
+const topics = { identity: `${base}.identity`, byDomain: `${base}.by-domain`, served: `${base}.served` };
 
 before(async () => {
   const s = await requireServices(['kafka', 'registry']);
@@ -131,8 +135,8 @@ describe('campaigns override --topic: refusals', () => {
 
   it('takes exactly one of --file and --topic, and the Kafka flags only with --topic', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['must-link', 'a', 'b'], /exactly one of --file and --topic/],
-      [['must-link', 'a', 'b', '--file', 'x.ndjson', '--topic', topics.identity], /exactly one of --file and --topic/],
+      [['must-link', 'a', 'b'], /give one of --file and --topic/],
+      [['must-link', 'a', 'b', '--file', 'x.ndjson', '--topic', topics.identity], /give one of --file and --topic, not both/],
       [['must-link', 'a', 'b', '--file', 'x.ndjson', '--key-by', 'domain'], /--key-by is for --topic/],
       [['must-link', 'a', 'b', '--topic', topics.identity, '--key-by', 'tenant'], /--key-by is one of identity, domain/],
     ];
@@ -140,6 +144,43 @@ describe('campaigns override --topic: refusals', () => {
       const r = await cli(['override', ...argv, '--author', 'kim', '--reason', 'test']);
       assert.equal(r.code, 2, argv.join(' '));
       assert.match(r.stderr, message);
+    }
+  });
+});
+
+describe('campaigns serve --overrides-topic', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cs-serve-overrides-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('produces a posted override to the topic (Avro through the registry) and answers 202 accepted: topic', async () => {
+    const events = path.join(dir, 'events.ndjson');
+    writeFileSync(events, JSON.stringify({ type: 'identity.observed', event_id: 'o-1', time: T, identity_uuid: 'a', version: 1, observation: {} }) + '\n');
+    const store = path.join(dir, 'store');
+    assert.equal((await cli(['run', '--input', events, '--store', store])).code, 0);
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, 'tok\n');
+    const child = spawnCli([
+      'serve', '--store', store, '--port', '0', '--token-file', tokenFile,
+      '--overrides-topic', topics.served, '--brokers', brokers, '--registry', registryUrl,
+    ], {}, 'bin');
+    try {
+      const [, url] = await child.line(/ on (http:\/\/127\.0\.0\.1:\d+)\//);
+      await child.line(new RegExp(`go to the topic ${topics.served.replace(/\./g, '\\.')}`));
+      const res = await fetch(`${url}/api/v1/overrides`, {
+        method: 'POST', headers: { Authorization: 'Bearer tok', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'analyst.pin', identity_uuid: 'x', anchor_uuid: 'a', author: 'kim', reason: 'same keyboard' }),
+      });
+      assert.equal(res.status, 202);
+      const answer = await res.json() as { accepted: string; event_id: string; override: Record<string, unknown> };
+      assert.equal(answer.accepted, 'topic');
+      const got = (await messagesOf(topics.served)).get(answer.event_id);
+      assert.ok(got !== undefined, 'the override is on the topic');
+      assert.ok(isFramed(got.message.value!));
+      assert.deepEqual(got.wire, answer.override);
+      assert.equal(got.message.key?.toString('utf8'), 'x');
+    } finally {
+      child.child.kill('SIGTERM');
+      await within(20_000, 'serve stopping', child.exit);
     }
   });
 });

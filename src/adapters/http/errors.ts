@@ -11,6 +11,12 @@ export type HttpErrorCode =
   /** `?domain=` names a well-formed domain the store does not hold. */
   | 'unknown_domain'
   | 'unauthorized'
+  /** A write to a server that takes none (no overrides sink, or no token). */
+  | 'writes_disabled'
+  /** A posted override the input validator refuses (its reject code is in `code`). */
+  | 'invalid_override'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'misdirected_request'
   | 'too_many_streams'

@@ -59,6 +59,8 @@ export type Reply =
   | { readonly kind: 'handled' };
 
 export interface Route {
+  /** The methods it answers; absent: GET and HEAD (every read route). */
+  readonly methods?: readonly string[];
   /** Static assets of the page carry no data and are served without a token. */
   readonly public?: boolean;
   /**

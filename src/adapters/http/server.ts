@@ -1,17 +1,19 @@
 /**
- * The read-only query server: the campaign API under `/api/v1`, its event stream, `/metrics`
- * and the explorer page, over the EventLog port (and optionally the TableReader and the engine
+ * The query server: the campaign API under `/api/v1`, its event stream, `/metrics` and the
+ * explorer page, over the EventLog port (and optionally the TableReader and the engine
  * snapshots' reader), so it serves any store adapter. node:http and a tiny router: the surface
- * is a dozen GET routes.
+ * is a dozen GET routes, and one POST (analyst overrides, override-route.ts) that writes to the
+ * input, never to the store, and only when an overrides sink and a token are configured.
  *
- * Request order: method (GET/HEAD only) → Host check → route → token → heavy-request slot →
- * parameters → handler. Every failure is a JSON `{error, detail, parameter?}` with a 4xx (or a
+ * Request order: Host check → route → method (GET/HEAD, or the route's own) → token →
+ * heavy-request slot → parameters → handler. Every failure is a JSON `{error, detail, parameter?}` with a 4xx (or a
  * 503 `busy`); an unexpected one is a 500 without internals in the body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { DEFAULT_DOMAIN_NAME } from '../../domain/domains.ts';
 import type { EventLog } from '../../ports/event-log.ts';
+import type { OverrideSink } from '../../ports/override-sink.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { bearerGuard } from './auth.ts';
@@ -27,6 +29,7 @@ import { PrefixIndexes } from './prefix-indexes.ts';
 import { identityRoute } from './identity-routes.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
+import { overrideRoute } from './override-route.ts';
 import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
 import { Router } from './router.ts';
 import { ServedDomains, type DomainCatalog, type DomainSource } from './served-domains.ts';
@@ -78,6 +81,12 @@ export interface HttpServerOptions {
    * stores opened from it are closed with the server).
    */
   readonly domains?: DomainCatalog;
+  /**
+   * Where `POST /api/v1/overrides` appends (an overrides file, the identity topic); absent or
+   * null: the route answers 403 `writes_disabled`, as it does without a token. The caller owns
+   * it and closes it after the server.
+   */
+  readonly overrides?: OverrideSink | null;
 }
 
 export interface RunningServer {
@@ -90,6 +99,8 @@ export interface RunningServer {
   readonly registry: MetricsRegistry;
   close(): Promise<void>;
 }
+
+const READ_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
@@ -150,6 +161,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/identities/:uuid', identityRoute)
     .add('/api/v1/domains', domainsRoute)
     .add('/api/v1/export/stix', stixRoute)
+    .add('/api/v1/overrides', overrideRoute({ sink: options.overrides ?? null, tokenRequired: (options.token ?? null) !== null }))
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
 
@@ -165,9 +177,6 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const allowed = options.allowedHosts ?? (LOOPBACK.has(host) ? LOOPBACK_HOSTS : 'any');
 
   const handle = async (req: IncomingMessage, res: ServerResponse, seen: { route: string }): Promise<void> => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      throw new HttpError(405, 'method_not_allowed', 'the API is read-only: GET and HEAD only', undefined, { Allow: 'GET, HEAD' });
-    }
     if (allowed !== 'any' && req.headers.host !== undefined && !allowed.includes(hostName(req.headers.host))) {
       throw new HttpError(421, 'misdirected_request', 'this server answers loopback host names only', 'Host');
     }
@@ -184,6 +193,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const match = router.match(url.pathname);
     if (match === null) throw new HttpError(404, 'not_found', 'No such route');
     seen.route = match.route;
+    const methods = match.handler.methods ?? READ_METHODS;
+    if (!methods.includes(req.method ?? '')) {
+      const what = methods === READ_METHODS ? 'the API is read-only: GET and HEAD only' : `${match.route} takes ${methods.join(', ')} only`;
+      throw new HttpError(405, 'method_not_allowed', what, undefined, { Allow: methods.join(', ') });
+    }
     if (!match.handler.public) authorize(req);
     const heavyRequest = typeof match.handler.heavy === 'function' ? match.handler.heavy(url) : match.handler.heavy === true;
     if (heavyRequest) {

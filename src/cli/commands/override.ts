@@ -8,16 +8,12 @@
  * and the clock, here in the shell (the engine never draws either), both overridable.
  */
 import { randomUUID } from 'node:crypto';
-import { OverrideFile } from '../../adapters/file/override-file.ts';
-import { createKafka, DEFAULT_BROKERS, parseBrokers } from '../../adapters/kafka/client.ts';
-import { OVERRIDE_KEYINGS, OverrideProducer, type OverrideKeying } from '../../adapters/kafka/override-producer.ts';
-import { ConfluentRegistryClient } from '../../adapters/kafka/schema-registry.ts';
 import { formatIso } from '../../domain/time.ts';
 import { identityEventToWire, validateIdentityEvent } from '../../domain/validate.ts';
-import type { OverrideSink } from '../../ports/override-sink.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { emit } from '../io.ts';
+import { overrideSinkOf, overrideTopicOptions } from '../override-sinks.ts';
 
 /** Operands after the kind, per kind, as the help names them. */
 const KINDS = {
@@ -33,9 +29,7 @@ const options = {
   _: { type: 'strings', required: true, placeholder: 'kind operand…', description: 'must-link A B | cannot-link A B | pin IDENTITY ANCHOR | label CAMPAIGN | revoke EVENT_ID' },
   file: { type: 'string', placeholder: 'file', description: 'overrides file to append the line to (NDJSON; created if missing)' },
   topic: { type: 'string', placeholder: 'topic', description: 'or: the identity topic to produce the override to (it must exist)' },
-  brokers: { type: 'string', placeholder: 'host:port,…', description: `with --topic: Kafka bootstrap brokers (env KAFKA_BROKERS; default ${DEFAULT_BROKERS})` },
-  registry: { type: 'string', placeholder: 'url', description: 'with --topic: schema registry (env SCHEMA_REGISTRY_URL): the value is then Avro, else NDJSON' },
-  'key-by': { type: 'string', placeholder: 'identity|domain', description: 'with --topic: how the topic is keyed (default identity; domain: the topic campaigns repartition writes)' },
+  ...overrideTopicOptions,
   reason: { type: 'string', required: true, placeholder: 'text', description: 'why: kept with the override for review' },
   author: { type: 'string', placeholder: 'name', description: 'who decided (default $USER)' },
   name: { type: 'string', placeholder: 'text', description: 'label: the campaign\'s name (required for label)' },
@@ -58,7 +52,8 @@ export const overrideCommand = defineCommand({
     'override is checked as `run` will check it before it is written.',
   options,
   async run(opts, { io, clock }) {
-    const sinkOf = sinkOption(opts);
+    const sinkOf = overrideSinkOf(opts, { file: 'file', topic: 'topic' }, 'campaigns-override');
+    if (sinkOf === null) throw new UsageError('give one of --file and --topic');
     const [kindArg, ...operands] = opts._;
     if (!Object.prototype.hasOwnProperty.call(KINDS, kindArg)) {
       throw new UsageError(`unknown override kind '${kindArg}': one of ${Object.keys(KINDS).join(', ')}`);
@@ -96,43 +91,6 @@ export const overrideCommand = defineCommand({
     return 0;
   },
 });
-
-interface SinkFlags {
-  file?: string;
-  topic?: string;
-  brokers?: string;
-  registry?: string;
-  'key-by'?: string;
-}
-
-const env = (name: string): string | undefined => {
-  const v = process.env[name]?.trim();
-  return v === undefined || v === '' ? undefined : v;
-};
-
-/** Checks the flags at once (a usage error before anything else); opens the sink when called. */
-function sinkOption(opts: SinkFlags): () => Promise<OverrideSink> {
-  if ((opts.file === undefined) === (opts.topic === undefined)) throw new UsageError('give exactly one of --file and --topic');
-  const file = opts.file;
-  if (file !== undefined) {
-    for (const flag of ['brokers', 'registry', 'key-by'] as const) {
-      if (opts[flag] !== undefined) throw new UsageError(`--${flag} is for --topic`);
-    }
-    return async () => new OverrideFile(file);
-  }
-  const keying = opts['key-by'] ?? 'identity';
-  if (!(OVERRIDE_KEYINGS as readonly string[]).includes(keying)) {
-    throw new UsageError(`--key-by is one of ${OVERRIDE_KEYINGS.join(', ')}, got '${keying}'`);
-  }
-  const topic = opts.topic!;
-  return () => {
-    const registryUrl = opts.registry ?? env('SCHEMA_REGISTRY_URL');
-    const kafka = createKafka({ brokers: parseBrokers(opts.brokers ?? env('KAFKA_BROKERS') ?? DEFAULT_BROKERS), clientId: 'campaigns-override' });
-    return OverrideProducer.open(kafka, {
-      topic, keying: keying as OverrideKeying, registry: registryUrl === undefined ? null : new ConfluentRegistryClient(registryUrl),
-    });
-  };
-}
 
 function body(kind: Kind, operands: readonly string[], opts: { name?: string; tag?: string[]; notes?: string }): Record<string, unknown> {
   switch (kind) {

@@ -1,8 +1,9 @@
 /**
- * `campaigns serve`: the read-only query server (HTTP API, event stream, /metrics, explorer
- * page) over a store: a store directory (SQLite) or a PostgreSQL URL. Runs until SIGINT or
- * SIGTERM. It opens the store read-only, so it can run beside `campaigns run`; the store's engine
- * snapshots are read too, for the identity route's engine features.
+ * `campaigns serve`: the query server (HTTP API, event stream, /metrics, explorer page) over a
+ * store: a store directory (SQLite) or a PostgreSQL URL. Runs until SIGINT or SIGTERM. It opens
+ * the store read-only, so it can run beside `campaigns run`; the store's engine snapshots are
+ * read too, for the identity route's engine features. With an overrides file or topic (and a
+ * token) it also takes analyst overrides, which go to that input, never to the store.
  */
 import { readFileSync } from 'node:fs';
 import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
@@ -12,12 +13,14 @@ import { domainStoreUrl, storedPostgresDomains } from '../../adapters/postgres/d
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
 import { isStoreError } from '../../ports/errors.ts';
 import type { EventLog } from '../../ports/event-log.ts';
+import type { OverrideSink } from '../../ports/override-sink.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { TableReader } from '../../ports/table-sink.ts';
 import { UsageError } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { ConfigError } from '../config-error.ts';
 import { emit, type CliIo } from '../io.ts';
+import { overrideSinkOf, overrideTopicOptions } from '../override-sinks.ts';
 import { openDomainForReading, openStoreForReading, storedDomains } from '../store-dir.ts';
 
 export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
@@ -37,6 +40,9 @@ const options = {
     type: 'integer', min: 1, default: DEFAULT_LIMITS.maxHeavyRequests, placeholder: 'N',
     description: 'evidence, identities and identity requests answered at once (the next gets 503 busy)',
   },
+  'overrides-file': { type: 'string', placeholder: 'file', description: 'take analyst overrides (POST /api/v1/overrides; needs a token) and append them to this file' },
+  'overrides-topic': { type: 'string', placeholder: 'topic', description: 'or: produce them to this identity topic' },
+  ...overrideTopicOptions,
 } as const;
 
 export interface ServeSettings {
@@ -48,6 +54,8 @@ export interface ServeSettings {
   readonly maxStreams: number;
   readonly maxPageSize: number;
   readonly maxHeavyRequests?: number;
+  /** Opens where posted overrides go; absent: the server takes none (403 writes_disabled). */
+  readonly overrides?: () => Promise<OverrideSink>;
 }
 
 interface OpenedStore {
@@ -126,7 +134,9 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
   const store = await openStore(settings.store);
   let server: RunningServer | null = null;
   let watcher: { close(): Promise<void> } | null = null;
+  let overrides: OverrideSink | null = null;
   try {
+    overrides = (await settings.overrides?.()) ?? null;
     server = await startHttpServer({
       log: store.log,
       tables: store.tables,
@@ -135,6 +145,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
       host: settings.host,
       port: settings.port,
       token: settings.token,
+      overrides,
       pollMs: settings.pollMs,
       limits: {
         maxStreams: settings.maxStreams, maxPageSize: settings.maxPageSize,
@@ -148,13 +159,16 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
     await emit(io.stderr,
       `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}${otherDomains(running)}) on ${running.url}/\n` +
-      (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : ''));
+      (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : '') +
+      (overrides !== null ? `campaigns serve: overrides posted to ${running.url}/api/v1/overrides go to the ${overrides.kind} ${overrides.target}\n` : ''));
     onListening?.(running);
     if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
     return 0;
   } finally {
     await watcher?.close();
     await server?.close();
+    // After the server: a request still writing finishes before its sink closes.
+    await overrides?.close();
     await store.close();
   }
 }
@@ -168,13 +182,14 @@ function otherDomains(running: RunningServer): string {
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve the HTTP API, event stream, metrics and explorer page',
-  usage: '--store <dir|url> [--port N] [--host H] [--token-file F]',
+  usage: '--store <dir|url> [--port N] [--host H] [--token-file F] [--overrides-file F | --overrides-topic T [--brokers B] [--registry URL] [--key-by identity|domain]]',
   description:
     'Serves the campaigns of a store, read-only: the JSON API under /api/v1, a Server-Sent Events\n' +
     'stream of campaign events, Prometheus metrics at /metrics and the campaign explorer page at /.\n' +
     'A store directory is served with all its clustering domains: every read route takes ?domain=NAME.\n' +
     `Binds ${DEFAULT_HOST} unless --host says otherwise. With --token-file or $${TOKEN_ENV}, every API\n` +
-    'request needs "Authorization: Bearer <token>". See docs/API.md.',
+    'request needs "Authorization: Bearer <token>". With --overrides-file or --overrides-topic (and a token),\n' +
+    'POST /api/v1/overrides takes analyst overrides and appends them to that input. See docs/API.md.',
   options,
   async run(opts, { io }) {
     const stop = new AbortController();
@@ -182,9 +197,18 @@ export const serveCommand = defineCommand({
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
+      const overrides = overrideSinkOf(
+        { ...opts, file: opts['overrides-file'], topic: opts['overrides-topic'] }, { file: 'overrides-file', topic: 'overrides-topic' }, 'campaigns-serve',
+      );
+      const token = readToken(opts['token-file']);
+      if (overrides !== null && token === null) {
+        // Writes need a token (the route answers 403 without one): a server started for writes that takes none is a mistake to report now.
+        throw new UsageError(`--overrides-file and --overrides-topic need a token (--token-file or $${TOKEN_ENV}): without one nobody could write`);
+      }
       return await serve({
-        store: opts.store, port: opts.port, host: opts.host, token: readToken(opts['token-file']),
+        store: opts.store, port: opts.port, host: opts.host, token,
         pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'], maxHeavyRequests: opts['max-heavy-requests'],
+        ...(overrides !== null ? { overrides } : {}),
       }, io, stop.signal);
     } finally {
       process.off('SIGINT', onSignal);
