@@ -1,10 +1,13 @@
 /**
  * `GET /api/v1/export/stix`: the live campaigns of a domain as a STIX 2.1 bundle, the one
- * `campaigns export stix` prints for the same tables (adapters/stix/bundle.ts). The body is
+ * `campaigns export stix` prints for the same tables (adapters/stix/bundle.ts), named by the
+ * analyst labels standing at the same log position. The body is
  * the bundle alone, as platforms expect it; the log position it describes is in a header.
  * Heavy: it walks every live campaign.
  */
-import { buildStixBundle } from '../stix/bundle.ts';
+import type { EventLog } from '../../ports/event-log.ts';
+import { LabelScan, type Labels } from '../../pipeline/label-scan.ts';
+import { buildStixBundle, stixLabel } from '../stix/bundle.ts';
 import { Query } from './params.ts';
 import { AS_OF, indexFor } from './prefix-indexes.ts';
 import type { Reply, Route, RouteContext } from './route-context.ts';
@@ -15,6 +18,17 @@ export const STIX_CONTENT_TYPE = 'application/stix+json;version=2.1';
 /** The last campaign event the bundle reflects: what `as_of` reproduces it with. */
 export const SEQUENCE_HEADER = 'X-Log-Sequence';
 
+/**
+ * One label scan per domain's log, kept while the log is served: an export at the head reads
+ * only the events since the last one (label-scan.ts).
+ */
+const labelScans = new WeakMap<EventLog, LabelScan>();
+const labelScanOf = (log: EventLog): LabelScan => {
+  let scan = labelScans.get(log);
+  if (scan === undefined) labelScans.set(log, (scan = new LabelScan(log)));
+  return scan;
+};
+
 export const stixRoute: Route = {
   perDomain: true,
   heavy: true,
@@ -22,7 +36,16 @@ export const stixRoute: Route = {
     const q = new Query(ctx.url, [AS_OF, 'min_identities']);
     const minIdentities = q.int('min_identities', { min: 1, max: 2 ** 31 - 1, default: 1 });
     const index = await indexFor(q, ctx);
-    const { bundle } = buildStixBundle(index.liveRows().map((row) => ({ row, domain: ctx.domain })), { minIdentities });
+    // The labels at the index's own position, and the rows read after the last await: the live
+    // index may move while the labels are read, and a bundle never mixes two log positions.
+    let sequence: number;
+    let labels: Labels;
+    do {
+      sequence = index.sequence;
+      labels = await labelScanOf(ctx.log).upTo(sequence);
+    } while (index.sequence !== sequence);
+    const campaigns = index.liveRows().map((row) => ({ row, domain: ctx.domain, ...stixLabel(labels.get(row.uuid)) }));
+    const { bundle } = buildStixBundle(campaigns, { minIdentities });
     return {
       kind: 'body', body: JSON.stringify(bundle), contentType: STIX_CONTENT_TYPE,
       headers: { [SEQUENCE_HEADER]: String(index.sequence) },

@@ -16,6 +16,7 @@
  *
  * Values that fit no STIX observable are left out and listed in `skipped`.
  */
+import type { CampaignLabel } from '../../domain/campaign-labels.ts';
 import { formatIso, parseIso } from '../../domain/time.ts';
 import type { CampaignRow } from '../../domain/tables.ts';
 import { derivedId } from './ids.ts';
@@ -30,6 +31,13 @@ export interface StixCampaign {
   /** Its clustering domain when not the default one (named in the description). */
   readonly domain?: string | null;
 }
+
+/**
+ * A campaign's analyst label as the campaign's STIX name and labels (its tags); no label: neither
+ * (the default name). The notes stay out: the description says what the clustering found.
+ */
+export const stixLabel = (label: CampaignLabel | undefined): Pick<StixCampaign, 'name' | 'labels'> =>
+  label === undefined ? {} : { name: label.name, labels: label.tags };
 
 export interface StixOptions {
   /** Live identities a campaign needs to be exported (default 1: every campaign with a member). */

@@ -1,6 +1,7 @@
 /** `campaigns export stix`: the live campaigns as a STIX 2.1 bundle (adapters/stix/bundle.ts). */
-import { buildStixBundle, type StixCampaign, type StixSkip } from '../../adapters/stix/bundle.ts';
-import { allRows } from '../../domain/tables.ts';
+import { buildStixBundle, stixLabel, type StixCampaign, type StixSkip } from '../../adapters/stix/bundle.ts';
+import { allRows, type CampaignRow } from '../../domain/tables.ts';
+import { labelsUpTo } from '../../pipeline/label-scan.ts';
 import { tablesAsOf } from '../../pipeline/tables-as-of.ts';
 import { UsageError } from '../args.ts';
 import { asOfOption } from '../as-of-option.ts';
@@ -27,7 +28,8 @@ export const exportCommand = defineCommand({
   summary: 'export the live campaigns for threat-intelligence platforms (STIX 2.1)',
   usage: 'stix --store <dir|postgres://…> [--as-of SEQ|TIME] [--min-identities N] [--domain NAME]',
   description:
-    'Prints one STIX 2.1 bundle (JSON) with a campaign per live campaign, its C2 endpoints and payload hashes as\n' +
+    'Prints one STIX 2.1 bundle (JSON) with a campaign per live campaign (named and labelled by the analyst\n' +
+    'label overrides standing on it), its C2 endpoints and payload hashes as\n' +
     'observables, an indicator for each, and the relationships between them. Ids are deterministic and\n' +
     'timestamps come from the log, so the same tables give the same bundle. C2 endpoints and payload hashes\n' +
     'that fit no STIX observable are left out and counted on stderr. docs/ANALYSTS.md says how to import\n' +
@@ -48,8 +50,17 @@ export const exportCommand = defineCommand({
     const asOf = opts['as-of'] === undefined ? undefined : asOfOption.parse(opts['as-of']);
     const campaigns: StixCampaign[] = [];
     for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
-      const rows = asOf === undefined ? await store.tables.rows() : allRows((await tablesAsOf(store.log, asOf)).tables);
-      for (const row of rows) campaigns.push({ row, domain });
+      let rows: readonly CampaignRow[];
+      let sequence: number;
+      if (asOf === undefined) {
+        // The stored tables may lag the log: the labels are read up to where the tables are.
+        [rows, sequence] = await Promise.all([store.tables.rows(), store.tables.sequence()]);
+      } else {
+        const past = await tablesAsOf(store.log, asOf);
+        [rows, sequence] = [allRows(past.tables), past.sequence];
+      }
+      const labels = await labelsUpTo(store.log, sequence);
+      for (const row of rows) campaigns.push({ row, domain, ...stixLabel(labels.get(row.uuid)) });
     }
     const { bundle, skipped } = buildStixBundle(campaigns, { minIdentities: opts['min-identities'] });
     await emit(io.stdout, JSON.stringify(bundle) + '\n');
