@@ -116,22 +116,22 @@ describe('POST /api/v1/overrides with an overrides file and a token', () => {
   });
 
   it('round trip: a run over the input and the overrides file puts a and c in different campaigns', async () => {
-    const before = await membership(store);
-    assert.equal(before.get('a'), before.get('c'), 'without the override, a and c are one campaign');
-    const split = path.join(dir, 'split-store');
-    const r = await cli(['run', '--input', events, file, '--store', split, '--json']);
+    const joined = await membership(store);
+    assert.equal(joined.get('a'), joined.get('c'), 'without the override, a and c are one campaign');
+    const splitStore = path.join(dir, 'split-store');
+    const r = await cli(['run', '--input', events, file, '--store', splitStore, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).rejected, 0, 'the engine accepts the posted override');
-    const after = await membership(split);
-    assert.notEqual(after.get('a'), after.get('c'));
-    assert.notEqual(after.get('a'), after.get('d'));
+    const split = await membership(splitStore);
+    assert.notEqual(split.get('a'), split.get('c'));
+    assert.notEqual(split.get('a'), split.get('d'));
   });
 
   it('writes concurrent posts one after the other: every line whole, each id once', async () => {
-    const before = linesOf(file).length;
+    const earlier = linesOf(file).length;
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(base, cannotLink('b', i % 2 === 0 ? 'c' : 'd'))));
     assert.deepEqual(answers.map((a) => a.status), Array(20).fill(202));
-    const lines = linesOf(file).slice(before);
+    const lines = linesOf(file).slice(earlier);
     assert.deepEqual(lines.map((l) => l.event_id).sort(), answers.map((a) => a.json.event_id).sort());
   });
 
