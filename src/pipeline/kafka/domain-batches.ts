@@ -14,22 +14,19 @@
  */
 import type { Domain } from '../../domain/domains.ts';
 import { domainName } from '../../domain/domains.ts';
-import type { BatchStats } from '../../domain/engine-api.ts';
 import { isAborted } from '../../ports/errors.ts';
 import { formatPosition } from '../../ports/identity-source.ts';
 import type { RejectRecord } from '../../ports/reject-sink.ts';
 import type { BatchControl, PartitionBatch, StagedRecord } from '../../ports/topic-input.ts';
 import type { InputBatch } from '../batch-assembly.ts';
-import type { CommittedBatch } from '../batch-committer.ts';
 import { decodeRecord, domainOfDecoded, type Decoded } from '../decode.ts';
 import { ingest } from '../ingest.ts';
 import { patientDeadLetters } from '../patient-rejects.ts';
 import { describeError, type PipelineContext } from './context.ts';
 import type { DomainOwnership, PartitionHold } from './domain-ownership.ts';
 import type { OwnerState } from './owner-state.ts';
+import { commitHeld } from './held-commit.ts';
 import type { Recovery } from './recovery.ts';
-
-const NO_STATS: BatchStats = { applied: 0, duplicates: 0, stale: 0, rejected: 0, pairs_scored: 0 };
 
 export class DomainBatches {
   constructor(private readonly c: PipelineContext, private readonly ownership: DomainOwnership, private readonly recovery: Recovery) {}
@@ -117,38 +114,10 @@ export class DomainBatches {
   private async commit(
     a: OwnerState, p: number, input: InputBatch, offsetAt: ReadonlyMap<string, number>, control: BatchControl,
   ): Promise<boolean> {
-    const { c } = this;
-    a.committing = true;
-    const started = c.deps.timers.now();
-    let committed: CommittedBatch;
-    try {
-      committed = await a.committer.commit(input);
-      await committed.durable;
-    } catch (e) {
-      a.dirty = true;
-      c.notice(`domain ${this.ownership.nameOf(a)}: commit failed`);
-      await this.recovery.recover(a, p, input, offsetAt, e, control);
+    if (await commitHeld(this.c, this.recovery, a, p, input, offsetAt, control) === null) {
+      this.c.notice(`domain ${this.ownership.nameOf(a)}: a batch failed; restored from its store`);
       return false;
-    } finally {
-      a.committing = false;
     }
-    this.recovery.succeeded();
-    const stats = committed.stats ?? NO_STATS;
-    c.deps.metrics?.observeBatch(stats, {
-      seconds: (c.deps.timers.now() - started) / 1_000,
-      invalid: committed.rejected - stats.rejected,
-    });
-    a.lastIndex = committed.index;
-    a.expected.set(p, input.segments[input.segments.length - 1].end.offset);
-    a.checkpointed.add(p);
-    const head = committed.events.length > 0 ? committed.events[committed.events.length - 1].sequence : a.head;
-    a.head = head;
-    c.health.lastBatch = committed.index;
-    c.health.lastCommitAt = c.deps.timers.now();
-    c.health.headSequence = head;
-    c.health.deadLetters += committed.rejected;
-    a.relay.offer(committed.events);
-    a.relay.notify(head);
     await control.heartbeat();
     return true;
   }

@@ -11,6 +11,7 @@ import type { PipelineContext } from './context.ts';
 import { holdStore, partitionSourceOf, releaseHeld, resyncHeld, type HeldStore } from './owner-lifecycle.ts';
 import type { OwnerState, RestoreTarget } from './owner-state.ts';
 import type { RecoveryHost } from './recovery.ts';
+import { waitHeartbeating } from './held-commit.ts';
 import type { LagSource } from './lag-monitor.ts';
 import type { CampaignTables } from '../../domain/tables.ts';
 
@@ -55,13 +56,8 @@ export class Ownership implements RecoveryHost, LagSource {
   }
 
   /** Waits for an ownership change in progress, heartbeating while it restores. */
-  async waitForTransition(control: BatchControl): Promise<void> {
-    let done = false;
-    const t = this.transition.finally(() => { done = true; });
-    while (!done) {
-      await Promise.race([t, this.c.deps.timers.sleep(1_000)]);
-      if (!done) await control.heartbeat();
-    }
+  waitForTransition(control: BatchControl): Promise<void> {
+    return waitHeartbeating(this.c, this.transition, control);
   }
 
   private async reassign(partitions: readonly number[]): Promise<void> {

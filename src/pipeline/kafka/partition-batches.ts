@@ -6,21 +6,17 @@
  * expected position, commits the group offset (informational) and is offered to the relay; a
  * failed one goes to recovery.ts and abandons the rest of the fetch.
  */
-import type { BatchStats } from '../../domain/engine-api.ts';
 import { formatPosition } from '../../ports/identity-source.ts';
 import type { BatchControl, PartitionBatch, StagedRecord } from '../../ports/topic-input.ts';
 import type { InputBatch } from '../batch-assembly.ts';
-import type { CommittedBatch } from '../batch-committer.ts';
 import { decodeRecord, defaultDomainOnly } from '../decode.ts';
 import { ingest } from '../ingest.ts';
 import { describeError, type PipelineContext } from './context.ts';
 import type { Ownership } from './ownership.ts';
 import type { OwnerState } from './owner-state.ts';
+import { commitHeld } from './held-commit.ts';
 import type { Recovery } from './recovery.ts';
 import { isAborted } from '../../ports/errors.ts';
-
-/** A batch of only stateless rejects never reaches the engine. */
-const NO_STATS: BatchStats = { applied: 0, duplicates: 0, stale: 0, rejected: 0, pairs_scored: 0 };
 
 export class PartitionBatches {
   constructor(private readonly c: PipelineContext, private readonly ownership: Ownership, private readonly recovery: Recovery) {}
@@ -83,41 +79,11 @@ export class PartitionBatches {
     offsetAt: ReadonlyMap<string, number>, control: BatchControl,
   ): Promise<boolean> {
     const { c } = this;
-    a.committing = true;
-    const started = c.deps.timers.now();
-    let committed: CommittedBatch;
-    try {
-      committed = await a.committer.commit(input);
-      // Published, and its group offset committed, only once it is in the log.
-      await committed.durable;
-    } catch (e) {
-      a.dirty = true;
-      await this.recovery.recover(a, p, input, offsetAt, e, control);
-      return false;
-    } finally {
-      a.committing = false;
-    }
-    this.recovery.succeeded();
-    const stats = committed.stats ?? NO_STATS;
-    c.deps.metrics?.observeBatch(stats, {
-      seconds: (c.deps.timers.now() - started) / 1_000,
-      invalid: committed.rejected - stats.rejected,
-    });
-    a.lastIndex = committed.index;
-    const end = input.segments[input.segments.length - 1].end.offset;
-    a.expected.set(p, end);
-    a.checkpointed.add(p);
-    // From the events, not engine.status(): that walks every campaign.
-    const head = committed.events.length > 0 ? committed.events[committed.events.length - 1].sequence : a.head;
-    a.head = head;
-    c.health.lastBatch = committed.index;
-    c.health.lastCommitAt = c.deps.timers.now();
-    c.health.headSequence = head;
-    c.health.deadLetters += committed.rejected;
+    const done = await commitHeld(c, this.recovery, a, p, input, offsetAt, control);
+    if (done === null) return false;
+    const { end } = done;
     c.health.lag.set(p, Math.max(0, highWatermark - end));
-    c.health.relayLag = Math.max(0, head - a.relay.published);
-    a.relay.offer(committed.events);
-    a.relay.notify(head);
+    c.health.relayLag = Math.max(0, a.head - a.relay.published);
     await control.commit(end);
     await control.heartbeat();
     return true;
