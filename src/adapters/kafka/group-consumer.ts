@@ -16,6 +16,7 @@ import type { BatchControl, GroupHandlers, GroupMembership } from '../../ports/t
 import { fromKafkaJs, isKafkaAdapterError } from './errors.ts';
 import { toFetched } from './messages.ts';
 import { singleOwnerAssigner } from './single-owner-assigner.ts';
+import { RejoinLoop } from './rejoin.ts';
 import { stickyAssigner } from './sticky-assigner.ts';
 
 export interface GroupConsumerOptions {
@@ -55,7 +56,7 @@ export class GroupConsumer implements GroupMembership {
   private partitions: readonly number[] = [];
   private running = false;
   /** Ends a rejoin's wait at once when stop() is called. */
-  private wake: (() => void) | null = null;
+  private readonly rejoins = new RejoinLoop();
   readonly since = Date.now();
   readonly instanceId: string;
 
@@ -138,23 +139,8 @@ export class GroupConsumer implements GroupMembership {
   private async rejoin(crashed: Consumer, handlers: GroupHandlers): Promise<void> {
     this.consumer = null;
     await crashed.disconnect().catch(() => {});
-    for (let delay = 500; this.running; delay = Math.min(delay * 2, 10_000)) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-      if (!this.running) return;
-      try {
-        await this.join(handlers);
-        return;
-      } catch (e) {
-        handlers.onCrash?.(isKafkaAdapterError(e) ? e : fromKafkaJs(e, `rejoining group ${this.options.groupId}`), true);
-      }
-    }
+    await this.rejoins.run(() => this.running, () => this.join(handlers),
+      (e) => handlers.onCrash?.(isKafkaAdapterError(e) ? e : fromKafkaJs(e, `rejoining group ${this.options.groupId}`), true));
   }
 
   private async onBatch(p: EachBatchPayload, handlers: GroupHandlers): Promise<void> {
@@ -196,7 +182,7 @@ export class GroupConsumer implements GroupMembership {
   /** Waits for the batch in progress, then leaves the group (a standby takes over at once). */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.rejoins.wake();
     const consumer = this.consumer;
     this.consumer = null;
     this.partitions = [];

@@ -25,6 +25,7 @@ import { fromKafkaJs, isKafkaAdapterError, KafkaAdapterError } from './errors.ts
 import type { IdentityPayloadDecoder } from './identity-payloads.ts';
 import { toFetched } from './messages.ts';
 import { PartitionTransactions } from './partition-transactions.ts';
+import { RejoinLoop } from './rejoin.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses this object: take it off the default export.
 const { PartitionAssigners } = kafkajs;
@@ -86,7 +87,7 @@ export class Repartitioner {
   /** A failure retrying cannot fix, recorded before it is thrown into kafkajs. */
   private fatal: KafkaAdapterError | null = null;
   /** Ends a rejoin's wait at once when stop() is called. */
-  private wake: (() => void) | null = null;
+  private readonly rejoins = new RejoinLoop();
   private settle!: { resolve: () => void; reject: (e: unknown) => void };
   /** Resolves after `stop()`; rejects when the member failed on its own. */
   readonly done: Promise<void>;
@@ -181,23 +182,8 @@ export class Repartitioner {
   private async rejoin(crashed: Consumer): Promise<void> {
     this.consumer = null;
     await crashed.disconnect().catch(() => {});
-    for (let delay = 500; this.running; delay = Math.min(delay * 2, 10_000)) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-      if (!this.running) return;
-      try {
-        await this.join();
-        return;
-      } catch (e) {
-        this.notice(`rejoining group ${this.o.group}: ${(e as Error).message}`);
-      }
-    }
+    await this.rejoins.run(() => this.running, () => this.join(),
+      (e) => this.notice(`rejoining group ${this.o.group}: ${(e as Error).message}`));
   }
 
   private serially(partition: number, task: () => Promise<void>): Promise<void> {
@@ -337,7 +323,7 @@ export class Repartitioner {
   private fail(e: KafkaAdapterError): void {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.rejoins.wake();
     this.notice(`stopping: ${e.message}`);
     void this.release().finally(() => this.settle.reject(e));
   }
@@ -349,7 +335,7 @@ export class Repartitioner {
   async stop(): Promise<void> {
     if (!this.running) return this.done.catch(() => {});
     this.running = false;
-    this.wake?.();
+    this.rejoins.wake();
     await this.release();
     this.settle.resolve();
   }
