@@ -80,6 +80,11 @@ export interface ScenarioStore {
   readonly files: readonly string[];
   /** Runs the bridge file into the store: the page and stream see B merge into A. */
   appendBridge(): Promise<void>;
+  /**
+   * Runs NDJSON lines (analyst overrides, say) into the store after everything before, as a
+   * later `campaigns run` given one more input file would.
+   */
+  appendLines(name: string, lines: readonly string[]): Promise<void>;
 }
 
 async function run(dir: string, files: readonly string[], batchSize: number): Promise<void> {
@@ -100,5 +105,19 @@ export async function buildScenarioStore(root: string): Promise<ScenarioStore> {
   const dir = path.join(root, 'store');
   // Small batches: several batch records for the metrics, and the hostile campaigns last.
   await run(dir, [base], 40);
-  return { dir, files: [base], appendBridge: () => run(dir, [base, bridge], 40) };
+  const given = [base];
+  return {
+    dir,
+    files: given,
+    async appendBridge() {
+      if (!given.includes(bridge)) given.push(bridge);
+      await run(dir, given, 40);
+    },
+    async appendLines(name, lines) {
+      const file = path.join(inputs, name);
+      writeFileSync(file, lines.map((l) => l + '\n').join(''));
+      if (!given.includes(file)) given.push(file);
+      await run(dir, given, 40);
+    },
+  };
 }
