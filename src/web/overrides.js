@@ -86,6 +86,13 @@ function open(spec) {
   ...spec.fields.map(field), ...common.map(field), tokenRow,
   el('div', { class: 'actions' }, send, el('button', { type: 'button', id: 'override-close', click: () => dialog.close() }, 'Close')),
   result);
+  // A hidden required field would block the form: the token is required only when asked.
+  const tokenInput = /** @type {HTMLInputElement} */ (inputs.get('token'));
+  const askToken = (/** @type {boolean} */ ask) => {
+    tokenRow.hidden = !ask;
+    tokenInput.required = ask;
+  };
+  askToken(needToken);
   dialog.append(form);
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
@@ -100,7 +107,10 @@ function open(spec) {
       replace(result, el('p', { class: 'error', 'data-outcome': 'invalid' }, built));
       return;
     }
-    if (!tokenRow.hidden && values.token) token.set(values.token);
+    if (!tokenRow.hidden && values.token) {
+      token.set(values.token);
+      askToken(false);
+    }
     localStorage.setItem(AUTHOR_KEY, values.author);
     send.disabled = true;
     replace(result, el('p', { class: 'muted' }, 'sending…'));
@@ -108,8 +118,8 @@ function open(spec) {
     send.disabled = false;
     if (!r.ok && r.status === 401) {
       token.clear();
-      tokenRow.hidden = false;
-      inputs.get('token')?.focus();
+      askToken(true);
+      tokenInput.focus();
     }
     if (r.ok) send.disabled = true; // sent: a second click would send a second override
     replace(result, outcome(r));

@@ -106,10 +106,7 @@ function draw() {
   const earlier = el('button', {
     type: 'button', id: 'as-of-earlier', title: 'the position one batch earlier',
     disabled: n === 0 || (past ? (state.at?.sequence ?? 0) === 0 : false),
-    click: () => {
-      const from = past ? (state.at?.sequence ?? 0) : state.stops[n - 1].sequence;
-      void resolveSequence(String(Math.max(0, from - 1))).then((s) => travel(String(s.sequence)), () => {});
-    },
+    click: () => void earlierBatch(past ? (state.at?.sequence ?? 0) : null),
   }, '◀ batch before');
   const now = el('button', { type: 'button', id: 'as-of-now', disabled: !past, click: () => travel(null) }, 'now');
 
@@ -118,6 +115,18 @@ function draw() {
     : past ? el('strong', { class: 'past-note' }, 'Viewing the past: live updates paused.') : null;
   replace(bar, el('span', { class: 'timebar-title', id: 'as-of-title' }, 'Log position'), range, label, earlier, now, form, note);
   range.setAttribute('aria-labelledby', 'as-of-title');
+}
+
+/**
+ * One batch before `from`, or before the head when the page is in the present (read afresh: the
+ * slider's stops may not have caught up with the last batch).
+ * @param {number | null} from
+ */
+async function earlierBatch(from) {
+  try {
+    const start = from ?? (await api('/log/positions?points=2')).head.sequence;
+    travel(String((await resolveSequence(String(Math.max(0, start - 1)))).sequence));
+  } catch { /* the bar stays where it is */ }
 }
 
 /** The box: a sequence goes to the batch end it selects, a time to the sequence the API says it selects. @param {string} raw @param {HTMLElement} problem */

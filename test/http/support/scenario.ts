@@ -43,7 +43,7 @@ const KD = 0x0123_4567_89ab_cdefn;
 const obs = (o: Partial<Observation>): Observation => ({
   sessions: [], ttp: [], payload_hashes: [], c2_endpoints: [], asn: null, tools: [], ja3: null, hassh: null, kd_simhash: null, ...o,
 });
-const observed = (identity: string, version: number, time: number, o: Partial<Observation>): IdentityObserved => ({
+export const observed = (identity: string, version: number, time: number, o: Partial<Observation>): IdentityObserved => ({
   type: 'identity.observed', event_id: `http-${identity}-${version}`, identity_uuid: identity, version, time, observation: obs(o),
 });
 
@@ -66,7 +66,7 @@ export function bridgeEvents(): IdentityEvent[] {
   ];
 }
 
-const toLines = (events: readonly IdentityEvent[]): string =>
+export const toLines = (events: readonly IdentityEvent[]): string =>
   events.map((e) => JSON.stringify(identityEventToWire(e))).join('\n') + '\n';
 
 const quiet = (): CliIo & { text: () => string } => {
