@@ -48,7 +48,7 @@ export function graph(known, edges, members) {
   }
   const shown = [...keep].sort();
   const W = 900;
-  const H = shown.length <= 3 ? 220 : shown.length <= 12 ? 340 : 480;
+  const H = shown.length <= 3 ? 220 : shown.length <= 12 ? 340 : shown.length <= 40 ? 520 : 600;
   const index = new Map(shown.map((id, i) => [id, i]));
   const links = edges.data.filter((e) => index.has(e.a) && index.has(e.b));
   const pos = layout(shown, links.map((e) => [index.get(e.a) ?? 0, index.get(e.b) ?? 0, e.weight]), W, H);
@@ -89,8 +89,12 @@ function hash01(s, salt) {
   return (h >>> 0) / 4294967296;
 }
 
+/** Strength of the pull towards the centre, per pixel away from it. */
+const GRAVITY = 2;
+
 /**
- * Fruchterman–Reingold, fixed iterations, cooling; O(n²) per step, fine for a few hundred.
+ * Fruchterman–Reingold with a pull towards the centre, fixed iterations, cooling; O(n²) per
+ * step, fine for a few hundred.
  * @param {string[]} ids @param {Array<[number, number, number]>} links @param {number} W @param {number} H
  * @returns {Array<[number, number]>}
  */
@@ -102,6 +106,8 @@ function layout(ids, links, W, H) {
   const p = ids.map((id) => [pad + hash01(id, 1) * (W - 2 * pad), pad + hash01(id, 2) * (H - 2 * pad)]);
   const k = Math.sqrt(((W - 2 * pad) * (H - 2 * pad)) / Math.max(n, 1)) * 0.75;
   let temp = W / 8;
+  const cx = (W - 150) / 2;
+  const cy = H / 2;
   for (let it = 0; it < 200; it++) {
     const d = p.map(() => [0, 0]);
     for (let i = 0; i < n; i++) {
@@ -122,6 +128,12 @@ function layout(ids, links, W, H) {
       const f = ((dist * dist) / k) * Math.min(2, w);
       d[a][0] -= (dx / dist) * f; d[a][1] -= (dy / dist) * f;
       d[b][0] += (dx / dist) * f; d[b][1] += (dy / dist) * f;
+    }
+    // A pull towards the centre: without it the repulsion of a few dozen nodes pins the
+    // loosely tied ones against the borders, where their labels pile up.
+    for (let i = 0; i < n; i++) {
+      d[i][0] += GRAVITY * (cx - p[i][0]);
+      d[i][1] += GRAVITY * (cy - p[i][1]);
     }
     for (let i = 0; i < n; i++) {
       const len = Math.max(Math.hypot(d[i][0], d[i][1]), 0.01);
