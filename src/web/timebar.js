@@ -43,6 +43,15 @@ async function load() {
   const my = ++state.generation;
   const { asOf } = current();
   const digits = asOf !== null && /^[0-9]+$/.test(asOf);
+  if (asOf !== null && !digits) {
+    // A time in the address: go to the sequence it selects, so the address and the slider
+    // name a batch end like every other position.
+    try {
+      const answer = await api(`/campaigns?limit=1&as_of=${encodeURIComponent(asOf)}`);
+      if (my === state.generation) travel(String(answer.sequence));
+    } catch { /* the views show why */ }
+    return;
+  }
   try {
     const answer = await api(`/log/positions?points=${POINTS}${digits ? `&sequence=${asOf}` : ''}`);
     if (my !== state.generation) return;
@@ -93,7 +102,7 @@ function draw() {
   if (past && state.at === null && asOf !== null) replace(label, `as of ${asOf}`);
   else replace(label, past && state.at !== null ? describe(state.at) : text(index));
 
-  const input = el('input', { id: 'as-of-input', type: 'text', size: 24, placeholder: 'sequence or ISO time', autocomplete: 'off', 'aria-describedby': 'as-of-hint' });
+  const input = el('input', { id: 'as-of-input', type: 'text', size: 24, placeholder: 'sequence or ISO time', autocomplete: 'off', 'aria-describedby': 'as-of-problem' });
   const problem = el('span', { class: 'error small', id: 'as-of-problem', role: 'alert' });
   const form = el('form', {
     class: 'as-of-form', id: 'as-of-form',
@@ -114,7 +123,6 @@ function draw() {
     ? el('span', { class: 'muted small' }, past ? 'This view shows the present: the API has no as_of for identities.' : '')
     : past ? el('strong', { class: 'past-note' }, 'Viewing the past: live updates paused.') : null;
   replace(bar, el('span', { class: 'timebar-title', id: 'as-of-title' }, 'Log position'), range, label, earlier, now, form, note);
-  range.setAttribute('aria-labelledby', 'as-of-title');
 }
 
 /**

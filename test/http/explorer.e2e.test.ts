@@ -235,9 +235,18 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     assert.equal(gone.length, 1, 'B, live before the merge');
     await page.locator(`#campaigns tbody tr[data-uuid="${gone[0]}"]`).waitFor();
 
-    // Back to the campaign, then the slider's right end, by keyboard: now.
-    await page.goto(`${s.base}/#/campaigns/${campaignA}?as_of=${beforeMerge}`);
+    // A time in the address, or typed in the box, goes to the batch end it selects.
+    await page.goto(`${s.base}/#/campaigns/${campaignA}?as_of=${encodeURIComponent(stop.time)}`);
+    await page.waitForFunction((seq) => location.hash.endsWith(`?as_of=${seq}`), beforeMerge);
     await waitMembers(2);
+    await page.click('#as-of-now');
+    await waitMembers(5);
+    await page.fill('#as-of-input', String(beforeMerge + 1));
+    await page.press('#as-of-input', 'Enter');
+    await page.waitForFunction((seq) => location.hash.endsWith(`?as_of=${seq}`), beforeMerge);
+    await waitMembers(2);
+
+    // Then the slider's right end, by keyboard: now.
     await page.focus('#as-of-range');
     await page.keyboard.press('End');
     await page.waitForFunction(() => !location.hash.includes('as_of'));
