@@ -73,7 +73,11 @@ export function campaignView(uuid) {
         api(atPosition(`/campaigns/${u}/identities?limit=${graphLimit}`)),
         labelsOf(uuid),
       ]);
-      const members = at.members === 0 ? null : await api(atPosition(`/campaigns/${u}/identities?limit=${PAGE}&offset=${at.members}`));
+      let members = at.members === 0 ? null : await api(atPosition(`/campaigns/${u}/identities?limit=${PAGE}&offset=${at.members}`));
+      if (members !== null && members.data.length === 0) {
+        at.members = 0; // the campaign shrank under the page it showed: back to the first
+        members = null;
+      }
       if (my !== generation) return;
       detail = d;
       evidence = ev;

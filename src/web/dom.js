@@ -98,9 +98,10 @@ export function labelChips(label) {
  * @param {{ name: string, offset: number, limit: number, shown: number, total: number, onPage: (offset: number) => void, noun?: string }} p
  */
 export function pager({ name, offset, limit, shown, total, onPage, noun = 'rows' }) {
-  const from = total === 0 ? 0 : offset + 1;
+  const from = shown === 0 ? 0 : offset + 1;
+  const to = shown === 0 ? 0 : offset + shown;
   return el('nav', { class: 'pager', 'aria-label': `${name} pages`, 'data-pager': name },
     el('button', { type: 'button', 'data-page': 'previous', disabled: offset === 0, click: () => onPage(Math.max(0, offset - limit)) }, '← previous'),
-    el('span', { class: 'muted', 'data-range': name }, `${fmtCount(from)}–${fmtCount(offset + shown)} of ${fmtCount(total)} ${noun}`),
+    el('span', { class: 'muted', 'data-range': name }, `${fmtCount(from)}–${fmtCount(to)} of ${fmtCount(total)} ${noun}`),
     el('button', { type: 'button', 'data-page': 'next', disabled: offset + shown >= total, click: () => onPage(offset + limit) }, 'next →'));
 }

@@ -118,6 +118,12 @@ export function listView() {
           }
         }
       }
+      // Past the end (the list shrank, the position moved back, the search narrowed): the last page.
+      if (rows.length === 0 && listState.offset > 0 && shownTotal !== null) {
+        listState.offset = Math.max(0, Math.ceil(shownTotal / PAGE_SIZE) - 1) * PAGE_SIZE;
+        void load();
+        return;
+      }
       drawTable(rows);
       drawStatus(page, rows, shownTotal);
     } catch (e) {
@@ -171,14 +177,15 @@ export function listView() {
   /** @param {any} page @param {any[]} rows @param {number | null} shownTotal */
   function drawStatus(page, rows, shownTotal) {
     const from = rows.length === 0 ? 0 : page.offset + 1;
+    const to = rows.length === 0 ? 0 : page.offset + rows.length;
     const matching = listState.q ? ` matching “${listState.q}”` : '';
     const when = current().asOf === null ? '' : ` as of sequence ${fmtCount(page.sequence)}`;
     if (hiding()) {
       const known = shownTotal === null ? '…' : fmtCount(shownTotal);
       const hidden = shownTotal === null ? '' : ` · ${fmtCount(page.total - shownTotal)} singleton and empty campaigns hidden`;
-      replace(status, `${fmtCount(from)}–${fmtCount(page.offset + rows.length)} of ${known} campaigns with 2 or more identities${matching}${when}${hidden}`);
+      replace(status, `${fmtCount(from)}–${fmtCount(to)} of ${known} campaigns with 2 or more identities${matching}${when}${hidden}`);
     } else {
-      replace(status, `${fmtCount(from)}–${fmtCount(page.offset + rows.length)} of ${fmtCount(page.total)} live campaigns${matching}${when}`);
+      replace(status, `${fmtCount(from)}–${fmtCount(to)} of ${fmtCount(page.total)} live campaigns${matching}${when}`);
     }
     status.dataset.total = String(shownTotal ?? '');
     const total = hiding() ? (shownTotal ?? page.offset + rows.length + 1) : page.total;
