@@ -315,7 +315,7 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     await assertInert();
   });
 
-  it('asks for the token again when the server refuses it', async () => {
+  it('asks for the token again when the server refuses it; must-link and revoke send their bodies', async () => {
     stub.token = 'rotated';
     await page.locator('#identities tbody tr button[data-action="pin"]').first().click();
     await page.locator('#override-dialog[data-kind="analyst.pin"]').waitFor();
@@ -329,6 +329,23 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     assert.equal(stub.last().authorization, 'Bearer rotated');
     assert.equal(stub.last().body.type, 'analyst.pin');
     await page.click('#override-close');
+
+    // The page's other overrides send their own bodies: must-link two identities, revoke the label.
+    await page.click('#action-must-link');
+    await page.fill('#ov-a', IDS.a2);
+    await page.fill('#ov-b', IDS.b2);
+    await page.fill('#ov-reason', 'one keyboard');
+    await page.click('#override-send');
+    await page.locator('#override-result [data-outcome="accepted"]').waitFor();
+    assert.deepEqual(stub.last().body, { type: 'analyst.must_link', identity_uuids: [IDS.a2, IDS.b2], author: 'kim', reason: 'one keyboard' });
+    await page.click('#override-close');
+    await page.click('#action-revoke-label');
+    await page.fill('#ov-reason', 'wrong crew');
+    await page.click('#override-send');
+    await page.locator('#override-result [data-outcome="accepted"]').waitFor();
+    assert.deepEqual(stub.last().body, { type: 'analyst.revoke', override_event_id: 'ov-e2e-1', author: 'kim', reason: 'wrong crew' });
+    await page.keyboard.press('Escape');
+    await page.locator('#override-dialog').waitFor({ state: 'detached' });
     await assertInert();
   });
 
