@@ -27,7 +27,9 @@ import { explorerRoutes } from './explorer-assets.ts';
 import { HeavyGate } from './heavy-gate.ts';
 import { PrefixIndexes } from './prefix-indexes.ts';
 import { identityRoute } from './identity-routes.ts';
+import { labelsRoute } from './labels-route.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
+import { positionsRoute } from './log-positions.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { overrideRoute } from './override-route.ts';
 import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
@@ -162,6 +164,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/domains', domainsRoute)
     .add('/api/v1/export/stix', stixRoute)
     .add('/api/v1/overrides', overrideRoute({ sink: options.overrides ?? null, tokenRequired: (options.token ?? null) !== null }))
+    // For the explorer: the time slider's stops, and the labels the campaign rows do not carry yet.
+    .add('/api/v1/log/positions', positionsRoute)
+    .add('/api/v1/labels', labelsRoute)
     .add('/metrics', metricsRoute);
   for (const [path, route] of explorerRoutes()) router.add(path, route);
 

@@ -43,7 +43,7 @@ const KD = 0x0123_4567_89ab_cdefn;
 const obs = (o: Partial<Observation>): Observation => ({
   sessions: [], ttp: [], payload_hashes: [], c2_endpoints: [], asn: null, tools: [], ja3: null, hassh: null, kd_simhash: null, ...o,
 });
-const observed = (identity: string, version: number, time: number, o: Partial<Observation>): IdentityObserved => ({
+export const observed = (identity: string, version: number, time: number, o: Partial<Observation>): IdentityObserved => ({
   type: 'identity.observed', event_id: `http-${identity}-${version}`, identity_uuid: identity, version, time, observation: obs(o),
 });
 
@@ -66,7 +66,7 @@ export function bridgeEvents(): IdentityEvent[] {
   ];
 }
 
-const toLines = (events: readonly IdentityEvent[]): string =>
+export const toLines = (events: readonly IdentityEvent[]): string =>
   events.map((e) => JSON.stringify(identityEventToWire(e))).join('\n') + '\n';
 
 const quiet = (): CliIo & { text: () => string } => {
@@ -80,6 +80,11 @@ export interface ScenarioStore {
   readonly files: readonly string[];
   /** Runs the bridge file into the store: the page and stream see B merge into A. */
   appendBridge(): Promise<void>;
+  /**
+   * Runs NDJSON lines (analyst overrides, say) into the store after everything before, as a
+   * later `campaigns run` given one more input file would.
+   */
+  appendLines(name: string, lines: readonly string[]): Promise<void>;
 }
 
 async function run(dir: string, files: readonly string[], batchSize: number): Promise<void> {
@@ -100,5 +105,19 @@ export async function buildScenarioStore(root: string): Promise<ScenarioStore> {
   const dir = path.join(root, 'store');
   // Small batches: several batch records for the metrics, and the hostile campaigns last.
   await run(dir, [base], 40);
-  return { dir, files: [base], appendBridge: () => run(dir, [base, bridge], 40) };
+  const given = [base];
+  return {
+    dir,
+    files: given,
+    async appendBridge() {
+      if (!given.includes(bridge)) given.push(bridge);
+      await run(dir, given, 40);
+    },
+    async appendLines(name, lines) {
+      const file = path.join(inputs, name);
+      writeFileSync(file, lines.map((l) => l + '\n').join(''));
+      if (!given.includes(file)) given.push(file);
+      await run(dir, given, 40);
+    },
+  };
 }
