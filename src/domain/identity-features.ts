@@ -15,7 +15,7 @@
  * API; the keystroke centroid is hex-16, as the identity object's `kd_digraph_simhash`.
  */
 import { buildFeatures, evidenceFromParts, type EvidenceParts, type Evidence, type Features } from './features.ts';
-import { SNAPSHOT_VERSION } from './snapshot.ts';
+import { SNAPSHOT_VERSION, SNAPSHOT_VERSION_OVERRIDES } from './snapshot.ts';
 import { formatIso } from './time.ts';
 import { simhashToHex } from './validate.ts';
 
@@ -109,9 +109,10 @@ export function identityFeatureLookup(raw: unknown, options: { maxSessions?: num
   const maxSessions = options.maxSessions ?? MAX_SESSIONS;
   if (typeof raw !== 'object' || raw === null) throw new SnapshotFormatError('malformed', 'engine snapshot is not a JSON object');
   const { snapshot_version: version, identities } = raw as { snapshot_version?: unknown; identities?: unknown };
-  if (version !== SNAPSHOT_VERSION) {
+  // Version 3 is version 2 plus the analyst overrides in force: the identity list is the same.
+  if (version !== SNAPSHOT_VERSION && version !== SNAPSHOT_VERSION_OVERRIDES) {
     throw new SnapshotFormatError('unsupported_version',
-      `engine snapshot format version ${JSON.stringify(version ?? null)}; this server reads version ${SNAPSHOT_VERSION}`);
+      `engine snapshot format version ${JSON.stringify(version ?? null)}; this server reads versions ${SNAPSHOT_VERSION} and ${SNAPSHOT_VERSION_OVERRIDES}`);
   }
   if (!Array.isArray(identities)) throw new SnapshotFormatError('malformed', 'engine snapshot has no identity list');
   const ids = identities as readonly IdentityTuple[];

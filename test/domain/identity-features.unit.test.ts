@@ -141,6 +141,16 @@ describe('identity features from an engine snapshot', () => {
     });
   });
 
+  it('reads the snapshot of an engine holding analyst overrides (format 3) like any other', () => {
+    const e = engineWith([observed('a', { payload_hashes: ['p1'] }), observed('b', { payload_hashes: ['p2'] })]);
+    e.applyBatch(positioned([{
+      type: 'analyst.cannot_link', event_id: 'ov-1', time: T0 + 60, identity_uuids: ['a', 'b'], author: 'kim', reason: 'test',
+    } as unknown as IdentityEvent], 'ov'), { from: 'ov:0', to: 'ov:1' });
+    const raw = JSON.parse(JSON.stringify(e.snapshot())) as { snapshot_version: number };
+    assert.equal(raw.snapshot_version, 3, 'an engine with overrides writes format 3');
+    assert.deepEqual(identityFeatureLookup(raw).get('a')!.payload_hashes, ['p1']);
+  });
+
   it('refuses another snapshot version and a document of the wrong shape', () => {
     const code = (raw: unknown) => {
       try {
@@ -151,7 +161,7 @@ describe('identity features from an engine snapshot', () => {
         return err.code;
       }
     };
-    assert.equal(code({ snapshot_version: 3, identities: [] }), 'unsupported_version');
+    assert.equal(code({ snapshot_version: 4, identities: [] }), 'unsupported_version');
     assert.equal(code({ identities: [] }), 'unsupported_version');
     assert.equal(code(null), 'malformed');
     assert.equal(code([]), 'unsupported_version');

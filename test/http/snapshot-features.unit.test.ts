@@ -107,7 +107,7 @@ describe('snapshot features cache', () => {
     const got = await foreign.features.featuresOf('a');
     assert.deepEqual(got, {
       found: false, as_of: { batch_index: 4, sequence: 40 }, reason: 'unsupported_snapshot',
-      detail: 'engine snapshot format version 99; this server reads version 2',
+      detail: 'engine snapshot format version 99; this server reads versions 2 and 3',
     });
     assert.deepEqual(foreign.env.errors, [], 'a foreign version is expected after an upgrade, not an error');
     const broken = cache(reader({ batch_index: 4, sequence: 40, state: '{"snapshot_version":2,' }));
