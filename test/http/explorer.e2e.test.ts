@@ -8,11 +8,11 @@
  * string in the data, and the label an analyst types, is hostile markup: the test fails if any
  * of it runs (a dialog) or becomes an element.
  *
- * Overrides: this branch's `serve` has no `POST /api/v1/overrides` yet (another change adds it),
- * so the page's POST is answered by a test-only stand-in (support/overrides-stub.ts) that
- * records it and answers as the route is specified; the test then runs the recorded override
- * into the store with the real `campaigns run`, as the pipeline would, and the page shows the
- * result from the log. With the real route, `serve` takes the POST and the stub goes.
+ * Overrides: the first suite answers the page's POSTs with a test-only stand-in
+ * (support/overrides-stub.ts), to drive every answer the route can give (202, 401 with a rotated
+ * token, 403 writes_disabled) from one server; the last suite goes through the real route
+ * (`serve --overrides-file`). Either way the test then runs the written override into the store
+ * with the real `campaigns run`, as the pipeline would, and the page shows the result from the log.
  *
  * The picture in the docs is scripts/screenshot.mjs's, over a fleet scenario, not this page.
  *
@@ -21,8 +21,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { OverrideFile } from '../../src/adapters/file/override-file.ts';
 import type { IdentityEvent } from '../../src/domain/identity-events.ts';
 import { OverridesStub } from './support/overrides-stub.ts';
 import { A_C2, A_PAYLOAD, B_PAYLOAD, HOSTILE, HOSTILE_DECKY, IDS, observed, toLines } from './support/scenario.ts';
@@ -394,5 +397,54 @@ describe('campaign explorer page (headless Chromium)', { skip }, () => {
     await next('edges');
     assert.equal(await rows('#edges'), Math.min(50, edges - 50));
     await assertInert();
+  });
+});
+
+describe('campaign explorer page: an override through the real route (headless Chromium)', { skip }, () => {
+  let s: Served;
+  let browser: Browser;
+  let root: string;
+  const overridesFile = () => path.join(root, 'overrides.ndjson');
+
+  before(async () => {
+    if (!haveChromium) throw new Error(`CI needs Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+    root = mkdtempSync(path.join(tmpdir(), 'cs-e2e-overrides-'));
+    s = await serveScenario({ pollMs: 50, token: TOKEN, overrides: new OverrideFile(overridesFile()) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('POSTs a label to serve --overrides-file, and shows it once a run has read the file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const [largest] = ((await (await fetch(`${s.base}/api/v1/campaigns?limit=1&sort=identity_count&order=desc`, { headers: auth })).json()) as { data: Array<{ uuid: string }> }).data;
+    // A server with a token wants it for reads too: this tab has it, as after the header's form.
+    await page.goto(`${s.base}/`);
+    await page.evaluate((t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('campaigns.token', t), TOKEN);
+    await page.goto(`${s.base}/#/campaigns/${largest.uuid}`);
+    await page.click('#action-label');
+    await page.locator('#override-dialog[data-kind="analyst.label"]').waitFor();
+    await page.fill('#ov-name', 'Kettle');
+    await page.fill('#ov-author', 'kim');
+    await page.fill('#ov-reason', 'one crew');
+    await page.click('#override-send');
+    await page.locator('#override-result [data-outcome="accepted"]').waitFor();
+    await page.click('#override-close');
+
+    const written = readFileSync(overridesFile(), 'utf8').trim().split('\n');
+    assert.equal(written.length, 1, 'the server appended one line');
+    const line = JSON.parse(written[0]) as Record<string, unknown>;
+    assert.equal(line.type, 'analyst.label');
+    assert.equal(line.campaign_uuid, largest.uuid);
+    assert.equal(typeof line.event_id, 'string', 'the server stamped the event id');
+
+    await s.scenario.appendLines('overrides.ndjson', written);
+    await page.waitForFunction(() => document.querySelector('#campaign-label .label-name')?.textContent === 'Kettle', undefined, { timeout: 10_000 });
+    await page.close();
   });
 });
