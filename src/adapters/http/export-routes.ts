@@ -6,7 +6,7 @@
  */
 import { buildStixBundle } from '../stix/bundle.ts';
 import { Query } from './params.ts';
-import { AS_OF, indexFor } from './prefix-indexes.ts';
+import { AS_OF, readAt } from './prefix-indexes.ts';
 import type { Reply, Route, RouteContext } from './route-context.ts';
 
 /** The STIX 2.1 media type (STIX 2.1 §1.6, as TAXII 2.1 serves it). */
@@ -18,14 +18,16 @@ export const SEQUENCE_HEADER = 'X-Log-Sequence';
 export const stixRoute: Route = {
   perDomain: true,
   heavy: true,
-  async handle(ctx: RouteContext): Promise<Reply> {
+  handle(ctx: RouteContext): Promise<Reply> {
     const q = new Query(ctx.url, [AS_OF, 'min_identities']);
     const minIdentities = q.int('min_identities', { min: 1, max: 2 ** 31 - 1, default: 1 });
-    const index = await indexFor(q, ctx);
-    const { bundle } = buildStixBundle(index.liveRows().map((row) => ({ row, domain: ctx.domain })), { minIdentities });
-    return {
-      kind: 'body', body: JSON.stringify(bundle), contentType: STIX_CONTENT_TYPE,
-      headers: { [SEQUENCE_HEADER]: String(index.sequence) },
-    };
+    return readAt(q, ctx, async (view) => {
+      const rows = await view.liveCampaigns(minIdentities);
+      const { bundle } = buildStixBundle(rows.map((row) => ({ row, domain: ctx.domain })), { minIdentities });
+      return {
+        kind: 'body', body: JSON.stringify(bundle), contentType: STIX_CONTENT_TYPE,
+        headers: { [SEQUENCE_HEADER]: String(view.sequence) },
+      };
+    });
   },
 };

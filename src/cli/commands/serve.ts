@@ -147,7 +147,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     watcher = (await store.watch?.(() => void running.follower.poll()).catch(() => null)) ?? null;
     const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
     await emit(io.stderr,
-      `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}${otherDomains(running)}) on ${running.url}/\n` +
+      `campaigns serve: ${store.label} (log head ${running.follower.sequence}${otherDomains(running)}) on ${running.url}/\n` +
       (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : ''));
     onListening?.(running);
     if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
@@ -162,7 +162,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
 /** The other domains served, for the start line; nothing for a single-domain store (the line as before). */
 function otherDomains(running: RunningServer): string {
   const others = running.domains.list().filter((d) => !d.isDefault);
-  return others.length === 0 ? '' : `; domains ${others.map((d) => `${d.name} (log head ${d.follower.index.sequence})`).join(', ')}`;
+  return others.length === 0 ? '' : `; domains ${others.map((d) => `${d.name} (log head ${d.follower.sequence})`).join(', ')}`;
 }
 
 export const serveCommand = defineCommand({

@@ -28,8 +28,8 @@ export async function serveScenario(options: Partial<Omit<HttpServerOptions, 'lo
       const until = Date.now() + ms;
       for (;;) {
         const head = await store.log.head();
-        if (server.follower.index.sequence === head) return;
-        if (Date.now() > until) throw new Error(`index at ${server.follower.index.sequence}, log head ${head}`);
+        if (server.follower.sequence === head) return;
+        if (Date.now() > until) throw new Error(`index at ${server.follower.sequence}, log head ${head}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
