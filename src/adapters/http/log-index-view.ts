@@ -7,13 +7,16 @@
 import type { CampaignEvent, CampaignEventType } from '../../domain/campaign-events.ts';
 import { compareCodePoints } from '../../domain/code-point-order.ts';
 import { familySummary, type Family, type FamilySummary } from '../../domain/evidence-summary.ts';
-import { campaignCounts } from '../../domain/tables.ts';
+import { campaignCounts, type CampaignRow } from '../../domain/tables.ts';
 import {
   searchNeedle, type CampaignSummary, type CampaignView, type FollowedReadModel, type HistoryEntry, type IdentityState,
   type IndexedEdge, type ListedCampaign, type ListQuery, type Member, type Page, type PageRequest, type ReadModelStats,
 } from '../../ports/campaign-queries.ts';
 import { campaignComparator, matchesOf } from '../campaign-list.ts';
 import { LogIndex } from './log-index.ts';
+
+/** A row as the port shows it: without the literal member list (which the read models do not keep). */
+const summary = ({ members: _members, ...row }: CampaignRow): CampaignSummary => row;
 
 const cut = <T>(all: readonly T[], { limit, offset }: PageRequest): Page<T> => ({ total: all.length, data: all.slice(offset, offset + limit) });
 
@@ -33,7 +36,8 @@ export class LogIndexView implements CampaignView {
   }
 
   async campaign(uuid: string): Promise<CampaignSummary | undefined> {
-    return this.index.row(uuid);
+    const r = this.index.row(uuid);
+    return r === undefined ? undefined : summary(r);
   }
 
   async canonical(uuid: string): Promise<string> {
@@ -51,14 +55,14 @@ export class LogIndexView implements CampaignView {
   async list(q: ListQuery): Promise<Page<ListedCampaign>> {
     let listed: ListedCampaign[];
     if (q.q === undefined) {
-      listed = this.index.liveRows().map((row) => ({ row, matches: [] }));
+      listed = this.index.liveRows().map((row) => ({ row: summary(row), matches: [] }));
     } else {
       const needle = searchNeedle(q.q);
       if (needle === null) return { total: 0, data: [] };
       listed = [];
       for (const row of this.index.liveRows()) {
         const matches = matchesOf(row, this.index.members(row.uuid), needle);
-        if (matches.length > 0) listed.push({ row, matches });
+        if (matches.length > 0) listed.push({ row: summary(row), matches });
       }
     }
     const cmp = campaignComparator(q.sort, q.order);
@@ -105,7 +109,8 @@ export class LogIndexView implements CampaignView {
   async liveCampaigns(minIdentities: number): Promise<CampaignSummary[]> {
     return this.index.liveRows()
       .filter((r) => r.identity_count >= minIdentities)
-      .sort((a, b) => compareCodePoints(a.uuid, b.uuid));
+      .sort((a, b) => compareCodePoints(a.uuid, b.uuid))
+      .map(summary);
   }
 
   async stats(): Promise<ReadModelStats> {
