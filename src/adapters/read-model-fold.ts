@@ -97,7 +97,7 @@ export interface PlannedRow {
   readonly before: StoredRow | null;
 }
 
-/** A search term of a campaign: its uuid, or one of its C2 endpoints or payload hashes. */
+/** A search term of a live campaign: its uuid, or one of its C2 endpoints or payload hashes. */
 export type CampaignTermKind = 'uuid' | 'c2_endpoint' | 'payload_hash';
 export interface CampaignTerm {
   readonly kind: CampaignTermKind;
@@ -144,9 +144,10 @@ export interface ReadModelPlan {
 
 const statusOf = (r: StoredRow): CampaignStatus => r.status;
 
+/** The terms a row is found by: only a live row's (the list shows no merged campaign). */
 function termsOf(r: StoredRow | null): Map<string, CampaignTerm> {
   const out = new Map<string, CampaignTerm>();
-  if (r === null) return out;
+  if (r === null || r.merged_into !== null) return out;
   const add = (kind: CampaignTermKind, value: string): void => void out.set(`${kind}\u0000${value}`, { kind, owner: r.uuid, value });
   add('uuid', r.uuid);
   for (const v of r.c2_endpoints) add('c2_endpoint', v);

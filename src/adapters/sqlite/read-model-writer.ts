@@ -73,6 +73,14 @@ export const factsFromRecord = (r: IdentityRecord): IdentityFacts => ({
     : { reason: r.removed_reason as NonNullable<IdentityFacts['removed']>['reason'], sequence: r.removed_sequence!, time: r.removed_time! },
 });
 
+const ROW_COLUMNS = [
+  'cid', 'uuid', 'root', 'parent', 'status', 'merged_into', 'formed_at', 'formed_sequence', 'first_activity', 'last_activity',
+  'identity_count', 'member_count', 'payload_hashes', 'c2_endpoints', 'deckies', 'asns', 'confidence', 'updated_at', 'updated_sequence',
+] as const satisfies ReadonlyArray<keyof CampaignRecord>;
+
+/** What a row's update may change: not its ids, nor its root (which moves with its subtree). */
+const UPDATABLE_COLUMNS = ROW_COLUMNS.filter((c): c is Exclude<(typeof ROW_COLUMNS)[number], 'cid' | 'uuid' | 'root'> => c !== 'cid' && c !== 'uuid' && c !== 'root');
+
 const FAMILY_SUMS = (sign: '' | '-'): string => [
   `${sign}count(*)`,
   ...FAMILIES.map((_, k) => `${sign}sum(s${k} > 0)`),
@@ -81,8 +89,14 @@ const FAMILY_SUMS = (sign: '' | '-'): string => [
 ].join(', ');
 const FAMILY_COLUMNS = ['edges', ...['e', 'd', 'n'].flatMap((p) => FAMILIES.map((_, k) => `${p}${k}`))];
 
+/** Campaign ids kept in memory: most pages name campaigns the pages just before created. */
+const CID_CACHE = 100_000;
+
 export class SqliteReadModelWriter {
   private readonly s: Record<string, Statement>;
+  /** uuid → cid, most recent last; bounded, so memory does not grow with the model. */
+  private readonly cids = new Map<string, number>();
+  private readonly rowUpdates = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {
     db.exec(`
@@ -93,11 +107,11 @@ export class SqliteReadModelWriter {
     `);
     const familyUpsert = (sign: '' | '-'): Statement => db.prepare(`
       INSERT INTO rm_families (root, ${FAMILY_COLUMNS.join(', ')})
-      SELECT e.root, ${FAMILY_SUMS(sign)} FROM rm_edges e JOIN t_edges USING (a, b) WHERE e.root IS NOT NULL GROUP BY e.root
+      SELECT e.root, ${FAMILY_SUMS(sign)} FROM t_edges t CROSS JOIN rm_edges e ON e.a = t.a AND e.b = t.b WHERE e.root IS NOT NULL GROUP BY e.root
       ON CONFLICT (root) DO UPDATE SET ${FAMILY_COLUMNS.map((c) => `${c} = rm_families.${c} + excluded.${c}`).join(', ')}`);
     const scoreUpsert = (sign: '' | '-'): Statement => db.prepare(`
       INSERT INTO rm_family_scores (root, family, score, n)
-      SELECT * FROM (${FAMILIES.map((_, k) => `SELECT e.root, ${k}, e.s${k}, ${sign}count(*) FROM rm_edges e JOIN t_edges USING (a, b)
+      SELECT * FROM (${FAMILIES.map((_, k) => `SELECT e.root, ${k}, e.s${k}, ${sign}count(*) FROM t_edges t CROSS JOIN rm_edges e ON e.a = t.a AND e.b = t.b
         WHERE e.root IS NOT NULL AND e.s${k} > 0 GROUP BY e.root, e.s${k}`).join(' UNION ALL ')}) WHERE true
       ON CONFLICT (root, family, score) DO UPDATE SET n = rm_family_scores.n + excluded.n`);
     this.s = {
@@ -112,28 +126,21 @@ export class SqliteReadModelWriter {
       allCampaigns: db.prepare('SELECT c.*, r.uuid AS root_uuid FROM rm_campaigns c LEFT JOIN rm_campaign_ids r ON r.cid = c.root'),
       cidOf: db.prepare('SELECT cid FROM rm_campaign_ids WHERE uuid = ?').pluck(),
       intern: db.prepare('INSERT INTO rm_campaign_ids (uuid) VALUES (?)'),
-      upsertRow: db.prepare(`
-        INSERT INTO rm_campaigns (cid, uuid, root, parent, status, merged_into, formed_at, formed_sequence, first_activity, last_activity,
-          identity_count, member_count, payload_hashes, c2_endpoints, deckies, asns, confidence, updated_at, updated_sequence)
-        VALUES (@cid, @uuid, NULL, @parent, @status, @merged_into, @formed_at, @formed_sequence, @first_activity, @last_activity,
-          @identity_count, @member_count, @payload_hashes, @c2_endpoints, @deckies, @asns, @confidence, @updated_at, @updated_sequence)
-        ON CONFLICT (cid) DO UPDATE SET parent = excluded.parent, status = excluded.status, merged_into = excluded.merged_into,
-          formed_at = excluded.formed_at, formed_sequence = excluded.formed_sequence, first_activity = excluded.first_activity,
-          last_activity = excluded.last_activity, identity_count = excluded.identity_count, member_count = excluded.member_count,
-          payload_hashes = excluded.payload_hashes, c2_endpoints = excluded.c2_endpoints, deckies = excluded.deckies,
-          asns = excluded.asns, confidence = excluded.confidence, updated_at = excluded.updated_at, updated_sequence = excluded.updated_sequence`),
+      insertRow: db.prepare(`
+        INSERT INTO rm_campaigns (${ROW_COLUMNS.join(', ')}) VALUES (${ROW_COLUMNS.map((c) => '@' + c).join(', ')})`),
       moveSubtree: db.prepare(`
         INSERT OR REPLACE INTO t_moved (cid, old_root, new_root)
         WITH RECURSIVE sub (cid) AS (SELECT ? UNION SELECT c.cid FROM rm_campaigns c JOIN sub ON c.parent = sub.cid)
         SELECT c.cid, c.root, ? FROM sub JOIN rm_campaigns c ON c.cid = sub.cid`),
       unmoved: db.prepare('DELETE FROM t_moved WHERE old_root IS new_root'),
-      rootMoved: db.prepare('UPDATE rm_campaigns SET root = m.new_root FROM t_moved m WHERE m.cid = rm_campaigns.cid'),
-      idsOfMoved: db.prepare('INSERT OR IGNORE INTO t_ids SELECT i.uuid FROM rm_identities i JOIN t_moved m ON i.campaign = m.cid'),
-      identitiesMoved: db.prepare('UPDATE rm_identities SET root = m.new_root FROM t_moved m WHERE m.cid = rm_identities.campaign'),
+      rootMoved: db.prepare('UPDATE rm_campaigns SET root = (SELECT new_root FROM t_moved m WHERE m.cid = rm_campaigns.cid) WHERE cid IN (SELECT cid FROM t_moved)'),
+      idsOfMoved: db.prepare('INSERT OR IGNORE INTO t_ids SELECT i.uuid FROM t_moved m CROSS JOIN rm_identities i ON i.campaign = m.cid'),
+      identitiesMoved: db.prepare(`UPDATE rm_identities SET root = (SELECT new_root FROM t_moved m WHERE m.cid = rm_identities.campaign)
+        WHERE uuid IN (SELECT i.uuid FROM t_moved m CROSS JOIN rm_identities i ON i.campaign = m.cid)`),
       // A moved campaign's history joins its new root's; an event leaves the old root's once no
       // campaign it names is in that tree any more.
       rootEventsGained: db.prepare(`
-        INSERT OR IGNORE INTO t_root_events SELECT m.new_root, ce.sequence, ce.type FROM t_moved m JOIN rm_campaign_events ce ON ce.cid = m.cid`),
+        INSERT OR IGNORE INTO t_root_events SELECT m.new_root, ce.sequence, ce.type FROM t_moved m CROSS JOIN rm_campaign_events ce ON ce.cid = m.cid`),
       rootEventsOfNew: db.prepare(`
         INSERT OR IGNORE INTO t_root_events SELECT c.root, ce.sequence, ce.type FROM rm_campaign_events ce JOIN rm_campaigns c ON c.cid = ce.cid
         WHERE ce.sequence > ? AND c.root IS NOT NULL`),
@@ -143,7 +150,7 @@ export class SqliteReadModelWriter {
         INSERT INTO rm_root_counts SELECT root, type, count(*) FROM t_root_events WHERE true GROUP BY root, type
         ON CONFLICT (root, type) DO UPDATE SET n = rm_root_counts.n + excluded.n`),
       rootEventsLost: db.prepare(`
-        INSERT OR IGNORE INTO t_root_events SELECT m.old_root, ce.sequence, ce.type FROM t_moved m JOIN rm_campaign_events ce ON ce.cid = m.cid
+        INSERT OR IGNORE INTO t_root_events SELECT m.old_root, ce.sequence, ce.type FROM t_moved m CROSS JOIN rm_campaign_events ce ON ce.cid = m.cid
         WHERE m.old_root IS NOT NULL AND ce.sequence <= ?`),
       rootEventsStillNamed: db.prepare(`
         DELETE FROM t_root_events WHERE EXISTS (SELECT 1 FROM rm_campaign_events ce JOIN rm_campaigns c ON c.cid = ce.cid
@@ -168,8 +175,8 @@ export class SqliteReadModelWriter {
       addId: db.prepare('INSERT OR IGNORE INTO t_ids (uuid) VALUES (?)'),
       campaignEvent: db.prepare('INSERT OR IGNORE INTO rm_campaign_events (cid, sequence, type) VALUES (?, ?, ?)'),
       identityEvent: db.prepare('INSERT OR IGNORE INTO rm_identity_events (identity, sequence) VALUES (?, ?)'),
-      edgesOfIdsA: db.prepare('INSERT OR IGNORE INTO t_edges SELECT e.a, e.b FROM rm_edges e JOIN t_ids i ON e.a = i.uuid'),
-      edgesOfIdsB: db.prepare('INSERT OR IGNORE INTO t_edges SELECT e.a, e.b FROM rm_edges e JOIN t_ids i ON e.b = i.uuid'),
+      edgesOfIdsA: db.prepare('INSERT OR IGNORE INTO t_edges SELECT e.a, e.b FROM t_ids i CROSS JOIN rm_edges e ON e.a = i.uuid'),
+      edgesOfIdsB: db.prepare('INSERT OR IGNORE INTO t_edges SELECT e.a, e.b FROM t_ids i CROSS JOIN rm_edges e ON e.b = i.uuid'),
       addEdgeKey: db.prepare('INSERT OR IGNORE INTO t_edges (a, b) VALUES (?, ?)'),
       familiesSubtract: familyUpsert('-'),
       familiesAdd: familyUpsert(''),
@@ -207,6 +214,16 @@ export class SqliteReadModelWriter {
    * after, which is past them too when another process applied them first.
    */
   apply(events: readonly CampaignEvent[]): number {
+    try {
+      return this.applyPage(events);
+    } catch (e) {
+      // Ids interned by the rolled-back page are not in the model.
+      this.cids.clear();
+      throw e;
+    }
+  }
+
+  private applyPage(events: readonly CampaignEvent[]): number {
     return this.db.transaction(() => {
       const at = this.sequence();
       const last = events[events.length - 1].sequence;
@@ -252,8 +269,12 @@ export class SqliteReadModelWriter {
   }
 
   private cid(uuid: string): number {
-    const known = this.s.cidOf.get(uuid) as number | undefined;
-    return known ?? Number(this.s.intern.run(uuid).lastInsertRowid);
+    let cid = this.cids.get(uuid);
+    if (cid !== undefined) return cid;
+    cid = (this.s.cidOf.get(uuid) as number | undefined) ?? Number(this.s.intern.run(uuid).lastInsertRowid);
+    this.cids.set(uuid, cid);
+    if (this.cids.size > CID_CACHE) this.cids.delete(this.cids.keys().next().value!);
+    return cid;
   }
 
   private write(plan: ReadModelPlan, from: number, lastEventId: string): void {
@@ -261,15 +282,20 @@ export class SqliteReadModelWriter {
     for (const t of ['clearMoved', 'clearIds', 'clearEdges', 'clearRootEvents']) s[t].run();
 
     // ---- campaign rows (their roots move below, with everything keyed by a root) -------------
-    for (const { row } of plan.rows) {
-      s.upsertRow.run({
-        cid: this.cid(row.uuid), uuid: row.uuid, parent: row.merged_into === null ? null : this.cid(row.merged_into),
-        status: row.status, merged_into: row.merged_into, formed_at: row.formed_at, formed_sequence: row.formed_sequence,
-        first_activity: row.first_activity, last_activity: row.last_activity, identity_count: row.identity_count,
-        member_count: row.member_count, payload_hashes: JSON.stringify(row.payload_hashes), c2_endpoints: JSON.stringify(row.c2_endpoints),
-        deckies: JSON.stringify(row.deckies), asns: JSON.stringify(row.asns), confidence: row.confidence,
-        updated_at: row.updated_at, updated_sequence: row.updated_sequence,
-      });
+    for (const { row, before } of plan.rows) {
+      const record = this.recordOf(row);
+      if (before === null) {
+        s.insertRow.run({ ...record, root: null });
+        continue;
+      }
+      // Only the columns that changed: SQLite then rewrites only the indexes over them, and a
+      // row has thirteen (one per list order).
+      const was = this.recordOf(before);
+      const changed = UPDATABLE_COLUMNS.filter((c) => record[c] !== was[c]);
+      if (changed.length === 0) continue;
+      const values: Record<string, unknown> = { cid: record.cid };
+      for (const c of changed) values[c] = record[c];
+      this.rowUpdate(changed).run(values);
     }
     // ---- history links of the page's events ----------------------------------------------------
     for (const l of plan.links) {
@@ -348,6 +374,28 @@ export class SqliteReadModelWriter {
     s.setMeta.run(JSON.stringify(types), 'types');
     s.setMeta.run(String(plan.sequence), 'sequence');
     s.setMeta.run(lastEventId, 'event_id');
+  }
+
+  private recordOf(row: StoredRow): Omit<CampaignRecord, 'root'> {
+    return {
+      cid: this.cid(row.uuid), uuid: row.uuid, parent: row.merged_into === null ? null : this.cid(row.merged_into),
+      status: row.status, merged_into: row.merged_into, formed_at: row.formed_at, formed_sequence: row.formed_sequence,
+      first_activity: row.first_activity, last_activity: row.last_activity, identity_count: row.identity_count,
+      member_count: row.member_count, payload_hashes: JSON.stringify(row.payload_hashes), c2_endpoints: JSON.stringify(row.c2_endpoints),
+      deckies: JSON.stringify(row.deckies), asns: JSON.stringify(row.asns), confidence: row.confidence,
+      updated_at: row.updated_at, updated_sequence: row.updated_sequence,
+    };
+  }
+
+  /** An UPDATE of these columns only, prepared once per column set (a handful occur). */
+  private rowUpdate(columns: readonly string[]): Statement {
+    const key = columns.join(',');
+    let st = this.rowUpdates.get(key);
+    if (st === undefined) {
+      st = this.db.prepare(`UPDATE rm_campaigns SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE cid = @cid`);
+      this.rowUpdates.set(key, st);
+    }
+    return st;
   }
 
   private addTerm(kind: number, owner: number, value: string): void {

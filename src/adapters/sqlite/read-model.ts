@@ -19,6 +19,7 @@ import type { CampaignView, FollowedReadModel } from '../../ports/campaign-queri
 import { StoreError } from '../../ports/errors.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import { toStoreError } from './errors.ts';
+import { WAL_CHECKPOINT_PAGES } from './store.ts';
 import { ensureReadModelLayout, resetReadModel } from './read-model-schema.ts';
 import { SqliteQueries, SqliteReadModelView } from './read-model-view.ts';
 import { SqliteReadModelWriter } from './read-model-writer.ts';
@@ -75,6 +76,11 @@ export class SqliteReadModel implements FollowedReadModel {
       // commits with the rows, so NORMAL (no fsync per commit) cannot leave it inconsistent.
       writerDb.pragma('synchronous = NORMAL');
       writerDb.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      // The writer's working tables (read-model-writer.ts) are rebuilt every page: never on disk.
+      writerDb.pragma('temp_store = MEMORY');
+      // As the store does (store.ts): a page rewrites the same index pages several pages in a
+      // row, and SQLite's default copied them back into the database after every 1,000.
+      writerDb.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
       let rebuilt = ensureReadModelLayout(writerDb);
       if (!rebuilt && !(await matchesLog(writerDb, log))) {
         resetReadModel(writerDb);
