@@ -12,11 +12,15 @@
  * any size, and only the store can walk it), and everything keyed by a campaign's live root
  * (its identities, history and edges), which moves with it.
  */
-import type { CampaignEvent, CampaignEventType, EdgeEvidence } from '../domain/campaign-events.ts';
+import { CAMPAIGN_EVENT_TYPES, type CampaignEvent, type CampaignEventType, type EdgeEvidence } from '../domain/campaign-events.ts';
 import {
   canonicalOf, foldEvents, partialTables, storedRowOf, type CampaignStatus, type StoredRow,
 } from '../domain/tables.ts';
 import type { IdentityFacts, IndexedEdge } from '../ports/campaign-queries.ts';
+
+/** How the stores encode an event type and a term kind in their integer columns. */
+export const TYPE_CODE: ReadonlyMap<CampaignEventType, number> = new Map(CAMPAIGN_EVENT_TYPES.map((t, i) => [t, i]));
+export const TERM_KIND: Readonly<Record<CampaignTermKind | 'identity', number>> = { identity: 0, uuid: 1, c2_endpoint: 2, payload_hash: 3 };
 
 type MutableFacts = { -readonly [K in keyof IdentityFacts]: IdentityFacts[K] };
 

@@ -293,7 +293,7 @@ export function readModelContract(name: string, make: MakeStore): void {
       }
     });
 
-    it('starts again where it stood: a model reopened on the same file resumes after its last page', async () => {
+    it('starts again where it stood: a model reopened on the same store resumes after its last page', async () => {
       const batches = scriptedLog();
       const store = await make(batches);
       const memory = new MemoryReadModel();

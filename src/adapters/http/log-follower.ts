@@ -75,13 +75,18 @@ export class LogFollower {
   }
 
   /**
-   * Catches up once, then keeps polling. With `wait: false` it resolves at once and the first
-   * catch-up runs in the background (a persisted read model answers from where it stands).
+   * Catches up once, then keeps polling. `wait`: true resolves after the first catch-up (and
+   * throws its failure); a number resolves at once when the model is more than that many events
+   * behind the log head, the catch-up running in the background (a persisted read model answers
+   * from where it stands meanwhile), and after it otherwise.
    */
-  async start({ wait = true }: { wait?: boolean } = {}): Promise<void> {
-    if (!wait) {
-      void this.poll().then(() => this.schedule());
-      return;
+  async start({ wait = true }: { wait?: boolean | number } = {}): Promise<void> {
+    if (wait !== true) {
+      const head = await this.options.log.head();
+      if (wait === false || head - this.model.sequence > wait) {
+        void this.poll().then(() => this.schedule());
+        return;
+      }
     }
     await this.poll();
     if (this.lastError !== null) throw this.lastError;

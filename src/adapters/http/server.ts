@@ -69,11 +69,12 @@ export interface HttpServerOptions {
   /** Default: MEMORY_READ_MODELS. */
   readonly readModels?: ReadModels;
   /**
-   * Listen only once every domain's read model has reached the log head (default true). A
-   * persisted read model may start behind and catch up while it answers (its answers say which
-   * `sequence` they reflect).
+   * Listen only once every domain's read model has reached the log head (true, the default), or
+   * only when it is at most this many events behind (a number): a persisted read model further
+   * behind answers at once from where it stands and catches up meanwhile (each answer says which
+   * `sequence` it reflects).
    */
-  readonly waitForCatchUp?: boolean;
+  readonly waitForCatchUp?: boolean | number;
   /** Optional: read only to report how far the tables lag the log. */
   readonly tables?: TableReader;
   /**

@@ -18,7 +18,8 @@ import {
 import { readEventsAt, type EventLog } from '../../ports/event-log.ts';
 import { campaignComparator, matchesOf, valueMatches } from '../campaign-list.ts';
 import { listOrder } from './read-model-schema.ts';
-import { factsFromRecord, storedRowFromRecord, TERM_KIND, TYPE_CODE, type CampaignRecord, type IdentityRecord } from './read-model-writer.ts';
+import { TERM_KIND, TYPE_CODE } from '../read-model-fold.ts';
+import { factsFromRecord, storedRowFromRecord, type CampaignRecord, type IdentityRecord } from './read-model-writer.ts';
 
 const SORT_COLUMN = {
   updated_at: 'updated_sequence', created_at: 'formed_sequence', first_seen_at: 'first_activity', last_seen_at: 'last_activity',

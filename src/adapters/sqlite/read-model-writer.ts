@@ -15,16 +15,14 @@
  * position under the write lock, so a page the other one applied is skipped, never applied twice.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { CAMPAIGN_EVENT_TYPES, type CampaignEvent, type CampaignEventType } from '../../domain/campaign-events.ts';
+import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { dominantFamily, FAMILIES, weightedNanos } from '../../domain/evidence-summary.ts';
 import { PartialTablesError, type StoredRow } from '../../domain/tables.ts';
 import type { IdentityFacts } from '../../ports/campaign-queries.ts';
 import {
-  namedKeys, planPage, type CampaignTermKind, type ReadModelPlan, type StatusCounts, type StoredCampaign, type StoredIdentity, type WorkingSet,
+  namedKeys, planPage, TERM_KIND, TYPE_CODE, type ReadModelPlan, type StatusCounts, type StoredCampaign, type StoredIdentity, type WorkingSet,
 } from '../read-model-fold.ts';
 
-export const TYPE_CODE: ReadonlyMap<CampaignEventType, number> = new Map(CAMPAIGN_EVENT_TYPES.map((t, i) => [t, i]));
-export const TERM_KIND: Readonly<Record<CampaignTermKind | 'identity', number>> = { identity: 0, uuid: 1, c2_endpoint: 2, payload_hash: 3 };
 
 /** A campaign row as stored (lists as JSON text). */
 export interface CampaignRecord {

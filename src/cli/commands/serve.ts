@@ -12,6 +12,7 @@ import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
 import type { DomainCatalog } from '../../adapters/http/served-domains.ts';
 import { domainStoreUrl, storedPostgresDomains } from '../../adapters/postgres/domain-catalog.ts';
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
+import { PgReadModel } from '../../adapters/postgres/read-model.ts';
 import { READ_MODEL_FILE, SqliteReadModel } from '../../adapters/sqlite/read-model.ts';
 import path from 'node:path';
 import { isStoreError } from '../../ports/errors.ts';
@@ -26,6 +27,9 @@ import { domainStoreDir, openDomainForReading, openStoreForReading, storedDomain
 
 export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
 
+/** Events a read model applies before serve listens: a few seconds' worth (docs/BENCHMARKS.md). */
+export const CATCH_UP_BEFORE_LISTENING = 50_000;
+
 const options = {
   store: { type: 'string', required: true, placeholder: 'dir|url', description: 'store directory, or a postgres:// URL' },
   port: { type: 'integer', min: 0, default: DEFAULT_PORT, placeholder: 'N', description: 'TCP port (0: any free port)' },
@@ -39,7 +43,7 @@ const options = {
   'max-page-size': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxPageSize, placeholder: 'N', description: 'largest limit= a list accepts' },
   'read-model': {
     type: 'string', placeholder: 'store|memory',
-    description: "store (default): indexed tables kept beside the log, updated as it grows; memory: the whole log indexed in memory at every start",
+    description: "store (default): indexed tables kept beside the log (read-model.sqlite, or rm_* tables in the PostgreSQL schema), updated as it grows; memory: the whole log indexed in memory at every start",
   },
   'max-heavy-requests': {
     type: 'integer', min: 1, default: DEFAULT_LIMITS.maxHeavyRequests, placeholder: 'N',
@@ -91,7 +95,8 @@ async function openStore(spec: string): Promise<OpenedStore> {
       },
     };
     return {
-      log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec), domains, readModels: MEMORY_READ_MODELS,
+      log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec), domains,
+      readModels: { indexed: true, open: (source, domain) => PgReadModel.open(domainStoreUrl(spec, domain), source.log) },
       watch: (onHead) => pg.subscribe(() => onHead()),
       close: () => pg.close(),
     };
@@ -147,9 +152,10 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     server = await startHttpServer({
       log: store.log,
       readModels: memory ? MEMORY_READ_MODELS : store.readModels,
-      // A persisted read model answers at once from where it stands and catches up meanwhile;
-      // the in-memory one has nothing to answer from before it has read the log.
-      waitForCatchUp: memory || !store.readModels.indexed,
+      // The in-memory index has nothing to answer from before it has read the log. A persisted
+      // read model close to the head catches up first (seconds); one far behind (a first start
+      // on a large store) answers at once from where it stands, and catches up meanwhile.
+      waitForCatchUp: memory || !store.readModels.indexed ? true : CATCH_UP_BEFORE_LISTENING,
       tables: store.tables,
       snapshots: store.snapshots,
       domains: store.domains,
