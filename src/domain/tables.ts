@@ -14,6 +14,7 @@
  * only the functions below touch it.
  */
 import type { CampaignEvent, SetDelta } from './campaign-events.ts';
+import { compareCodePoints } from './code-point-order.ts';
 import type { Membership } from './engine-api.ts';
 
 export type CampaignStatus = 'active' | 'merged' | 'empty';
@@ -509,9 +510,12 @@ export const rowsOf = (tables: CampaignTables, uuids: Iterable<string>): Campaig
 export const allRows = (tables: CampaignTables): CampaignRow[] =>
   [...tables.rows.keys()].sort().map((u) => materialize(tables.rows.get(u)!));
 
-/** Every active identity with its canonical live campaign, sorted by identity uuid. */
+/**
+ * Every active identity with its canonical live campaign, sorted by identity uuid in code point
+ * order (the order a store's index gives, so a streamed membership prints the same lines).
+ */
 export function membershipOf(tables: CampaignTables): Membership[] {
-  return [...tables.identities.keys()].sort().map((identity_uuid) => ({
+  return [...tables.identities.keys()].sort(compareCodePoints).map((identity_uuid) => ({
     identity_uuid,
     campaign_uuid: canonicalOf(tables, tables.identities.get(identity_uuid)!),
   }));
