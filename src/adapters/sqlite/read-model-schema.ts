@@ -19,11 +19,15 @@ export const READ_MODEL_LAYOUT = 1;
 const NULLS_LAST = ['formed_sequence', 'first_activity', 'last_activity'];
 const NOT_NULL = ['updated_sequence', 'identity_count', 'confidence'];
 
-/** The ORDER BY of the campaign list for a sort column and direction (an index serves each). */
-export function listOrder(column: string, order: 'asc' | 'desc'): string {
-  if (column === 'uuid') return `uuid ${order === 'asc' ? 'ASC' : 'DESC'}`;
+/**
+ * The ORDER BY of the campaign list for a sort column and direction (an index serves each);
+ * `table`: a qualifier for the columns (`c.`).
+ */
+export function listOrder(column: string, order: 'asc' | 'desc', table = ''): string {
   const dir = order === 'asc' ? 'ASC' : 'DESC';
-  return NULLS_LAST.includes(column) ? `(${column} IS NULL), ${column} ${dir}, uuid` : `${column} ${dir}, uuid`;
+  if (column === 'uuid') return `${table}uuid ${dir}`;
+  const c = `${table}${column}`;
+  return NULLS_LAST.includes(column) ? `(${c} IS NULL), ${c} ${dir}, ${table}uuid` : `${c} ${dir}, ${table}uuid`;
 }
 
 const listIndexes = (): string =>

@@ -54,11 +54,18 @@ export class SqliteQueries {
       cidOf: db.prepare('SELECT cid FROM rm_campaigns WHERE uuid = ?').pluck(),
       merged: db.prepare('SELECT uuid FROM rm_campaigns WHERE root = ? AND cid <> ? ORDER BY uuid LIMIT ? OFFSET ?').pluck(),
       mergedCount: db.prepare('SELECT count(*) FROM rm_campaigns WHERE root = ?').pluck(),
+      // Deep pages: the offset is skipped in the index alone (it covers the page's keys), and
+      // only the page's rows are read.
       members: db.prepare(`
-        SELECT i.*, c.uuid AS campaign_uuid FROM rm_identities i JOIN rm_campaign_ids c ON c.cid = i.campaign
-        WHERE i.root = ? ORDER BY i.last_sequence DESC, i.uuid LIMIT ? OFFSET ?`),
+        SELECT i.*, c.uuid AS campaign_uuid FROM (
+          SELECT uuid FROM rm_identities WHERE root = ? ORDER BY last_sequence DESC, uuid LIMIT ? OFFSET ?) p
+        CROSS JOIN rm_identities i ON i.uuid = p.uuid JOIN rm_campaign_ids c ON c.cid = i.campaign
+        ORDER BY i.last_sequence DESC, i.uuid`),
       memberCount: db.prepare('SELECT count(*) FROM rm_identities WHERE root = ?').pluck(),
-      edges: db.prepare('SELECT body, sequence, time FROM rm_edges WHERE root = ? ORDER BY weight DESC, a, b LIMIT ? OFFSET ?'),
+      edges: db.prepare(`
+        SELECT e.body, e.sequence, e.time FROM (
+          SELECT a, b FROM rm_edges WHERE root = ? ORDER BY weight DESC, a, b LIMIT ? OFFSET ?) p
+        CROSS JOIN rm_edges e ON e.a = p.a AND e.b = p.b ORDER BY e.weight DESC, e.a, e.b`),
       families: db.prepare('SELECT * FROM rm_families WHERE root = ?'),
       maxScore: db.prepare('SELECT max(score) FROM rm_family_scores WHERE root = ? AND family = ? AND n > 0').pluck(),
       rootCounts: db.prepare('SELECT type, n FROM rm_root_counts WHERE root = ?'),
@@ -73,13 +80,18 @@ export class SqliteQueries {
         SELECT t.kind, t.value, c.uuid AS owner, c.root, c.merged_into IS NULL AS live FROM rm_terms_fts f
         JOIN rm_terms t ON t.tid = f.rowid JOIN rm_campaigns c ON c.cid = t.owner WHERE rm_terms_fts MATCH ?`),
       rowsByCid: db.prepare('SELECT * FROM rm_campaigns WHERE cid IN (SELECT value FROM json_each(?))'),
+      keysByCid: db.prepare(`
+        SELECT cid, uuid, updated_sequence, formed_sequence, first_activity, last_activity, identity_count, confidence FROM rm_campaigns
+        WHERE cid IN (SELECT value FROM json_each(?)) AND merged_into IS NULL`),
     };
   }
 
   /** The list statement of a sort column and direction: each reads its own index. */
   list(column: string, order: 'asc' | 'desc'): Statement {
-    return this.statement(`list ${column} ${order}`,
-      () => `SELECT * FROM rm_campaigns WHERE merged_into IS NULL ORDER BY ${listOrder(column, order)} LIMIT ? OFFSET ?`);
+    // The page's cids from the list's own index (a covering scan past the offset), then its rows.
+    return this.statement(`list ${column} ${order}`, () => `
+      SELECT c.* FROM (SELECT cid FROM rm_campaigns WHERE merged_into IS NULL ORDER BY ${listOrder(column, order)} LIMIT ? OFFSET ?) p
+      CROSS JOIN rm_campaigns c ON c.cid = p.cid ORDER BY ${listOrder(column, order, 'c.')}`);
   }
 
   /** A statement built from our own constants (sort columns, type codes), prepared once. */
@@ -170,16 +182,18 @@ export class SqliteReadModelView implements CampaignView {
         ids.push(h.value);
       } else if (h.live === 1 && !byRoot.has(h.root)) byRoot.set(h.root, []);
     }
-    // A root on a merge cycle (which only a broken engine writes) is not live: not listed.
-    const rows = (this.s.rowsByCid.all(JSON.stringify([...byRoot.keys()])) as CampaignRecord[])
-      .filter((r) => r.merged_into === null)
-      .map((r) => ({ cid: r.cid, row: summaryFromRecord(r) }));
+    // Sorted on the sort keys alone (a root on a merge cycle, which only a broken engine writes,
+    // is not live: not listed); only the page's rows are read whole.
+    const keys = this.s.keysByCid.all(JSON.stringify([...byRoot.keys()])) as Array<CampaignSummary & { cid: number }>;
     const cmp = campaignComparator(q.sort, q.order);
-    rows.sort((a, b) => cmp(a.row, b.row));
-    const data = rows.slice(q.offset, q.offset + q.limit).map(({ cid, row }) => ({
-      row, matches: matchesOf(row, byRoot.get(cid)!.sort(compareCodePoints), needle),
-    }));
-    return { total: rows.length, data };
+    keys.sort(cmp);
+    const page = keys.slice(q.offset, q.offset + q.limit);
+    const rows = new Map((this.s.rowsByCid.all(JSON.stringify(page.map((k) => k.cid))) as CampaignRecord[]).map((r) => [r.cid, summaryFromRecord(r)]));
+    const data = page.map(({ cid }) => {
+      const row = rows.get(cid)!;
+      return { row, matches: matchesOf(row, byRoot.get(cid)!.sort(compareCodePoints), needle) };
+    });
+    return { total: keys.length, data };
   }
 
   async members(canonical: string, { limit, offset }: PageRequest): Promise<Page<Member>> {
