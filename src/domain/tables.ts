@@ -14,6 +14,7 @@
  * only the functions below touch it.
  */
 import type { CampaignEvent, SetDelta } from './campaign-events.ts';
+import { compareCodePoints } from './code-point-order.ts';
 import type { Membership } from './engine-api.ts';
 
 export type CampaignStatus = 'active' | 'merged' | 'empty';
@@ -75,6 +76,8 @@ interface MutableTables {
   readonly rows: Map<string, RowState>;
   readonly identities: Map<string, string>;
   sequence: number;
+  /** Only some rows are held (partialTables): a recount of every row cannot be done here. */
+  readonly partial?: true;
 }
 
 export function emptyTables(): CampaignTables {
@@ -199,6 +202,7 @@ class Fold {
   // Moving a pointer shifts a whole subtree's count along two chains; that bookkeeping is only
   // exact without cycles, so a pointer move that touches one recounts every row instead.
   recountAll(): void {
+    if (this.t.partial) throw new PartialTablesError();
     const counts = new Map<string, number>();
     for (const row of this.t.rows.values()) {
       if (row.members.size === 0) continue;
@@ -327,6 +331,99 @@ function applyDelta<T>(set: Set<T> | null, delta: SetDelta<T>): { set: Set<T> | 
   return { set, changed };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Partial tables: a store that keeps the rows on disk folds a page of events over the rows the
+// page reaches, never over all of them (adapters/read-model-fold.ts).
+
+/** A row as a store keeps it without its member list: how many members it has instead. */
+export interface StoredRow extends Omit<CampaignRow, 'members'> {
+  /** Identities literally assigned to it (`members.length` of the full row). */
+  readonly member_count: number;
+}
+
+/**
+ * Thrown by a fold over partial tables that reaches a merge cycle (which only a broken engine
+ * produces): its recount reads every row, so the caller must fold that page over all of them.
+ */
+export class PartialTablesError extends Error {
+  constructor() {
+    super('a merge cycle needs every campaign row to recount');
+    this.name = 'PartialTablesError';
+  }
+}
+
+/**
+ * A member set that only counts: the fold of partial tables adds an identity to a row only when
+ * it is not a member and deletes it only when it is (moveIdentity, removal), and otherwise only
+ * reads `size`, so the count of the stored row plus those moves is exact.
+ */
+class CountedMembers extends Set<string> {
+  private count: number;
+
+  constructor(count: number) {
+    super();
+    this.count = count;
+  }
+
+  override get size(): number {
+    return this.count;
+  }
+
+  override add(): this {
+    this.count++;
+    return this;
+  }
+
+  override delete(): boolean {
+    this.count--;
+    return true;
+  }
+}
+
+/**
+ * Tables holding only `rows`, and `identities` (identity → the campaign it is literally assigned
+ * to) for the identities a page names. Folding a page over them gives the same rows as folding
+ * it over the whole tables as long as they hold every row the page reaches: the campaigns its
+ * events name, the campaigns of the identities it names, and every campaign their merge
+ * pointers lead to. A merge cycle throws PartialTablesError, unless `complete` says the rows
+ * are every row of the tables (then its recount, which only counts members, is exact).
+ */
+export function partialTables(
+  rows: Iterable<StoredRow>, identities: Iterable<readonly [string, string]>, sequence: number, complete = false,
+): CampaignTables {
+  const t: MutableTables = complete
+    ? { rows: new Map(), identities: new Map(identities), sequence }
+    : { rows: new Map(), identities: new Map(identities), sequence, partial: true };
+  for (const r of rows) {
+    t.rows.set(r.uuid, {
+      uuid: r.uuid,
+      merged_into: r.merged_into,
+      formed_at: r.formed_at,
+      formed_sequence: r.formed_sequence,
+      first_activity: r.first_activity,
+      last_activity: r.last_activity,
+      identity_count: r.identity_count,
+      members: new CountedMembers(r.member_count),
+      payload_hashes: r.payload_hashes.length ? new Set(r.payload_hashes) : null,
+      c2_endpoints: r.c2_endpoints.length ? new Set(r.c2_endpoints) : null,
+      deckies: r.deckies.length ? new Set(r.deckies) : null,
+      asns: r.asns.length ? new Set(r.asns) : null,
+      confidence: r.confidence,
+      updated_at: r.updated_at,
+      updated_sequence: r.updated_sequence,
+    });
+  }
+  return t;
+}
+
+/** A row of (partial or whole) tables as a store keeps it. */
+export function storedRowOf(tables: CampaignTables, uuid: string): StoredRow | undefined {
+  const r = tables.rows.get(uuid);
+  if (r === undefined) return undefined;
+  const { members: _members, ...row } = materializeLists(r, false);
+  return { ...row, member_count: r.members.size };
+}
+
 /**
  * The live campaign a campaign resolves to, following `merged_into`. Cycle-safe: on a cycle
  * (never produced by a correct engine) the smallest uuid of the cycle is returned, so the
@@ -354,6 +451,10 @@ const sortedStrings = (s: ReadonlySet<string> | null): string[] => (s ? [...s].s
 const sortedNumbers = (s: ReadonlySet<number> | null): number[] => (s ? [...s].sort((a, b) => a - b) : []);
 
 function materialize(r: Readonly<RowState>): CampaignRow {
+  return materializeLists(r);
+}
+
+function materializeLists(r: Readonly<RowState>, members = true): CampaignRow {
   return {
     uuid: r.uuid,
     status: r.merged_into !== null ? 'merged' : r.identity_count > 0 ? 'active' : 'empty',
@@ -363,7 +464,7 @@ function materialize(r: Readonly<RowState>): CampaignRow {
     first_activity: r.first_activity,
     last_activity: r.last_activity,
     identity_count: r.identity_count,
-    members: sortedStrings(r.members),
+    members: members ? sortedStrings(r.members) : [],
     payload_hashes: sortedStrings(r.payload_hashes),
     c2_endpoints: sortedStrings(r.c2_endpoints),
     deckies: sortedStrings(r.deckies),
@@ -414,9 +515,12 @@ export const rowsOf = (tables: CampaignTables, uuids: Iterable<string>): Campaig
 export const allRows = (tables: CampaignTables): CampaignRow[] =>
   [...tables.rows.keys()].sort().map((u) => materialize(tables.rows.get(u)!));
 
-/** Every active identity with its canonical live campaign, sorted by identity uuid. */
+/**
+ * Every active identity with its canonical live campaign, sorted by identity uuid in code point
+ * order (the order a store's index gives, so a streamed membership prints the same lines).
+ */
 export function membershipOf(tables: CampaignTables): Membership[] {
-  return [...tables.identities.keys()].sort().map((identity_uuid) => ({
+  return [...tables.identities.keys()].sort(compareCodePoints).map((identity_uuid) => ({
     identity_uuid,
     campaign_uuid: canonicalOf(tables, tables.identities.get(identity_uuid)!),
   }));

@@ -93,6 +93,11 @@ export interface EventLog {
    * keep the serialised form omits it, and readers fall back to `read`.
    */
   readSerialized?(fromSequence: number, limit: number): Promise<readonly string[]>;
+  /**
+   * The events at these sequences, in ascending order (a history page: scattered sequences).
+   * Every sequence must be logged. Optional: readers fall back to one `read` per sequence.
+   */
+  readAt?(sequences: readonly number[]): Promise<readonly CampaignEvent[]>;
   /** Sequence of the last event; 0 when empty. */
   head(): Promise<number>;
   lastBatch(): Promise<BatchRecord | null>;
@@ -116,4 +121,14 @@ export function checkCommitShape({ batch, events }: BatchCommit): void {
       throw new StoreError('sequence_conflict', `batch ${batch.index}: event ${i} has sequence ${events[i].sequence}, expected ${batch.first_sequence + i}`);
     }
   }
+}
+
+/** `log.readAt`, or one `read` per sequence where the adapter has no such query. */
+export async function readEventsAt(log: EventLog, sequences: readonly number[]): Promise<readonly CampaignEvent[]> {
+  if (sequences.length === 0) return [];
+  const sorted = [...sequences].sort((a, b) => a - b);
+  if (log.readAt !== undefined) return log.readAt(sorted);
+  const out: CampaignEvent[] = [];
+  for (const s of sorted) out.push(...await log.read(s, 1));
+  return out;
 }

@@ -3,6 +3,7 @@
  * rows with the log sequence they reflect, so a sink that lags can catch up from the log; the
  * reader side serves the CLI and restarts.
  */
+import type { Membership } from '../domain/engine-api.ts';
 import type { CampaignRow } from '../domain/tables.ts';
 
 export interface TableSink {
@@ -17,4 +18,10 @@ export interface TableReader {
   rows(): Promise<readonly CampaignRow[]>;
   /** Sequence of the last event the tables reflect; 0 when empty. */
   sequence(): Promise<number>;
+  /**
+   * Every active identity with its live campaign, in code point order of the identity, a page
+   * at a time: what `membershipOf(tablesFromRows(rows()))` gives, without holding the rows.
+   * Optional: readers fall back to that.
+   */
+  membership?(): AsyncIterable<readonly Membership[]>;
 }

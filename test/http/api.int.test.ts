@@ -240,7 +240,7 @@ describe('GET /metrics', () => {
     const live = rows.filter((x) => x.merged_into === null && x.identity_count > 0).length;
     assert.equal(value('campaign_stream_campaigns_live'), live);
     assert.equal(value('campaign_stream_largest_campaign_identities'), 2);
-    assert.equal(value('campaign_stream_log_head_sequence'), s.server.follower.index.sequence);
+    assert.equal(value('campaign_stream_log_head_sequence'), s.server.follower.sequence);
     assert.ok(value('campaign_stream_log_batches_total') >= 2);
     assert.ok(value('campaign_stream_log_input_events_total') > 0);
     assert.equal(value('campaign_stream_log_batch_input_events_count'), value('campaign_stream_log_batches_total'));

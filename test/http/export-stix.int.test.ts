@@ -31,7 +31,7 @@ describe('GET /api/v1/export/stix', () => {
     const r = await get('/api/v1/export/stix');
     assert.equal(r.status, 200, r.text);
     assert.equal(r.headers['content-type'], 'application/stix+json;version=2.1');
-    assert.equal(r.headers['x-log-sequence'], String(s.server.follower.index.sequence));
+    assert.equal(r.headers['x-log-sequence'], String(s.server.follower.sequence));
     const bundle = JSON.parse(r.text) as { objects: Array<{ type: string }> };
     assert.deepEqual(bundle, await exported());
     assert.ok(bundle.objects.some((o) => o.type === 'campaign'));
@@ -39,7 +39,7 @@ describe('GET /api/v1/export/stix', () => {
   });
 
   it('takes as_of and min_identities as the command takes --as-of and --min-identities', async () => {
-    const half = String(Math.floor(s.server.follower.index.sequence / 2));
+    const half = String(Math.floor(s.server.follower.sequence / 2));
     const then = await get(`/api/v1/export/stix?as_of=${half}&min_identities=2`);
     assert.equal(then.status, 200, then.text);
     assert.deepEqual(JSON.parse(then.text), await exported('--as-of', half, '--min-identities', '2'));

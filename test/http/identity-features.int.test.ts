@@ -45,10 +45,10 @@ async function caughtUp(s: RunningServer): Promise<void> {
   const head = await store.log.head();
   const lastBatch = (await store.log.lastBatch())?.index ?? 0;
   for (let i = 0; i < 250; i++) {
-    if (s.follower.index.sequence === head && (s.follower.batches.at(-1)?.index ?? 0) === lastBatch) return;
+    if (s.follower.sequence === head && (s.follower.lastBatch?.index ?? 0) === lastBatch) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`server index at ${s.follower.index.sequence}, log head ${head}`);
+  throw new Error(`server index at ${s.follower.sequence}, log head ${head}`);
 }
 
 let live: RunningServer;

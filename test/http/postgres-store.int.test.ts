@@ -2,7 +2,9 @@
  * The query surface over the PostgreSQL adapter: the scenario log is copied batch by batch
  * from the SQLite store into a fresh schema through the EventLog port, `campaigns serve` is
  * pointed at the postgres:// URL, and it must answer exactly as it does over SQLite, including
- * a live merge committed while a stream is open. Real PostgreSQL (test/support/services.ts
+ * a live merge committed while a stream is open. `serve` answers from the store's PostgreSQL
+ * read model; the reference answers from the in-memory index of the SQLite copy: every read
+ * route's JSON must match, before and after the merge. Real PostgreSQL (test/support/services.ts
  * starts one when DATABASE_URL is unset, and fails, never skips, when it cannot).
  */
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +21,7 @@ import { emptyTables, foldEvents, rowsOf } from '../../src/domain/tables.ts';
 import type { EventLog } from '../../src/ports/event-log.ts';
 import { requireServices } from '../support/services.ts';
 import { openStream, request } from './support/http-client.ts';
+import { assertSameRoutes, routesOf } from './support/route-contract.ts';
 import { buildScenarioStore, IDS, type ScenarioStore } from './support/scenario.ts';
 
 const { databaseUrl } = await requireServices(['postgres']);
@@ -52,7 +55,7 @@ describe('query surface on PostgreSQL', () => {
     root = mkdtempSync(path.join(tmpdir(), 'cs-http-pg-'));
     scenario = await buildScenarioStore(root);
     referenceStore = openStoreForReading(scenario.dir);
-    reference = await startHttpServer({ log: referenceStore.log, snapshots: referenceStore.snapshots, port: 0, onError: () => {} });
+    reference = await startHttpServer({ log: referenceStore.log, snapshots: referenceStore.snapshots, port: 0, pollMs: 50, onError: () => {} });
     writer = await openPostgresStore(url, { schema });
     await copyLog(referenceStore.log, writer.log);
     // The engine snapshot too: the identity route's features come from it on either store.
@@ -99,6 +102,10 @@ describe('query surface on PostgreSQL', () => {
     assert.match(m.text, /campaign_stream_consumer_lag_events\{consumer="tables"\} 0/);
   });
 
+  it('answers every read route from its read model as the in-memory index does', async () => {
+    await assertSameRoutes(reference.url, pgBase, await routesOf(writer.log));
+  });
+
   it('has no domains but the default: ?domain=default is the plain answer, any other is 404 unknown_domain', async () => {
     const domains = await request(pgBase, '/api/v1/domains');
     assert.deepEqual(domains.json.data.map((d: { name: string }) => d.name), ['default']);
@@ -121,5 +128,12 @@ describe('query surface on PostgreSQL', () => {
     } finally {
       c.close();
     }
+    // The frame comes after the read model applied the page: both servers now stand at the head.
+    const head = await writer.log.head();
+    for (let i = 0; reference.follower.sequence !== head; i++) {
+      if (i > 500) throw new Error(`reference index at ${reference.follower.sequence}, log head ${head}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await assertSameRoutes(reference.url, pgBase, await routesOf(writer.log));
   });
 });

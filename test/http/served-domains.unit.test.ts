@@ -7,7 +7,7 @@ import type { SnapshotFeatures } from '../../src/adapters/http/snapshot-features
 import type { EventLog } from '../../src/ports/event-log.ts';
 
 const log = {} as EventLog;
-const fakeFollower = (stopped: string[], name: string) => ({ stop: async () => void stopped.push(name) }) as unknown as LogFollower;
+const fakeFollower = (stopped: string[], name: string) => ({ stop: async () => void stopped.push(name), model: { close: async () => {} } }) as unknown as LogFollower;
 const defaultDomain: ServedDomain = { name: 'default', isDefault: true, log, follower: fakeFollower([], 'default'), engineFeatures: {} as SnapshotFeatures };
 
 function setup(names: string[], startDelayMs = 0) {

@@ -19,7 +19,7 @@ describe('GET /api/v1/campaigns/events', () => {
   let headBefore: number;
   before(async () => {
     s = await serveScenario({ limits: { keepaliveMs: 150, maxStreams: 3 } });
-    headBefore = s.server.follower.index.sequence;
+    headBefore = s.server.follower.sequence;
   });
   after(() => s.close());
 
@@ -118,7 +118,7 @@ describe('GET /api/v1/campaigns/events', () => {
     const c = await openStream(s.base, undefined, { 'Last-Event-ID': '999999' });
     try {
       const snap = await c.waitFor((f) => f.event === 'snapshot');
-      assert.equal(snap.data.sequence, s.server.follower.index.sequence);
+      assert.equal(snap.data.sequence, s.server.follower.sequence);
     } finally {
       c.close();
     }
@@ -171,7 +171,7 @@ describe('event stream flow control', () => {
     c.frames.filter((f) => f.id !== null && f.event !== 'snapshot' && f.event !== 'error' && Number(f.id) > after).map((f) => Number(f.id));
   async function caughtUp(): Promise<number> {
     const head = await reader.log.head();
-    for (let i = 0; server.follower.index.sequence !== head; i++) {
+    for (let i = 0; server.follower.sequence !== head; i++) {
       if (i > 500) throw new Error('the server did not index the log');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -248,7 +248,7 @@ describe('event stream flow control', () => {
       const again = await openStream(narrow.url, undefined, { 'Last-Event-ID': String(err.data.last_event_id) });
       try {
         const snap = await again.waitFor((f) => f.event === 'snapshot');
-        assert.equal(snap.data.sequence, narrow.follower.index.sequence, 'too far behind to replay: a fresh snapshot');
+        assert.equal(snap.data.sequence, narrow.follower.sequence, 'too far behind to replay: a fresh snapshot');
       } finally {
         again.close();
       }

@@ -12,18 +12,17 @@ export const domainsRoute: Route = {
     new Query(url, []);
     await domains.discover();
     return json({
-      data: domains.list().map((d) => {
-        const index = d.follower.index;
-        const live = index.liveRows();
+      data: await Promise.all(domains.list().map((d) => d.follower.model.read(async (view) => {
+        const { campaigns } = await view.stats();
         return {
           name: d.name,
           default: d.isDefault,
-          sequence: index.sequence,
+          sequence: view.sequence,
           // What the domain's `/campaigns` lists as `total` (live: not merged into another).
-          campaigns: live.length,
-          campaigns_active: live.filter((r) => r.status === 'active').length,
+          campaigns: campaigns.active + campaigns.empty,
+          campaigns_active: campaigns.active,
         };
-      }),
+      }))),
     });
   },
 };

@@ -22,7 +22,6 @@
  */
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { parseIso } from '../../domain/time.ts';
-import { listCampaigns } from './campaign-queries.ts';
 import { DEFAULT_PAGE_SIZE } from './campaign-routes.ts';
 import { HttpError } from './errors.ts';
 import { lastEventId, Query } from './params.ts';
@@ -93,7 +92,7 @@ class Delivery {
     if (!this.sse.isOpen) return;
     if (this.catchingUp) {
       // The catch-up reads these from the log; a client this far behind would not be replayed.
-      if (this.ctx.follower.index.sequence - this.sent > this.ctx.limits.maxReplayEvents) this.sse.end(FELL_BEHIND);
+      if (this.ctx.follower.sequence - this.sent > this.ctx.limits.maxReplayEvents) this.sse.end(FELL_BEHIND);
       return;
     }
     for (const ev of events) {
@@ -118,7 +117,7 @@ class Delivery {
     for (;;) {
       if (this.sse.full) await this.sse.drained();
       if (!this.sse.isOpen) return;
-      const head = follower.index.sequence;
+      const head = follower.sequence;
       if (this.sent >= head) {
         // Same tick as the check: every later event reaches `live`, none is missed.
         this.catchingUp = false;
@@ -157,8 +156,7 @@ export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: nu
       }
       if (req.method === 'HEAD') return { kind: 'body', body: '', contentType: 'text/event-stream; charset=utf-8' };
 
-      const index = follower.index;
-      const at = index.sequence;
+      const at = follower.sequence;
       const replay = last !== undefined && last <= at && at - last <= limits.maxReplayEvents;
       const sse = new SseStream(res, {
         keepaliveMs: limits.keepaliveMs,
@@ -170,17 +168,27 @@ export function streamRoute(streams: StreamRegistry, onStreamsChanged: (open: nu
       onStreamsChanged(streams.size);
       sse.onClose(() => onStreamsChanged(streams.size));
 
-      const delivery = new Delivery(sse, { follower, log, limits }, replay ? last : at);
-      // Subscribed in the same tick as `at` was read: every event after it reaches `live` (or
-      // the catch-up, which reads up to the index's head), none before it does.
-      sse.onClose(follower.subscribe(({ events }) => delivery.live(events)));
       if (replay) {
+        const delivery = new Delivery(sse, { follower, log, limits }, last);
+        // Subscribed in the same tick as `at` was read: every event after it reaches `live` (or
+        // the catch-up, which reads up to the model's head), none before it does.
+        sse.onClose(follower.subscribe(({ events }) => delivery.live(events)));
         delivery.catchUp();
-      } else {
-        const { items } = listCampaigns(index, { limit: DEFAULT_PAGE_SIZE, offset: 0, sort: 'updated_at', order: 'desc' });
-        const campaigns = items.map((i) => inDomain(campaignResource(i.row), domain));
-        sse.send('snapshot', domain === null ? { sequence: at, campaigns } : { domain, sequence: at, campaigns }, at);
+        return { kind: 'handled' };
       }
+      // The snapshot is read from the model, which may apply a batch meanwhile: the stream
+      // listens from now on, drops what arrives before the snapshot is sent, and then catches
+      // up from the log from the snapshot's own sequence, so nothing is lost or sent twice.
+      let delivery: Delivery | null = null;
+      sse.onClose(follower.subscribe(({ events }) => delivery?.live(events)));
+      const snapshot = await follower.model.read(async (view) => {
+        const { data } = await view.list({ limit: DEFAULT_PAGE_SIZE, offset: 0, sort: 'updated_at', order: 'desc' });
+        return { sequence: view.sequence, campaigns: data.map((i) => inDomain(campaignResource(i.row), domain)) };
+      });
+      if (!sse.isOpen) return { kind: 'handled' };
+      sse.send('snapshot', domain === null ? snapshot : { domain, ...snapshot }, snapshot.sequence);
+      delivery = new Delivery(sse, { follower, log, limits }, snapshot.sequence);
+      delivery.catchUp();
       return { kind: 'handled' };
     },
   };

@@ -9,7 +9,7 @@ import type { EventLog } from '../../ports/event-log.ts';
 import { LabelScan, type Labels } from '../../pipeline/label-scan.ts';
 import { buildStixBundle, stixLabel } from '../stix/bundle.ts';
 import { Query } from './params.ts';
-import { AS_OF, indexFor } from './prefix-indexes.ts';
+import { AS_OF, readAt } from './prefix-indexes.ts';
 import type { Reply, Route, RouteContext } from './route-context.ts';
 
 /** The STIX 2.1 media type (STIX 2.1 §1.6, as TAXII 2.1 serves it). */
@@ -32,23 +32,18 @@ const labelScanOf = (log: EventLog): LabelScan => {
 export const stixRoute: Route = {
   perDomain: true,
   heavy: true,
-  async handle(ctx: RouteContext): Promise<Reply> {
+  handle(ctx: RouteContext): Promise<Reply> {
     const q = new Query(ctx.url, [AS_OF, 'min_identities']);
     const minIdentities = q.int('min_identities', { min: 1, max: 2 ** 31 - 1, default: 1 });
-    const index = await indexFor(q, ctx);
-    // The labels at the index's own position, and the rows read after the last await: the live
-    // index may move while the labels are read, and a bundle never mixes two log positions.
-    let sequence: number;
-    let labels: Labels;
-    do {
-      sequence = index.sequence;
-      labels = await labelScanOf(ctx.log).upTo(sequence);
-    } while (index.sequence !== sequence);
-    const campaigns = index.liveRows().map((row) => ({ row, domain: ctx.domain, ...stixLabel(labels.get(row.uuid)) }));
-    const { bundle } = buildStixBundle(campaigns, { minIdentities });
-    return {
-      kind: 'body', body: JSON.stringify(bundle), contentType: STIX_CONTENT_TYPE,
-      headers: { [SEQUENCE_HEADER]: String(index.sequence) },
-    };
+    return readAt(q, ctx, async (view) => {
+      const rows = await view.liveCampaigns(minIdentities);
+      // The labels at the view's own position: a bundle never mixes two log positions.
+      const labels = await labelScanOf(ctx.log).upTo(view.sequence);
+      const { bundle } = buildStixBundle(rows.map((row) => ({ row, domain: ctx.domain, ...stixLabel(labels.get(row.uuid)) })), { minIdentities });
+      return {
+        kind: 'body', body: JSON.stringify(bundle), contentType: STIX_CONTENT_TYPE,
+        headers: { [SEQUENCE_HEADER]: String(view.sequence) },
+      };
+    });
   },
 };

@@ -13,7 +13,7 @@
  */
 import { notFound } from './errors.ts';
 import { identityId, Query } from './params.ts';
-import { byWeight, campaignResource, edgeResource, FAMILIES, identityResource, type Family } from './resources.ts';
+import { campaignResource, edgeResource, FAMILIES, identityResource, type Family } from './resources.ts';
 import { json, type Route, type RouteContext } from './route-context.ts';
 
 export const identityRoute: Route = {
@@ -21,28 +21,30 @@ export const identityRoute: Route = {
   heavy: true,
   async handle({ url, params, follower, engineFeatures }: RouteContext) {
     new Query(url, []);
-    const index = follower.index;
     const id = identityId(params.uuid);
-    const facts = index.identity(id);
-    if (facts === undefined) throw notFound('Identity not found');
-    // Everything from the index first: it may move on while the snapshot is read, and an
-    // answer reflects one log position.
-    const literal = index.literalCampaignOf(id);
-    const canonical = literal === undefined ? undefined : index.canonical(literal);
-    const edges = index.edgesOf(id).sort(byWeight);
+    // Everything from the read model first, in one view: it may move on while the snapshot is
+    // read, and an answer reflects one log position.
+    const fromModel = await follower.model.read(async (view) => {
+      const state = await view.identity(id);
+      if (state === undefined) return null;
+      const edges = await view.identityEdges(id);
+      const campaign = state.canonical === null ? undefined : await view.campaign(state.canonical);
+      return { state, edges, campaign, history: await view.identityHistory(id), sequence: view.sequence };
+    });
+    if (fromModel === null) throw notFound('Identity not found');
+    const { state, edges, campaign } = fromModel;
     const signals = {} as Record<Family, number>;
     for (const f of FAMILIES) signals[f] = edges.reduce((m, e) => Math.max(m, e[f]), 0);
-    const campaign = canonical === undefined ? undefined : index.row(canonical);
     const fromLog = {
       neighbours: [...new Set(edges.map((e) => (e.a === id ? e.b : e.a)))].sort(),
       family_signals: signals,
       campaign_aggregates: campaign === undefined ? null : campaignResource(campaign).aggregates,
     };
     const answer = {
-      ...identityResource(facts, literal, canonical),
-      sequence: index.sequence,
+      ...identityResource(state.facts, state.campaign ?? undefined, state.canonical ?? undefined),
+      sequence: fromModel.sequence,
     };
-    const rest = { edges: edges.map(edgeResource), history: index.identityHistory(id) };
+    const rest = { edges: edges.map(edgeResource), history: fromModel.history };
 
     const engine = await engineFeatures.featuresOf(id);
     const features = engine.found

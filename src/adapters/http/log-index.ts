@@ -12,42 +12,14 @@
  * bridges at a merge, the joining identity's edges at an assignment), each with the scores it
  * had at that event; per-identity raw features are not in the log.
  */
-import type {
-  BatchRange, CampaignEvent, CampaignEventType, EdgeEvidence, RemovalReason,
-} from '../../domain/campaign-events.ts';
+import type { CampaignEvent, CampaignEventType } from '../../domain/campaign-events.ts';
+import { compareCodePoints } from '../../domain/code-point-order.ts';
 import {
   canonicalOf, emptyTables, foldEvents, rowOf, type CampaignRow, type CampaignTables,
 } from '../../domain/tables.ts';
+import { historyEntry, type HistoryEntry, type IdentityFacts, type IndexedEdge } from '../../ports/campaign-queries.ts';
 
-/** One event as a history line: the envelope and payload, without the evidence list. */
-export interface HistoryEntry {
-  readonly sequence: number;
-  readonly event_id: string;
-  readonly type: CampaignEventType;
-  readonly time: string;
-  readonly batch: BatchRange;
-  readonly payload: CampaignEvent['payload'];
-  readonly evidence_count: number;
-}
-
-/** An evidence edge with the event that last carried it (its scores are as of that event). */
-export interface IndexedEdge extends EdgeEvidence {
-  readonly sequence: number;
-  readonly time: string;
-}
-
-export interface IdentityFacts {
-  readonly uuid: string;
-  /** First and last event that named the identity (as member, mover or leaver). */
-  readonly first_sequence: number;
-  readonly first_time: string;
-  readonly last_sequence: number;
-  readonly last_time: string;
-  /** The event that put it into the campaign it is literally assigned to now. */
-  readonly joined_sequence: number | null;
-  readonly joined_time: string | null;
-  readonly removed: { readonly reason: RemovalReason; readonly sequence: number; readonly time: string } | null;
-}
+export type { HistoryEntry, IdentityFacts, IndexedEdge };
 
 type MutableFacts = { -readonly [K in keyof IdentityFacts]: IdentityFacts[K] };
 
@@ -115,10 +87,7 @@ export class LogIndex {
       }
       return;
     }
-    this.entries.set(ev.sequence, {
-      sequence: ev.sequence, event_id: ev.event_id, type: ev.type, time: ev.time, batch: ev.batch,
-      payload: ev.payload, evidence_count: ev.evidence.length,
-    });
+    this.entries.set(ev.sequence, historyEntry(ev));
     const campaign = (uuid: string | null): void => {
       if (uuid !== null) push(this.byCampaign, uuid, ev.sequence);
     };
@@ -264,14 +233,14 @@ export class LogIndex {
         }
       }
     }
-    return [...seen].sort();
+    return [...seen].sort(compareCodePoints);
   }
 
-  /** Live identities whose canonical campaign is `uuid`'s subtree root, sorted. */
+  /** Live identities whose canonical campaign is `uuid`'s subtree root, in code point order. */
   members(uuid: string): string[] {
     const out: string[] = [];
     for (const c of this.subtree(uuid)) for (const m of this.tables.rows.get(c)?.members ?? []) out.push(m);
-    return out.sort();
+    return out.sort(compareCodePoints);
   }
 
   /** The campaign an identity is literally assigned to, if it is active. */

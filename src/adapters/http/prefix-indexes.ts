@@ -12,7 +12,9 @@
 import type { AsOf } from '../../domain/as-of.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import { fullEvents, walkPrefix } from '../../pipeline/log-prefix.ts';
+import type { CampaignView } from '../../ports/campaign-queries.ts';
 import { LogIndex } from './log-index.ts';
+import { LogIndexView } from './log-index-view.ts';
 import type { Query } from './params.ts';
 import type { RouteContext } from './route-context.ts';
 
@@ -73,8 +75,12 @@ export const AS_OF = 'as_of';
 /** Reading a past log prefix costs what the prefix holds: such a request is heavy. */
 export const heavyWithAsOf = (url: URL): boolean => url.searchParams.has(AS_OF);
 
-/** The index a request reads: the live one, or with `as_of` the one of that log prefix. */
-export async function indexFor(q: Query, { follower, history }: Pick<RouteContext, 'follower' | 'history'>): Promise<LogIndex> {
+/**
+ * Runs `fn` on the view a request reads: the live read model's, or with `as_of` the index of
+ * that log prefix (held in memory: such a request is heavy).
+ */
+export async function readAt<T>(q: Query, { follower, history }: Pick<RouteContext, 'follower' | 'history'>, fn: (view: CampaignView) => Promise<T>): Promise<T> {
   const asOf = q.asOf(AS_OF);
-  return asOf === undefined ? follower.index : history.at(asOf, follower.index.sequence);
+  if (asOf === undefined) return follower.model.read(fn);
+  return fn(new LogIndexView(await history.at(asOf, follower.sequence)));
 }

@@ -7,11 +7,12 @@
  * *strings*; they stay so for compatibility, and `aggregates` carries the same values as real
  * arrays. The keystroke centroid, when known, is hex-16 (the reference would send raw bytes).
  */
-import type { EdgeEvidence } from '../../domain/campaign-events.ts';
-import type { CampaignRow, CampaignStatus } from '../../domain/tables.ts';
-import { DEFAULT_PROFILE, type FamilyWeights } from '../../domain/profile.ts';
+import { dominantFamily, type Family } from '../../domain/evidence-summary.ts';
+import type { CampaignStatus } from '../../domain/tables.ts';
 import { simhashToHex } from '../../domain/validate.ts';
-import type { IdentityFacts, IndexedEdge } from './log-index.ts';
+import type { CampaignSummary, IdentityFacts, IndexedEdge } from '../../ports/campaign-queries.ts';
+
+export { dominantFamily, familySummary, FAMILIES, type Family, type FamilySummary } from '../../domain/evidence-summary.ts';
 
 export interface CampaignAggregates {
   readonly payload_hashes: readonly string[];
@@ -44,7 +45,7 @@ export interface CampaignResource {
   readonly aggregates: CampaignAggregates;
 }
 
-export function campaignResource(r: CampaignRow): CampaignResource {
+export function campaignResource(r: CampaignSummary): CampaignResource {
   return {
     uuid: r.uuid,
     schema_version: 1,
@@ -146,9 +147,6 @@ export function identityResource(
 /** The keystroke centroid as 16 lower-case hex digits (big-endian), or null. */
 export const hex16 = (v: bigint | null): string | null => (v === null ? null : simhashToHex(v));
 
-export type Family = keyof FamilyWeights;
-export const FAMILIES: readonly Family[] = ['handoff', 'shared_infra', 'temporal', 'cohort', 'keystroke'];
-
 export interface EdgeResource extends IndexedEdge {
   /**
    * The family contributing most to the weight, with the default profile's weights (the log
@@ -157,46 +155,4 @@ export interface EdgeResource extends IndexedEdge {
   readonly dominant_family: Family;
 }
 
-export function dominantFamily(e: EdgeEvidence, weights: FamilyWeights = DEFAULT_PROFILE.weights): Family {
-  let best: Family = FAMILIES[0];
-  let bestValue = -Infinity;
-  for (const f of FAMILIES) {
-    const v = e[f] * weights[f];
-    if (v > bestValue) {
-      best = f;
-      bestValue = v;
-    }
-  }
-  return best;
-}
-
 export const edgeResource = (e: IndexedEdge): EdgeResource => ({ ...e, dominant_family: dominantFamily(e) });
-
-/** Strongest first; ties by endpoints, so the order never depends on arrival. */
-export const byWeight = (x: EdgeEvidence, y: EdgeEvidence): number =>
-  y.weight - x.weight || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0);
-
-export interface FamilySummary {
-  /** Edges where the family scores above 0. */
-  readonly edges: number;
-  /** Edges where it is the dominant family. */
-  readonly dominant: number;
-  readonly max_score: number;
-  /** Sum over edges of score × default weight: the family's share of what holds the campaign. */
-  readonly weighted_total: number;
-}
-
-export function familySummary(edges: readonly EdgeEvidence[]): Record<Family, FamilySummary> {
-  const w = DEFAULT_PROFILE.weights;
-  const out = {} as Record<Family, { edges: number; dominant: number; max_score: number; weighted_total: number }>;
-  for (const f of FAMILIES) out[f] = { edges: 0, dominant: 0, max_score: 0, weighted_total: 0 };
-  for (const e of edges) {
-    for (const f of FAMILIES) {
-      if (e[f] > 0) out[f].edges++;
-      if (e[f] > out[f].max_score) out[f].max_score = e[f];
-      out[f].weighted_total += e[f] * w[f];
-    }
-    out[dominantFamily(e)].dominant++;
-  }
-  return out;
-}

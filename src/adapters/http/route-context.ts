@@ -65,9 +65,10 @@ export interface Route {
   readonly public?: boolean;
   /**
    * Its cost grows with a campaign's size (or, for a request that says so, with the log's): it
-   * counts against `maxHeavyRequests`.
+   * counts against `maxHeavyRequests`. `indexed`: the server answers from a store's indexed read
+   * model, where a page of a campaign costs the page, not the campaign.
    */
-  readonly heavy?: boolean | ((url: URL) => boolean);
+  readonly heavy?: boolean | ((url: URL, indexed: boolean) => boolean);
   /** It answers for one domain: it takes `?domain=` (taken off the URL before it reads it). */
   readonly perDomain?: boolean;
   handle(ctx: RouteContext): Reply | Promise<Reply>;

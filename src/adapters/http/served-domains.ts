@@ -126,6 +126,7 @@ export class ServedDomains {
         const started = await this.start(name, source);
         if (this.closed) {
           await started.follower.stop();
+          await started.follower.model.close();
           await source.close();
           return;
         }
@@ -145,6 +146,7 @@ export class ServedDomains {
     await this.discovering;
     for (const d of this.others.values()) {
       await d.follower.stop();
+      await d.follower.model.close();
       await d.source.close();
     }
     this.others.clear();

@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { DEFAULT_DOMAIN_NAME } from '../../domain/domains.ts';
+import type { FollowedReadModel } from '../../ports/campaign-queries.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { OverrideSink } from '../../ports/override-sink.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
@@ -19,7 +20,7 @@ import type { TableReader } from '../../ports/table-sink.ts';
 import { bearerGuard } from './auth.ts';
 import { takeDomain } from './domain-param.ts';
 import { domainsRoute } from './domains-route.ts';
-import { detailRoute, evidenceRoute, identitiesRoute, listRoute } from './campaign-routes.ts';
+import { detailRoute, evidenceRoute, historyRoute, identitiesRoute, listRoute, mergedRoute } from './campaign-routes.ts';
 import { HttpError, isHttpError, ListenError } from './errors.ts';
 import { INTERRUPTED, StreamRegistry, streamRoute } from './event-stream.ts';
 import { stixRoute } from './export-routes.ts';
@@ -30,6 +31,7 @@ import { identityRoute } from './identity-routes.ts';
 import { labelsRoute } from './labels-route.ts';
 import { DEFAULT_POLL_MS, LogFollower } from './log-follower.ts';
 import { positionsRoute } from './log-positions.ts';
+import { MemoryReadModel } from './log-index-view.ts';
 import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.ts';
 import { overrideRoute } from './override-route.ts';
 import type { Limits, Reply, Route, RouteContext } from './route-context.ts';
@@ -53,8 +55,31 @@ export const DEFAULT_LIMITS: Limits = {
   requestTimeoutMs: 30_000,
 };
 
+/** Where each served domain's read model comes from. */
+export interface ReadModels {
+  /** Answers from store indexes (a page costs the page): campaign pages are then light requests. */
+  readonly indexed: boolean;
+  /**
+   * Opens the read model of a domain's store (`domain` null: the default one). Its position may
+   * be anywhere at or before the log head: the follower catches it up.
+   */
+  open(source: DomainSource, domain: string | null): Promise<FollowedReadModel>;
+}
+
+/** The whole log indexed in memory: folded from sequence 1 at every start. */
+export const MEMORY_READ_MODELS: ReadModels = { indexed: false, open: async () => new MemoryReadModel() };
+
 export interface HttpServerOptions {
   readonly log: EventLog;
+  /** Default: MEMORY_READ_MODELS. */
+  readonly readModels?: ReadModels;
+  /**
+   * Listen only once every domain's read model has reached the log head (true, the default), or
+   * only when it is at most this many events behind (a number): a persisted read model further
+   * behind answers at once from where it stands and catches up meanwhile (each answer says which
+   * `sequence` it reflects).
+   */
+  readonly waitForCatchUp?: boolean | number;
   /** Optional: read only to report how far the tables lag the log. */
   readonly tables?: TableReader;
   /**
@@ -121,22 +146,32 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const onError = options.onError ?? ((e: unknown) => console.error('campaigns serve:', e));
   const registry = options.registry ?? new MetricsRegistry();
-  const startDomain = async (source: DomainSource, label: string | null) => {
+  const readModels = options.readModels ?? MEMORY_READ_MODELS;
+  const startDomain = async (source: DomainSource, label: string | null, beforeStart: (f: LogFollower) => void = () => {}) => {
     // Errors name the domain: several followers report through one stderr.
     const report = label === null ? onError : (e: unknown) => onError(new Error(`domain ${label}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
-    const follower = new LogFollower({ log: source.log, tables: source.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError: report });
-    await follower.start();
+    const model = await readModels.open(source, label);
+    const follower = new LogFollower({ log: source.log, model, tables: source.tables, pollMs: options.pollMs ?? DEFAULT_POLL_MS, onError: report });
+    beforeStart(follower);
+    try {
+      await follower.start({ wait: options.waitForCatchUp ?? true });
+    } catch (e) {
+      await follower.stop();
+      await model.close();
+      throw e;
+    }
     const engineFeatures = new SnapshotFeatures({
       snapshots: source.snapshots,
-      lastBatch: () => follower.batches.at(-1)?.index ?? 0,
+      lastBatch: () => follower.lastBatch?.index ?? 0,
       recheckMs: options.snapshotRecheckMs,
       onError: report,
     });
     return { follower, engineFeatures };
   };
-  const { follower, engineFeatures } = await startDomain({ log: options.log, tables: options.tables, snapshots: options.snapshots, close: () => {} }, null);
   // The store metrics describe the default domain's log, as before domains existed.
-  registerStoreMetrics(registry, follower);
+  const { follower, engineFeatures } = await startDomain(
+    { log: options.log, tables: options.tables, snapshots: options.snapshots, close: () => {} }, null,
+    (f) => registerStoreMetrics(registry, f));
   const domains = new ServedDomains(
     { name: DEFAULT_DOMAIN_NAME, isDefault: true, log: options.log, follower, engineFeatures },
     options.domains,
@@ -152,7 +187,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   heavyRunning.set({}, 0);
   const heavy = new HeavyGate(limits.maxHeavyRequests, (n) => heavyRunning.set({}, n));
   const streams = new StreamRegistry();
-  const metricsRoute: Route = { handle: () => ({ kind: 'body', body: registry.render(), contentType: PROMETHEUS_CONTENT_TYPE }) };
+  const metricsRoute: Route = {
+    async handle() {
+      await follower.refreshStats();
+      return { kind: 'body', body: registry.render(), contentType: PROMETHEUS_CONTENT_TYPE };
+    },
+  };
 
   const router = new Router<Route>()
     .add('/api/v1/campaigns', listRoute)
@@ -160,6 +200,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     .add('/api/v1/campaigns/:uuid', detailRoute)
     .add('/api/v1/campaigns/:uuid/identities', identitiesRoute)
     .add('/api/v1/campaigns/:uuid/evidence', evidenceRoute)
+    .add('/api/v1/campaigns/:uuid/history', historyRoute)
+    .add('/api/v1/campaigns/:uuid/merged', mergedRoute)
     .add('/api/v1/identities/:uuid', identityRoute)
     .add('/api/v1/domains', domainsRoute)
     .add('/api/v1/export/stix', stixRoute)
@@ -204,7 +246,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       throw new HttpError(405, 'method_not_allowed', what, undefined, { Allow: methods.join(', ') });
     }
     if (!match.handler.public) authorize(req);
-    const heavyRequest = typeof match.handler.heavy === 'function' ? match.handler.heavy(url) : match.handler.heavy === true;
+    const heavyRequest = typeof match.handler.heavy === 'function' ? match.handler.heavy(url, readModels.indexed) : match.handler.heavy === true;
     if (heavyRequest) {
       heavy.enter(res);
       // Requests that arrived meanwhile (light ones among them) are read before this one's work.
@@ -269,6 +311,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   } catch (e) {
     await domains.close();
     await follower.stop();
+    await follower.model.close();
     const code = (e as NodeJS.ErrnoException).code;
     throw code === 'EADDRINUSE'
       ? new ListenError('address_in_use', `${host}:${port} is in use by another process`, false, { cause: e })
@@ -288,6 +331,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       streams.endAll(INTERRUPTED);
       await domains.close();
       await follower.stop();
+      await follower.model.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

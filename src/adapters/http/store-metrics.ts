@@ -9,13 +9,17 @@
  * the engine reports them on its own `/metrics` (`pipeline-metrics.ts`).
  */
 import { CAMPAIGN_EVENT_TYPES } from '../../domain/campaign-events.ts';
-import { campaignCounts } from '../../domain/tables.ts';
 import type { LogFollower } from './log-follower.ts';
 import type { MetricsRegistry } from './metrics.ts';
 
 /** Identity events per batch: from a trickle to a replay's large batches. */
 export const BATCH_SIZE_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
+/**
+ * Registers the metrics of `follower`'s domain. Register before the follower starts: batch
+ * records are counted as the follower reads them. The model's numbers are those of the last
+ * `follower.refreshStats()` (the metrics route refreshes them before rendering).
+ */
 export function registerStoreMetrics(registry: MetricsRegistry, follower: LogFollower): void {
   const consumed = registry.counter(
     'campaign_stream_log_input_events_total',
@@ -49,15 +53,17 @@ export function registerStoreMetrics(registry: MetricsRegistry, follower: LogFol
   });
 
   registry.onCollect(() => {
-    const index = follower.index;
-    for (const type of CAMPAIGN_EVENT_TYPES) events.setTotal({ type }, index.typeCounts.get(type) ?? 0);
+    const stats = follower.stats;
+    if (stats !== null) {
+      for (const type of CAMPAIGN_EVENT_TYPES) events.setTotal({ type }, stats.typeCounts.get(type) ?? 0);
+      const counts = stats.campaigns;
+      for (const status of ['active', 'empty', 'merged'] as const) campaigns.set({ status }, counts[status]);
+      live.set({}, counts.active);
+      largest.set({}, counts.largest);
+      identities.set({}, stats.identities);
+    }
     head.set({}, follower.logHead);
-    const counts = campaignCounts(index.tables);
-    for (const status of ['active', 'empty', 'merged'] as const) campaigns.set({ status }, counts[status]);
-    live.set({}, counts.active);
-    largest.set({}, counts.largest);
-    identities.set({}, index.tables.identities.size);
-    lag.set({ consumer: 'http_index' }, Math.max(0, follower.logHead - index.sequence));
+    lag.set({ consumer: 'http_index' }, Math.max(0, follower.logHead - follower.sequence));
     if (follower.tablesSequence !== null) lag.set({ consumer: 'tables' }, Math.max(0, follower.logHead - follower.tablesSequence));
     up.set({}, follower.lastError === null ? 1 : 0);
   });

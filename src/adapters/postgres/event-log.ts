@@ -85,6 +85,15 @@ export class PostgresEventLog implements EventLog {
     await c.query('SELECT pg_notify($1, $2)', [t.channel, String(newHead)]);
   }
 
+  async readAt(sequences: readonly number[]): Promise<readonly CampaignEvent[]> {
+    if (sequences.length === 0) return [];
+    return guarded('reading the event log', async () => {
+      const r = await this.pool.query<{ body: string }>(
+        `SELECT body::text AS body FROM ${this.t.events} WHERE sequence = ANY ($1::bigint[]) ORDER BY sequence`, [sequences]);
+      return r.rows.map((row) => JSON.parse(row.body) as CampaignEvent);
+    });
+  }
+
   async read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]> {
     if (limit <= 0) return [];
     return guarded('reading the event log', async () => {

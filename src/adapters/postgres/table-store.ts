@@ -1,6 +1,8 @@
 /** The campaign tables in the store's schema (TableSink + TableReader). */
 import type { Pool, PoolClient } from 'pg';
+import type { Membership } from '../../domain/engine-api.ts';
 import type { CampaignRow } from '../../domain/tables.ts';
+import { CanonicalResolver } from '../canonical-resolver.ts';
 import type { TableReader, TableSink } from '../../ports/table-sink.ts';
 import { fromRecord, rowsParameter, selectAllSql, upsertSql, type CampaignRecord } from './campaign-rows.ts';
 import { guarded } from './errors.ts';
@@ -37,6 +39,39 @@ export class PostgresTables implements TableSink, TableReader {
   async rows(): Promise<readonly CampaignRow[]> {
     return guarded('reading campaign rows', async () =>
       (await this.pool.query<CampaignRecord>(this.selectAll)).rows.map(fromRecord));
+  }
+
+  /**
+   * The members of every row through a server-side cursor, sorted by PostgreSQL in byte order
+   * (COLLATE "C": code point order), their live campaigns resolved a page at a time on the same
+   * REPEATABLE READ transaction: one state of the tables, never all of it in this process.
+   */
+  async *membership(pageSize = 10_000): AsyncIterable<readonly Membership[]> {
+    const client = await this.pool.connect();
+    const ignore = (): void => {};
+    client.on('error', ignore);
+    let open = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      open = true;
+      await client.query(`DECLARE membership NO SCROLL CURSOR FOR
+        SELECT m AS identity, c.uuid AS campaign FROM ${this.t.campaigns} c, unnest(c.members) AS m ORDER BY m COLLATE "C"`);
+      const resolver = new CanonicalResolver(async (uuids) => {
+        const r = await client.query<{ uuid: string; merged_into: string | null }>(
+          `SELECT uuid, merged_into FROM ${this.t.campaigns} WHERE uuid = ANY ($1::text[])`, [uuids]);
+        return new Map(r.rows.map((x) => [x.uuid, x.merged_into]));
+      });
+      for (;;) {
+        const r = await guarded('reading the membership', () => client.query<{ identity: string; campaign: string }>(`FETCH ${pageSize} FROM membership`));
+        if (r.rows.length === 0) break;
+        const live = await resolver.resolve(r.rows.map((m) => m.campaign));
+        yield r.rows.map((m) => ({ identity_uuid: m.identity, campaign_uuid: live.get(m.campaign)! }));
+      }
+    } finally {
+      if (open) await client.query('ROLLBACK').catch(ignore);
+      client.off('error', ignore);
+      client.release();
+    }
   }
 
   async sequence(): Promise<number> {

@@ -66,7 +66,7 @@ export class SqliteEventLog implements EventLog {
   private readonly stmt: {
     head: Statement; lastIndex: Statement; lastBatch: Statement; insertBatch: Statement;
     insertEvent: Statement; upsertCheckpoint: Statement; read: Statement; batches: Statement;
-    checkpoints: Statement; idAt: Statement; readBodies?: Statement;
+    checkpoints: Statement; idAt: Statement; readBodies?: Statement; readAt?: Statement;
   };
   /** Prepared on the first append: a read-only open of a layout-1 store has no event_ids table. */
   private digestStmt: { insert: Statement; after: Statement } | null = null;
@@ -190,6 +190,13 @@ export class SqliteEventLog implements EventLog {
   async read(fromSequence: number, limit: number): Promise<readonly CampaignEvent[]> {
     return guarded('reading the event log', () =>
       (this.stmt.read.all(fromSequence, limit) as { body: string }[]).map((r) => JSON.parse(r.body) as CampaignEvent));
+  }
+
+  async readAt(sequences: readonly number[]): Promise<readonly CampaignEvent[]> {
+    this.stmt.readAt ??= this.db.prepare(
+      'SELECT body FROM campaign_events WHERE sequence IN (SELECT value FROM json_each(?)) ORDER BY sequence').pluck();
+    const stmt = this.stmt.readAt;
+    return guarded('reading the event log', () => (stmt.all(JSON.stringify(sequences)) as string[]).map((b) => JSON.parse(b) as CampaignEvent));
   }
 
   async readSerialized(fromSequence: number, limit: number): Promise<readonly string[]> {

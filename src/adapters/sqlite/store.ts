@@ -112,6 +112,7 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
         return w.send({ op: 'append', commit: serializeCommit(commit) });
       },
       read: (from, limit) => log.read(from, limit),
+      readAt: (sequences) => log.readAt!(sequences),
       readSerialized: (from, limit) => log.readSerialized(from, limit),
       head: () => log.head(),
       lastBatch: () => log.lastBatch(),

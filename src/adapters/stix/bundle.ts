@@ -23,7 +23,8 @@ import { derivedId } from './ids.ts';
 import { c2Observable, payloadObservable, type Observable } from './observables.ts';
 
 export interface StixCampaign {
-  readonly row: CampaignRow;
+  /** Its row; the literal member list is not read. */
+  readonly row: Omit<CampaignRow, 'members'>;
   /** The analyst's name for it (overrides); absent: `campaign <its uuid>` (see defaultName). */
   readonly name?: string;
   /** The analyst's labels (overrides); absent or empty: none. */

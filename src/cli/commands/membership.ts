@@ -1,4 +1,5 @@
 /** `campaigns membership`: every active identity with its canonical live campaign. */
+import type { Membership } from '../../domain/engine-api.ts';
 import { membershipOf, tablesFromRows } from '../../domain/tables.ts';
 import { tablesAsOf } from '../../pipeline/tables-as-of.ts';
 import { asOfOption } from '../as-of-option.ts';
@@ -25,14 +26,20 @@ export const membershipCommand = defineCommand({
   async run(opts, { io }) {
     const asOf = opts['as-of'] === undefined ? undefined : asOfOption.parse(opts['as-of']);
     for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
-      const tables = asOf === undefined
-        ? tablesFromRows(await store.tables.rows(), await store.tables.sequence())
-        : (await tablesAsOf(store.log, asOf)).tables;
-      const lines = membershipOf(tables).map((m) => JSON.stringify(
+      const line = (m: Membership): string => JSON.stringify(
         domain === null
           ? { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid }
           : { identity_uuid: m.identity_uuid, campaign_uuid: m.campaign_uuid, domain },
-      ) + '\n');
+      ) + '\n';
+      if (asOf === undefined && store.tables.membership !== undefined) {
+        // Streamed from the store a page at a time: a million identities never sit in memory.
+        for await (const page of store.tables.membership()) await emit(io.stdout, page.map(line).join(''));
+        continue;
+      }
+      const tables = asOf === undefined
+        ? tablesFromRows(await store.tables.rows(), await store.tables.sequence())
+        : (await tablesAsOf(store.log, asOf)).tables;
+      const lines = membershipOf(tables).map(line);
       for (let k = 0; k < lines.length; k += 5_000) await emit(io.stdout, lines.slice(k, k + 5_000).join(''));
     }
     return 0;

@@ -6,11 +6,16 @@
  * token) it also takes analyst overrides, which go to that input, never to the store.
  */
 import { readFileSync } from 'node:fs';
-import { startHttpServer, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type RunningServer } from '../../adapters/http/server.ts';
+import {
+  DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, MEMORY_READ_MODELS, startHttpServer, type ReadModels, type RunningServer,
+} from '../../adapters/http/server.ts';
 import { DEFAULT_POLL_MS } from '../../adapters/http/log-follower.ts';
 import type { DomainCatalog } from '../../adapters/http/served-domains.ts';
 import { domainStoreUrl, storedPostgresDomains } from '../../adapters/postgres/domain-catalog.ts';
 import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/postgres/open.ts';
+import { PgReadModel } from '../../adapters/postgres/read-model.ts';
+import { READ_MODEL_FILE, SqliteReadModel } from '../../adapters/sqlite/read-model.ts';
+import path from 'node:path';
 import { isStoreError } from '../../ports/errors.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { OverrideSink } from '../../ports/override-sink.ts';
@@ -21,9 +26,12 @@ import { defineCommand } from '../command.ts';
 import { ConfigError } from '../config-error.ts';
 import { emit, type CliIo } from '../io.ts';
 import { overrideSinkOf, overrideTopicOptions } from '../override-sinks.ts';
-import { openDomainForReading, openStoreForReading, storedDomains } from '../store-dir.ts';
+import { domainStoreDir, openDomainForReading, openStoreForReading, storedDomains } from '../store-dir.ts';
 
 export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
+
+/** Events a read model applies before serve listens: a few seconds' worth (docs/BENCHMARKS.md). */
+export const CATCH_UP_BEFORE_LISTENING = 50_000;
 
 const options = {
   store: { type: 'string', required: true, placeholder: 'dir|url', description: 'store directory, or a postgres:// URL' },
@@ -36,6 +44,10 @@ const options = {
   'poll-ms': { type: 'integer', min: 10, default: DEFAULT_POLL_MS, placeholder: 'N', description: 'how often to poll the log head, ms' },
   'max-streams': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxStreams, placeholder: 'N', description: 'open event streams at once' },
   'max-page-size': { type: 'integer', min: 1, default: DEFAULT_LIMITS.maxPageSize, placeholder: 'N', description: 'largest limit= a list accepts' },
+  'read-model': {
+    type: 'string', placeholder: 'store|memory',
+    description: "store (default): indexed tables kept beside the log (read-model.sqlite, or rm_* tables in the PostgreSQL schema), updated as it grows; memory: the whole log indexed in memory at every start",
+  },
   'max-heavy-requests': {
     type: 'integer', min: 1, default: DEFAULT_LIMITS.maxHeavyRequests, placeholder: 'N',
     description: 'evidence, identities and identity requests answered at once (the next gets 503 busy)',
@@ -56,6 +68,8 @@ export interface ServeSettings {
   readonly maxHeavyRequests?: number;
   /** Opens where posted overrides go; absent: the server takes none (403 writes_disabled). */
   readonly overrides?: () => Promise<OverrideSink>;
+  /** Default 'store'. */
+  readonly readModel?: 'store' | 'memory';
 }
 
 interface OpenedStore {
@@ -66,6 +80,8 @@ interface OpenedStore {
   readonly label: string;
   /** The store's other clustering domains. */
   readonly domains?: DomainCatalog;
+  /** The store's read models (each domain's beside its log). */
+  readonly readModels: ReadModels;
   /** PostgreSQL tells readers when the head moves; SQLite has no such hook (polling only). */
   watch?(onHead: () => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
@@ -88,6 +104,7 @@ async function openStore(spec: string): Promise<OpenedStore> {
     };
     return {
       log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec), domains,
+      readModels: { indexed: true, open: (source, domain) => PgReadModel.open(domainStoreUrl(spec, domain), source.log) },
       watch: (onHead) => pg.subscribe(() => onHead()),
       close: () => pg.close(),
     };
@@ -100,7 +117,11 @@ async function openStore(spec: string): Promise<OpenedStore> {
       return d === null ? null : { log: d.log, tables: d.tables, snapshots: d.snapshots, close: () => d.close() };
     },
   };
-  return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, domains, close: async () => s.close() };
+  const readModels: ReadModels = {
+    indexed: true,
+    open: (source, domain) => SqliteReadModel.open(path.join(domainStoreDir(spec, domain), READ_MODEL_FILE), source.log),
+  };
+  return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, domains, readModels, close: async () => s.close() };
 }
 
 /**
@@ -137,8 +158,14 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
   let overrides: OverrideSink | null = null;
   try {
     overrides = (await settings.overrides?.()) ?? null;
+    const memory = settings.readModel === 'memory';
     server = await startHttpServer({
       log: store.log,
+      readModels: memory ? MEMORY_READ_MODELS : store.readModels,
+      // The in-memory index has nothing to answer from before it has read the log. A persisted
+      // read model close to the head catches up first (seconds); one far behind (a first start
+      // on a large store) answers at once from where it stands, and catches up meanwhile.
+      waitForCatchUp: memory || !store.readModels.indexed ? true : CATCH_UP_BEFORE_LISTENING,
       tables: store.tables,
       snapshots: store.snapshots,
       domains: store.domains,
@@ -158,7 +185,7 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     watcher = (await store.watch?.(() => void running.follower.poll()).catch(() => null)) ?? null;
     const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
     await emit(io.stderr,
-      `campaigns serve: ${store.label} (log head ${running.follower.index.sequence}${otherDomains(running)}) on ${running.url}/\n` +
+      `campaigns serve: ${store.label} (${position(running.follower)}${otherDomains(running)}) on ${running.url}/\n` +
       (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : '') +
       (overrides !== null ? `campaigns serve: overrides posted to ${running.url}/api/v1/overrides go to the ${overrides.kind} ${overrides.target}\n` : ''));
     onListening?.(running);
@@ -176,7 +203,17 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
 /** The other domains served, for the start line; nothing for a single-domain store (the line as before). */
 function otherDomains(running: RunningServer): string {
   const others = running.domains.list().filter((d) => !d.isDefault);
-  return others.length === 0 ? '' : `; domains ${others.map((d) => `${d.name} (log head ${d.follower.index.sequence})`).join(', ')}`;
+  return others.length === 0 ? '' : `; domains ${others.map((d) => `${d.name} (${position(d.follower)})`).join(', ')}`;
+}
+
+/** Where a domain's read model stands: at the log head, or catching up to it. */
+function position(f: { sequence: number; logHead: number }): string {
+  return f.sequence >= f.logHead ? `log head ${f.sequence}` : `read model at ${f.sequence} of log head ${f.logHead}, catching up`;
+}
+
+function readModelOption(v: string | undefined = 'store'): 'store' | 'memory' {
+  if (v !== 'store' && v !== 'memory') throw new UsageError(`--read-model must be store or memory, not ${JSON.stringify(v)}`);
+  return v;
 }
 
 export const serveCommand = defineCommand({
@@ -209,6 +246,7 @@ export const serveCommand = defineCommand({
         store: opts.store, port: opts.port, host: opts.host, token,
         pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'], maxHeavyRequests: opts['max-heavy-requests'],
         ...(overrides !== null ? { overrides } : {}),
+        readModel: readModelOption(opts['read-model']),
       }, io, stop.signal);
     } finally {
       process.off('SIGINT', onSignal);

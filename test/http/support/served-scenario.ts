@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startHttpServer, type HttpServerOptions, type RunningServer } from '../../../src/adapters/http/server.ts';
-import { openStoreForReading } from '../../../src/cli/store-dir.ts';
+import { startHttpServer, type HttpServerOptions, type ReadModels, type RunningServer } from '../../../src/adapters/http/server.ts';
+import { READ_MODEL_FILE, SqliteReadModel } from '../../../src/adapters/sqlite/read-model.ts';
+import { domainStoreDir, openStoreForReading } from '../../../src/cli/store-dir.ts';
 import { buildScenarioStore, type ScenarioStore } from './scenario.ts';
 
 export interface Served {
@@ -15,11 +16,21 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** The read models `campaigns serve` keeps for a store directory (read-model.sqlite per domain). */
+export const sqliteReadModels = (dir: string): ReadModels => ({
+  indexed: true,
+  open: (source, domain) => SqliteReadModel.open(path.join(domainStoreDir(dir, domain), READ_MODEL_FILE), source.log),
+});
+
+/** Served as `campaigns serve` serves it: from the store's SQLite read model, unless `options` say otherwise. */
 export async function serveScenario(options: Partial<Omit<HttpServerOptions, 'log' | 'tables'>> = {}): Promise<Served> {
   const root = mkdtempSync(path.join(tmpdir(), 'cs-http-'));
   const scenario = await buildScenarioStore(root);
   const store = openStoreForReading(scenario.dir);
-  const server = await startHttpServer({ port: 0, pollMs: 50, onError: () => {}, ...options, log: store.log, tables: store.tables, snapshots: store.snapshots });
+  const server = await startHttpServer({
+    port: 0, pollMs: 50, onError: () => {}, readModels: sqliteReadModels(scenario.dir), ...options,
+    log: store.log, tables: store.tables, snapshots: store.snapshots,
+  });
   return {
     base: server.url,
     scenario,
@@ -28,8 +39,8 @@ export async function serveScenario(options: Partial<Omit<HttpServerOptions, 'lo
       const until = Date.now() + ms;
       for (;;) {
         const head = await store.log.head();
-        if (server.follower.index.sequence === head) return;
-        if (Date.now() > until) throw new Error(`index at ${server.follower.index.sequence}, log head ${head}`);
+        if (server.follower.sequence === head) return;
+        if (Date.now() > until) throw new Error(`index at ${server.follower.sequence}, log head ${head}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },
