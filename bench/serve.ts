@@ -26,7 +26,7 @@
  * out: its engine features parse the store's engine snapshot, not the read model (docs/API.md).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +66,7 @@ async function openForReading(store: string): Promise<Opened> {
 
 async function grow(source: string, store: string, events: number): Promise<void> {
   const from = openSqliteStore(path.join(source, STORE_FILE), { readonly: true });
+  if (!isPostgresUrl(store)) mkdirSync(store, { recursive: true });
   const to = isPostgresUrl(store) ? await openPostgresStore(store) : openSqliteStore(path.join(store, STORE_FILE));
   const t0 = performance.now();
   let shown = 0;
@@ -91,7 +92,7 @@ async function dropReadModel(store: string): Promise<void> {
   const c = new pg.Client({ connectionString });
   await c.connect();
   const s = pg.escapeIdentifier(schema ?? 'campaign_stream');
-  await c.query(`DROP TABLE IF EXISTS ${['rm_meta', 'rm_campaign_ids', 'rm_campaigns', 'rm_identities', 'rm_edges', 'rm_families',
+  await c.query(`DROP TABLE IF EXISTS ${['rm_meta', 'rm_campaign_ids', 'rm_campaigns', 'rm_identities', 'rm_root_sizes', 'rm_edges', 'rm_families',
     'rm_family_scores', 'rm_campaign_events', 'rm_root_events', 'rm_root_counts', 'rm_identity_events', 'rm_terms'].map((t) => `${s}.${t}`).join(', ')}`);
   await c.end();
 }

@@ -20,41 +20,62 @@ export class CanonicalResolver {
   /** The live campaign of every `campaigns` entry (each names a row, or is its own answer). */
   async resolve(campaigns: Iterable<string>): Promise<Map<string, string>> {
     const wanted = new Set(campaigns);
-    // Load the pointers of every campaign on the chains, a hop at a time for the whole page.
-    let missing = [...wanted].filter((c) => !this.pointers.has(c));
+    // This page's chains, whole: the cache may evict while they load, the page must not lose them.
+    const page = new Map<string, string | null>();
+    const take = (c: string): boolean => {
+      if (page.has(c)) return true;
+      if (!this.pointers.has(c)) return false;
+      page.set(c, this.pointers.get(c)!);
+      return true;
+    };
+    const first: string[] = [];
+    for (const c of wanted) this.follow(c, page, take, first);
+    let missing = [...new Set(first)];
     while (missing.length > 0) {
       const got = await this.read(missing);
-      const next = new Set<string>();
+      const next: string[] = [];
       for (const c of missing) {
         const p = got.get(c) ?? null;
+        page.set(c, p);
         this.remember(c, p);
-        if (p !== null && !this.pointers.has(p)) next.add(p);
       }
-      missing = [...next];
+      for (const c of missing) this.follow(c, page, take, next);
+      missing = [...new Set(next)];
     }
     const out = new Map<string, string>();
-    for (const c of wanted) out.set(c, this.canonical(c));
+    for (const c of wanted) out.set(c, canonical(c, page));
     return out;
   }
 
-  private canonical(campaign: string): string {
-    const path: string[] = [];
-    const at = new Map<string, number>();
-    let cur: string | null = campaign;
-    while (cur !== null) {
-      const seen = at.get(cur);
-      if (seen !== undefined) return path.slice(seen).sort()[0];
-      at.set(cur, path.length);
-      path.push(cur);
-      // A pointer evicted since its chain was loaded is read as the end: resolve() loads whole
-      // chains right before walking them, and the cache holds far more than one page's chains.
-      cur = this.pointers.get(cur) ?? null;
+  /** Walks `c`'s chain as far as the page knows it; the first pointer it lacks goes to `missing`. */
+  private follow(c: string, page: Map<string, string | null>, take: (c: string) => boolean, missing: string[]): void {
+    const seen = new Set<string>();
+    for (let cur: string | null | undefined = c; cur != null && !seen.has(cur); cur = page.get(cur)) {
+      seen.add(cur);
+      if (!take(cur)) {
+        missing.push(cur);
+        return;
+      }
     }
-    return path[path.length - 1];
   }
 
   private remember(c: string, p: string | null): void {
     this.pointers.set(c, p);
     if (this.pointers.size > this.capacity) this.pointers.delete(this.pointers.keys().next().value!);
   }
+}
+
+/** canonicalOf over pointers that hold every chain asked about. */
+function canonical(campaign: string, pointers: ReadonlyMap<string, string | null>): string {
+  const path: string[] = [];
+  const at = new Map<string, number>();
+  let cur: string | null = campaign;
+  while (cur !== null) {
+    const seen = at.get(cur);
+    if (seen !== undefined) return path.slice(seen).sort()[0];
+    at.set(cur, path.length);
+    path.push(cur);
+    cur = pointers.get(cur) ?? null;
+  }
+  return path[path.length - 1];
 }

@@ -102,7 +102,7 @@ export interface PlannedRow {
   readonly before: StoredRow | null;
 }
 
-/** A search term of a live campaign: its uuid, or one of its C2 endpoints or payload hashes. */
+/** A search term of a campaign: its uuid, or one of its C2 endpoints or payload hashes. */
 export type CampaignTermKind = 'uuid' | 'c2_endpoint' | 'payload_hash';
 export interface CampaignTerm {
   readonly kind: CampaignTermKind;
@@ -149,10 +149,14 @@ export interface ReadModelPlan {
 
 const statusOf = (r: StoredRow): CampaignStatus => r.status;
 
-/** The terms a row is found by: only a live row's (the list shows no merged campaign). */
+/**
+ * The terms a row is found by. A merged row keeps its terms (the search drops campaigns that are
+ * not live): most campaigns merge soon after they form, and deleting their terms from a trigram
+ * index cost more than the rows they add to a search's candidates.
+ */
 function termsOf(r: StoredRow | null): Map<string, CampaignTerm> {
   const out = new Map<string, CampaignTerm>();
-  if (r === null || r.merged_into !== null) return out;
+  if (r === null) return out;
   const add = (kind: CampaignTermKind, value: string): void => void out.set(`${kind}\u0000${value}`, { kind, owner: r.uuid, value });
   add('uuid', r.uuid);
   for (const v of r.c2_endpoints) add('c2_endpoint', v);

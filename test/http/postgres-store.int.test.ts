@@ -48,6 +48,7 @@ describe('query surface on PostgreSQL', () => {
   let reference: RunningServer;
   let referenceStore: ReturnType<typeof openStoreForReading>;
   let pgBase: string;
+  let pgServer: RunningServer;
   let stop: AbortController;
   let served: Promise<number>;
 
@@ -72,7 +73,8 @@ describe('query surface on PostgreSQL', () => {
     );
     for (let i = 0; running === null && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(running, 'serve started');
-    pgBase = (running as RunningServer).url;
+    pgServer = running as RunningServer;
+    pgBase = pgServer.url;
   });
 
   after(async () => {
@@ -128,10 +130,11 @@ describe('query surface on PostgreSQL', () => {
     } finally {
       c.close();
     }
-    // The frame comes after the read model applied the page: both servers now stand at the head.
+    // The merge's page is applied; the batches after it may not be yet: both servers catch up first.
     const head = await writer.log.head();
-    for (let i = 0; reference.follower.sequence !== head; i++) {
-      if (i > 500) throw new Error(`reference index at ${reference.follower.sequence}, log head ${head}`);
+    for (let i = 0; reference.follower.sequence !== head || pgServer.follower.sequence !== head; i++) {
+      if (i > 1500) throw new Error(`reference at ${reference.follower.sequence}, PostgreSQL read model at ${pgServer.follower.sequence}, log head ${head}`);
+      if (pgServer.follower.sequence !== head) void pgServer.follower.poll();
       await new Promise((r) => setTimeout(r, 20));
     }
     await assertSameRoutes(reference.url, pgBase, await routesOf(writer.log));

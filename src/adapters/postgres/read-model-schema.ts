@@ -14,7 +14,7 @@ import { StoreError } from '../../ports/errors.ts';
 import type { TableNames } from './schema.ts';
 
 /** Bumped whenever the tables change meaning: a read model of another version is rebuilt. */
-export const READ_MODEL_LAYOUT = 1;
+export const READ_MODEL_LAYOUT = 2;
 
 export interface ReadModelTables {
   readonly schema: string;
@@ -22,6 +22,7 @@ export interface ReadModelTables {
   readonly ids: string;
   readonly campaigns: string;
   readonly identities: string;
+  readonly rootSizes: string;
   readonly edges: string;
   readonly families: string;
   readonly scores: string;
@@ -40,6 +41,7 @@ export function readModelTables(t: TableNames): ReadModelTables {
     ids: `${s}.rm_campaign_ids`,
     campaigns: `${s}.rm_campaigns`,
     identities: `${s}.rm_identities`,
+    rootSizes: `${s}.rm_root_sizes`,
     edges: `${s}.rm_edges`,
     families: `${s}.rm_families`,
     scores: `${s}.rm_family_scores`,
@@ -54,11 +56,15 @@ export function readModelTables(t: TableNames): ReadModelTables {
 const NULLS_LAST = ['formed_sequence', 'first_activity', 'last_activity'];
 const NOT_NULL = ['updated_sequence', 'identity_count', 'confidence'];
 
-/** The ORDER BY of the campaign list for a sort column and direction (an index serves each). */
-export function listOrder(column: string, order: 'asc' | 'desc'): string {
+/**
+ * The ORDER BY of the campaign list for a sort column and direction (an index serves each);
+ * `table`: a qualifier for the columns (`c.`).
+ */
+export function listOrder(column: string, order: 'asc' | 'desc', table = ''): string {
   const dir = order === 'asc' ? 'ASC' : 'DESC';
-  if (column === 'uuid') return `uuid ${dir}`;
-  return NULLS_LAST.includes(column) ? `${column} ${dir} NULLS LAST, uuid` : `${column} ${dir}, uuid`;
+  if (column === 'uuid') return `${table}uuid ${dir}`;
+  const c = `${table}${column}`;
+  return NULLS_LAST.includes(column) ? `${c} ${dir} NULLS LAST, ${table}uuid` : `${c} ${dir}, ${table}uuid`;
 }
 
 const ddl = (r: ReadModelTables): string => `
@@ -107,6 +113,7 @@ CREATE TABLE ${r.identities} (
 );
 CREATE INDEX rm_identities_by_campaign ON ${r.identities} (campaign) WHERE campaign IS NOT NULL;
 CREATE INDEX rm_members ON ${r.identities} (root, last_sequence DESC, uuid) WHERE root IS NOT NULL;
+CREATE TABLE ${r.rootSizes} (root bigint PRIMARY KEY, campaigns bigint NOT NULL, members bigint NOT NULL);
 CREATE TABLE ${r.edges} (
   a text COLLATE "C" NOT NULL, b text COLLATE "C" NOT NULL, root bigint, weight double precision NOT NULL,
   s0 double precision NOT NULL, s1 double precision NOT NULL, s2 double precision NOT NULL, s3 double precision NOT NULL,
@@ -144,7 +151,7 @@ INSERT INTO ${r.meta} (key, value) VALUES ('layout', '${READ_MODEL_LAYOUT}'), ('
 `;
 
 const TABLES = (r: ReadModelTables): string[] => [
-  r.meta, r.ids, r.campaigns, r.identities, r.edges, r.families, r.scores, r.campaignEvents, r.rootEvents, r.rootCounts, r.identityEvents, r.terms,
+  r.meta, r.ids, r.campaigns, r.identities, r.rootSizes, r.edges, r.families, r.scores, r.campaignEvents, r.rootEvents, r.rootCounts, r.identityEvents, r.terms,
 ];
 
 /** Empties the read model and creates the current layout (in the caller's transaction). */

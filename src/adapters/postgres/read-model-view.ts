@@ -87,7 +87,7 @@ export class PgReadModelView implements CampaignView {
   async mergedIn(canonical: string, { limit, offset }: PageRequest): Promise<Page<string>> {
     const root = await this.rootOf(canonical);
     const res = await this.c.query<{ uuid: string; total: number }>(`
-      SELECT (SELECT count(*) FROM ${this.r.campaigns} WHERE root = $1)::int - 1 AS total, page.uuid
+      SELECT coalesce((SELECT campaigns FROM ${this.r.rootSizes} WHERE root = $1), 0)::int - 1 AS total, page.uuid
       FROM (SELECT 1) one LEFT JOIN LATERAL (
         SELECT uuid FROM ${this.r.campaigns} WHERE root = $1 AND cid <> $1 ORDER BY uuid LIMIT $2 OFFSET $3) page ON true`,
     [root, limit, offset]);
@@ -96,9 +96,11 @@ export class PgReadModelView implements CampaignView {
 
   async list(q: ListQuery): Promise<Page<ListedCampaign>> {
     if (q.q !== undefined) return this.search(q, q.q);
-    const res = await this.c.query<PgCampaignRecord>(
-      `SELECT * FROM ${this.r.campaigns} WHERE merged_into IS NULL ORDER BY ${listOrder(SORT_COLUMN[q.sort], q.order)} LIMIT $1 OFFSET $2`,
-      [q.limit, q.offset]);
+    // The page's cids from the sort's own index (an index-only scan past the offset), then its rows.
+    const order = listOrder(SORT_COLUMN[q.sort], q.order);
+    const res = await this.c.query<PgCampaignRecord>(`
+      SELECT c.* FROM (SELECT cid FROM ${this.r.campaigns} WHERE merged_into IS NULL ORDER BY ${order} LIMIT $1 OFFSET $2) p
+      JOIN ${this.r.campaigns} c ON c.cid = p.cid ORDER BY ${listOrder(SORT_COLUMN[q.sort], q.order, 'c.')}`, [q.limit, q.offset]);
     return { total: this.counts.active + this.counts.empty, data: res.rows.map((r) => ({ row: summaryFromPg(r), matches: [] })) };
   }
 
@@ -117,31 +119,42 @@ export class PgReadModelView implements CampaignView {
         ids.push(h.value);
       } else if (h.live && !byRoot.has(h.root)) byRoot.set(h.root, []);
     }
-    const res = await this.c.query<PgCampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE cid = ANY ($1::bigint[]) AND merged_into IS NULL`, [[...byRoot.keys()]]);
-    const rows = res.rows.map((r) => ({ cid: r.cid, row: summaryFromPg(r) }));
+    // Sorted on the sort keys alone (a root on a merge cycle is not live: not listed); only the
+    // page's rows are read whole.
+    const keys = (await this.c.query<CampaignSummary & { cid: number }>(`
+      SELECT cid, uuid, updated_sequence, formed_sequence, first_activity, last_activity, identity_count, confidence FROM ${this.r.campaigns}
+      WHERE cid = ANY ($1::bigint[]) AND merged_into IS NULL`, [[...byRoot.keys()]])).rows;
     const cmp = campaignComparator(q.sort, q.order);
-    rows.sort((a, b) => cmp(a.row, b.row));
-    const data = rows.slice(q.offset, q.offset + q.limit).map(({ cid, row }) => ({
-      row, matches: matchesOf(row, byRoot.get(cid)!.sort(compareCodePoints), needle),
-    }));
-    return { total: rows.length, data };
+    keys.sort(cmp);
+    const page = keys.slice(q.offset, q.offset + q.limit);
+    const res = await this.c.query<PgCampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE cid = ANY ($1::bigint[])`, [page.map((k) => k.cid)]);
+    const rows = new Map(res.rows.map((r) => [r.cid, summaryFromPg(r)]));
+    const data = page.map(({ cid }) => {
+      const row = rows.get(cid)!;
+      return { row, matches: matchesOf(row, byRoot.get(cid)!.sort(compareCodePoints), needle) };
+    });
+    return { total: keys.length, data };
   }
 
   async members(canonical: string, { limit, offset }: PageRequest): Promise<Page<Member>> {
     const root = await this.rootOf(canonical);
-    const total = Number((await this.c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.r.identities} WHERE root = $1`, [root])).rows[0].n);
+    const total = Number((await this.c.query<{ n: string }>(`SELECT members AS n FROM ${this.r.rootSizes} WHERE root = $1`, [root])).rows[0]?.n ?? 0);
     if (limit === 0) return { total, data: [] };
     const res = await this.c.query<PgIdentityRecord & { campaign_uuid: string }>(`
-      SELECT i.*, c.uuid AS campaign_uuid FROM ${this.r.identities} i JOIN ${this.r.ids} c ON c.cid = i.campaign
-      WHERE i.root = $1 ORDER BY i.last_sequence DESC, i.uuid LIMIT $2 OFFSET $3`, [root, limit, offset]);
+      SELECT i.*, c.uuid AS campaign_uuid FROM (
+        SELECT uuid FROM ${this.r.identities} WHERE root = $1 ORDER BY last_sequence DESC, uuid LIMIT $2 OFFSET $3) p
+      JOIN ${this.r.identities} i ON i.uuid = p.uuid JOIN ${this.r.ids} c ON c.cid = i.campaign
+      ORDER BY i.last_sequence DESC, i.uuid`, [root, limit, offset]);
     return { total, data: res.rows.map((r) => ({ facts: factsFromPg(r), campaign: r.campaign_uuid })) };
   }
 
   async edges(canonical: string, { limit, offset }: PageRequest): Promise<Page<IndexedEdge>> {
     const root = await this.rootOf(canonical);
     const total = (await this.c.query<{ edges: number }>(`SELECT edges FROM ${this.r.families} WHERE root = $1`, [root])).rows[0]?.edges ?? 0;
-    const res = await this.c.query<EdgeRecord>(
-      `SELECT body, sequence, time FROM ${this.r.edges} WHERE root = $1 ORDER BY weight DESC, a, b LIMIT $2 OFFSET $3`, [root, limit, offset]);
+    const res = await this.c.query<EdgeRecord>(`
+      SELECT e.body, e.sequence, e.time FROM (
+        SELECT a, b FROM ${this.r.edges} WHERE root = $1 ORDER BY weight DESC, a, b LIMIT $2 OFFSET $3) p
+      JOIN ${this.r.edges} e ON e.a = p.a AND e.b = p.b ORDER BY e.weight DESC, e.a, e.b`, [root, limit, offset]);
     return { total, data: res.rows.map(edgeFromRecord) };
   }
 

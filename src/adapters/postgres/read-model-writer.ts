@@ -141,7 +141,7 @@ export class PgReadModelWriter {
     // Per session, emptied at every commit: the working tables of one page.
     await this.client.query(`
       CREATE TEMP TABLE IF NOT EXISTS t_moved (cid bigint PRIMARY KEY, old_root bigint, new_root bigint NOT NULL) ON COMMIT DELETE ROWS;
-      CREATE TEMP TABLE IF NOT EXISTS t_ids (uuid text COLLATE "C" PRIMARY KEY) ON COMMIT DELETE ROWS;
+      CREATE TEMP TABLE IF NOT EXISTS t_ids (uuid text COLLATE "C" PRIMARY KEY, old_root bigint) ON COMMIT DELETE ROWS;
       CREATE TEMP TABLE IF NOT EXISTS t_edges (a text COLLATE "C" NOT NULL, b text COLLATE "C" NOT NULL, PRIMARY KEY (a, b)) ON COMMIT DELETE ROWS;
       CREATE TEMP TABLE IF NOT EXISTS t_root_events (root bigint NOT NULL, sequence bigint NOT NULL, type smallint NOT NULL, PRIMARY KEY (root, sequence)) ON COMMIT DELETE ROWS;
     `);
@@ -242,7 +242,11 @@ export class PgReadModelWriter {
       WHERE c.root IS DISTINCT FROM sub.new_root
       ON CONFLICT (cid) DO NOTHING`, [starts, roots]);
     await c.query(`UPDATE ${r.campaigns} x SET root = m.new_root FROM t_moved m WHERE m.cid = x.cid`);
-    await c.query(`INSERT INTO t_ids SELECT i.uuid FROM t_moved m JOIN ${r.identities} i ON i.campaign = m.cid ON CONFLICT DO NOTHING`);
+    await c.query(`
+      INSERT INTO ${r.rootSizes} (root, campaigns, members) SELECT root, sum(n), 0 FROM (
+        SELECT new_root AS root, 1 AS n FROM t_moved UNION ALL SELECT old_root, -1 FROM t_moved WHERE old_root IS NOT NULL) x
+      GROUP BY root ON CONFLICT (root) DO UPDATE SET campaigns = ${r.rootSizes}.campaigns + excluded.campaigns`);
+    await c.query(`INSERT INTO t_ids SELECT i.uuid, i.root FROM t_moved m JOIN ${r.identities} i ON i.campaign = m.cid ON CONFLICT DO NOTHING`);
     await c.query(`UPDATE ${r.identities} x SET root = m.new_root FROM t_moved m WHERE m.cid = x.campaign`);
     // History: events a tree no longer names leave it, then moved and new events join theirs.
     await c.query(`
@@ -275,6 +279,8 @@ export class PgReadModelWriter {
         .forEach((v, k) => idArrays[k].push(v));
     }
     const icols = IDENTITY_COLUMNS.map(([n]) => n);
+    await c.query(`INSERT INTO t_ids SELECT x.u, i.root FROM unnest($1::text[]) AS x (u) LEFT JOIN ${r.identities} i ON i.uuid = x.u ON CONFLICT DO NOTHING`,
+      [idArrays[0]]);
     await c.query(`
       INSERT INTO ${r.identities} (${icols.join(', ')}, root)
       SELECT ${icols.map((n) => `x.${n}`).join(', ')}, c.root FROM ${unnest(IDENTITY_COLUMNS)} LEFT JOIN ${r.campaigns} c ON c.cid = x.campaign
@@ -282,7 +288,12 @@ export class PgReadModelWriter {
         last_time = excluded.last_time, joined_sequence = excluded.joined_sequence, joined_time = excluded.joined_time,
         removed_reason = excluded.removed_reason, removed_sequence = excluded.removed_sequence, removed_time = excluded.removed_time`,
     idArrays);
-    await c.query('INSERT INTO t_ids SELECT unnest($1::text[]) ON CONFLICT DO NOTHING', [idArrays[0]]);
+    await c.query(`
+      INSERT INTO ${r.rootSizes} (root, campaigns, members) SELECT root, 0, sum(n) FROM (
+        SELECT i.root AS root, 1 AS n FROM t_ids t JOIN ${r.identities} i ON i.uuid = t.uuid WHERE i.root IS NOT NULL AND i.root IS DISTINCT FROM t.old_root
+        UNION ALL
+        SELECT t.old_root, -1 FROM t_ids t JOIN ${r.identities} i ON i.uuid = t.uuid WHERE t.old_root IS NOT NULL AND i.root IS DISTINCT FROM t.old_root) x
+      GROUP BY root ON CONFLICT (root) DO UPDATE SET members = ${r.rootSizes}.members + excluded.members`);
 
     // ---- edges ---------------------------------------------------------------------------------------
     await c.query(`INSERT INTO t_edges SELECT e.a, e.b FROM t_ids i JOIN ${r.edges} e ON e.a = i.uuid ON CONFLICT DO NOTHING`);

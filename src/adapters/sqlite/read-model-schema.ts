@@ -13,7 +13,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** Bumped whenever the tables change meaning: a read model of another version is rebuilt. */
-export const READ_MODEL_LAYOUT = 1;
+export const READ_MODEL_LAYOUT = 2;
 
 /** `uuid IS NULL` terms: nulls sort last in either order, as campaign-list.ts says. */
 const NULLS_LAST = ['formed_sequence', 'first_activity', 'last_activity'];
@@ -100,6 +100,9 @@ CREATE TABLE rm_edges (
 CREATE INDEX rm_edges_by_b ON rm_edges (b);
 CREATE INDEX rm_edges_by_root ON rm_edges (root, weight DESC, a, b) WHERE root IS NOT NULL;
 
+-- Per root: how many campaigns have it as root (itself included) and how many live identities.
+CREATE TABLE rm_root_sizes (root INTEGER PRIMARY KEY, campaigns INTEGER NOT NULL, members INTEGER NOT NULL) STRICT;
+
 -- Per root: its edges, and per family the edges scoring above 0 (e*), those it dominates (d*)
 -- and the weighted total in nano-units (n*). The strongest score per family comes from
 -- rm_family_scores: how many of the root's edges hold each score.
@@ -141,7 +144,7 @@ CREATE VIRTUAL TABLE rm_terms_fts USING fts5 (lower, content = '', contentless_d
 `;
 
 const TABLES = [
-  'rm_meta', 'rm_campaign_ids', 'rm_campaigns', 'rm_identities', 'rm_edges', 'rm_families', 'rm_family_scores',
+  'rm_meta', 'rm_campaign_ids', 'rm_campaigns', 'rm_identities', 'rm_root_sizes', 'rm_edges', 'rm_families', 'rm_family_scores',
   'rm_campaign_events', 'rm_root_events', 'rm_root_counts', 'rm_identity_events', 'rm_terms', 'rm_terms_fts',
 ];
 

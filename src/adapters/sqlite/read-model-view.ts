@@ -53,7 +53,7 @@ export class SqliteQueries {
       mergedInto: db.prepare('SELECT merged_into FROM rm_campaigns WHERE uuid = ?').pluck(),
       cidOf: db.prepare('SELECT cid FROM rm_campaigns WHERE uuid = ?').pluck(),
       merged: db.prepare('SELECT uuid FROM rm_campaigns WHERE root = ? AND cid <> ? ORDER BY uuid LIMIT ? OFFSET ?').pluck(),
-      mergedCount: db.prepare('SELECT count(*) FROM rm_campaigns WHERE root = ?').pluck(),
+      sizes: db.prepare('SELECT campaigns, members FROM rm_root_sizes WHERE root = ?'),
       // Deep pages: the offset is skipped in the index alone (it covers the page's keys), and
       // only the page's rows are read.
       members: db.prepare(`
@@ -61,7 +61,6 @@ export class SqliteQueries {
           SELECT uuid FROM rm_identities WHERE root = ? ORDER BY last_sequence DESC, uuid LIMIT ? OFFSET ?) p
         CROSS JOIN rm_identities i ON i.uuid = p.uuid JOIN rm_campaign_ids c ON c.cid = i.campaign
         ORDER BY i.last_sequence DESC, i.uuid`),
-      memberCount: db.prepare('SELECT count(*) FROM rm_identities WHERE root = ?').pluck(),
       edges: db.prepare(`
         SELECT e.body, e.sequence, e.time FROM (
           SELECT a, b FROM rm_edges WHERE root = ? ORDER BY weight DESC, a, b LIMIT ? OFFSET ?) p
@@ -134,6 +133,10 @@ export class SqliteReadModelView implements CampaignView {
     return cid;
   }
 
+  private sizes(root: number): { campaigns: number; members: number } {
+    return (this.s.sizes.get(root) as { campaigns: number; members: number } | undefined) ?? { campaigns: 0, members: 0 };
+  }
+
   async campaign(uuid: string): Promise<CampaignSummary | undefined> {
     const r = this.record(uuid);
     return r === undefined ? undefined : summaryFromRecord(r);
@@ -155,7 +158,7 @@ export class SqliteReadModelView implements CampaignView {
 
   async mergedIn(canonical: string, { limit, offset }: PageRequest): Promise<Page<string>> {
     const root = this.rootOf(canonical);
-    const total = (this.s.mergedCount.get(root) as number) - 1;
+    const total = this.sizes(root).campaigns - 1;
     return { total, data: limit === 0 ? [] : (this.s.merged.all(root, root, limit, offset) as string[]) };
   }
 
@@ -198,7 +201,7 @@ export class SqliteReadModelView implements CampaignView {
 
   async members(canonical: string, { limit, offset }: PageRequest): Promise<Page<Member>> {
     const root = this.rootOf(canonical);
-    const total = this.s.memberCount.get(root) as number;
+    const total = this.sizes(root).members;
     if (limit === 0) return { total, data: [] };
     const rows = this.s.members.all(root, limit, offset) as Array<IdentityRecord & { campaign_uuid: string }>;
     return { total, data: rows.map((r) => ({ facts: factsFromRecord(r), campaign: r.campaign_uuid })) };

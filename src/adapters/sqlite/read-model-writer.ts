@@ -8,7 +8,7 @@
  * is done set-wise in SQL, through temporary tables:
  *
  *   t_moved  campaigns whose root changes (old → new)    → their identities, history
- *   t_ids    identities whose root may have changed       → their edges
+ *   t_ids    identities whose root may have changed       → their edges, the roots' member counts
  *   t_edges  edges to re-root (and re-score)             → family totals of old and new roots
  *
  * Two processes may keep one read model (two `serve`s of one store): each page checks the
@@ -99,7 +99,7 @@ export class SqliteReadModelWriter {
   constructor(private readonly db: Database) {
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS t_moved (cid INTEGER PRIMARY KEY, old_root INTEGER, new_root INTEGER NOT NULL);
-      CREATE TEMP TABLE IF NOT EXISTS t_ids (uuid TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TEMP TABLE IF NOT EXISTS t_ids (uuid TEXT PRIMARY KEY, old_root INTEGER) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS t_edges (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
       CREATE TEMP TABLE IF NOT EXISTS t_root_events (root INTEGER NOT NULL, sequence INTEGER NOT NULL, type INTEGER NOT NULL, PRIMARY KEY (root, sequence)) WITHOUT ROWID;
     `);
@@ -132,7 +132,7 @@ export class SqliteReadModelWriter {
         SELECT c.cid, c.root, ? FROM sub JOIN rm_campaigns c ON c.cid = sub.cid`),
       unmoved: db.prepare('DELETE FROM t_moved WHERE old_root IS new_root'),
       rootMoved: db.prepare('UPDATE rm_campaigns SET root = (SELECT new_root FROM t_moved m WHERE m.cid = rm_campaigns.cid) WHERE cid IN (SELECT cid FROM t_moved)'),
-      idsOfMoved: db.prepare('INSERT OR IGNORE INTO t_ids SELECT i.uuid FROM t_moved m CROSS JOIN rm_identities i ON i.campaign = m.cid'),
+      idsOfMoved: db.prepare('INSERT OR IGNORE INTO t_ids SELECT i.uuid, i.root FROM t_moved m CROSS JOIN rm_identities i ON i.campaign = m.cid'),
       identitiesMoved: db.prepare(`UPDATE rm_identities SET root = (SELECT new_root FROM t_moved m WHERE m.cid = rm_identities.campaign)
         WHERE uuid IN (SELECT i.uuid FROM t_moved m CROSS JOIN rm_identities i ON i.campaign = m.cid)`),
       // A moved campaign's history joins its new root's; an event leaves the old root's once no
@@ -170,7 +170,21 @@ export class SqliteReadModelWriter {
         ON CONFLICT (uuid) DO UPDATE SET campaign = excluded.campaign, root = excluded.root, last_sequence = excluded.last_sequence,
           last_time = excluded.last_time, joined_sequence = excluded.joined_sequence, joined_time = excluded.joined_time,
           removed_reason = excluded.removed_reason, removed_sequence = excluded.removed_sequence, removed_time = excluded.removed_time`),
-      addId: db.prepare('INSERT OR IGNORE INTO t_ids (uuid) VALUES (?)'),
+      addId: db.prepare('INSERT OR IGNORE INTO t_ids (uuid, old_root) VALUES (@u, (SELECT root FROM rm_identities WHERE uuid = @u))'),
+      // Each root's campaigns and live members, counted as they move: a campaign's merged-in
+      // total and member total without counting them.
+      rootSizeCampaigns: db.prepare(`
+        INSERT INTO rm_root_sizes (root, campaigns, members) SELECT root, sum(n), 0 FROM (
+          SELECT new_root AS root, 1 AS n FROM t_moved UNION ALL SELECT old_root, -1 FROM t_moved WHERE old_root IS NOT NULL)
+        WHERE true GROUP BY root
+        ON CONFLICT (root) DO UPDATE SET campaigns = rm_root_sizes.campaigns + excluded.campaigns`),
+      rootSizeMembers: db.prepare(`
+        INSERT INTO rm_root_sizes (root, campaigns, members) SELECT root, 0, sum(n) FROM (
+          SELECT i.root AS root, 1 AS n FROM t_ids t CROSS JOIN rm_identities i ON i.uuid = t.uuid WHERE i.root IS NOT NULL AND i.root IS NOT t.old_root
+          UNION ALL
+          SELECT t.old_root, -1 FROM t_ids t CROSS JOIN rm_identities i ON i.uuid = t.uuid WHERE t.old_root IS NOT NULL AND i.root IS NOT t.old_root)
+        WHERE true GROUP BY root
+        ON CONFLICT (root) DO UPDATE SET members = rm_root_sizes.members + excluded.members`),
       campaignEvent: db.prepare('INSERT OR IGNORE INTO rm_campaign_events (cid, sequence, type) VALUES (?, ?, ?)'),
       identityEvent: db.prepare('INSERT OR IGNORE INTO rm_identity_events (identity, sequence) VALUES (?, ?)'),
       edgesOfIdsA: db.prepare('INSERT OR IGNORE INTO t_edges SELECT e.a, e.b FROM t_ids i CROSS JOIN rm_edges e ON e.a = i.uuid'),
@@ -305,6 +319,7 @@ export class SqliteReadModelWriter {
     for (const [uuid, root] of plan.reRoot) s.moveSubtree.run(this.cid(uuid), this.cid(root));
     s.unmoved.run();
     s.rootMoved.run();
+    s.rootSizeCampaigns.run();
     s.idsOfMoved.run();
     s.identitiesMoved.run();
     // Events a tree no longer names leave its history; then moved campaigns' events and the
@@ -324,14 +339,15 @@ export class SqliteReadModelWriter {
     // ---- identities the page names ---------------------------------------------------------------
     for (const { facts: f, campaign } of plan.identities) {
       const cid = campaign === null ? null : this.cid(campaign);
+      s.addId.run({ u: f.uuid });
       s.upsertIdentity.run({
         uuid: f.uuid, campaign: cid, first_sequence: f.first_sequence, first_time: f.first_time,
         last_sequence: f.last_sequence, last_time: f.last_time, joined_sequence: f.joined_sequence, joined_time: f.joined_time,
         removed_reason: f.removed?.reason ?? null, removed_sequence: f.removed?.sequence ?? null, removed_time: f.removed?.time ?? null,
       });
-      s.addId.run(f.uuid);
       this.identityTerm(f.uuid, cid);
     }
+    s.rootSizeMembers.run();
 
     // ---- edges: out of their old root's totals, re-scored, re-rooted, into the new root's -------
     s.edgesOfIdsA.run();
