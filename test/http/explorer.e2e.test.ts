@@ -444,7 +444,7 @@ describe('campaign explorer page: an override through the real route (headless C
     assert.equal(typeof line.event_id, 'string', 'the server stamped the event id');
 
     await s.scenario.appendLines('overrides.ndjson', written);
-    await page.waitForFunction(() => document.querySelector('#campaign-label .label-name')?.textContent === 'Kettle', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#campaign-label .label-name')?.textContent === 'Kettle', undefined, { timeout: 30_000 });
     await page.close();
   });
 });

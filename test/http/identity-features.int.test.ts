@@ -148,7 +148,7 @@ describe('GET /api/v1/identities/{id}: engine features from the snapshot', () =>
   });
 
   it('answers from the log, with reason unsupported_snapshot, never a 500, for a snapshot of another version', async () => {
-    const foreign = { ...base, state: JSON.stringify({ ...JSON.parse(base.state), snapshot_version: 3 }) };
+    const foreign = { ...base, state: JSON.stringify({ ...JSON.parse(base.state), snapshot_version: 99 }) };
     const r = await identity(await serveWith(store, { latest: async () => foreign }), IDS.a1);
     assert.equal(r.status, 200);
     assert.equal(r.json.features.source, 'campaign event log');
