@@ -444,6 +444,10 @@ describe('campaign explorer page: an override through the real route (headless C
     assert.equal(typeof line.event_id, 'string', 'the server stamped the event id');
 
     await s.scenario.appendLines('overrides.ndjson', written);
+    // The live stream's update of an open page is the first suite's; here: the server has read
+    // the run, and the page, opened again, shows the label the route took.
+    await s.caughtUp(30_000);
+    await page.reload();
     await page.waitForFunction(() => document.querySelector('#campaign-label .label-name')?.textContent === 'Kettle', undefined, { timeout: 30_000 });
     await page.close();
   });
