@@ -179,7 +179,6 @@ export const pipelineCommand = defineCommand({
       relay: { publisherThread: !opts['no-publisher-thread'] },
       notice,
     });
-    if (running.healthPort !== null) notice(`health endpoint on port ${running.healthPort}`);
     const onSignal = (signal: NodeJS.Signals): void => {
       notice(`${signal}: stopping`);
       void running.stop();

@@ -25,6 +25,7 @@ import { systemTimers } from '../../adapters/system/timers.ts';
 import type { Timers } from '../../ports/clock.ts';
 import type { Publisher } from '../../ports/publisher.ts';
 import type { EngineFactory } from '../../pipeline/engine-factory.ts';
+import { HealthState } from '../../pipeline/kafka/health.ts';
 import { KafkaPipeline, type KafkaPipelineDeps } from '../../pipeline/kafka/kafka-pipeline.ts';
 import type { RelayOptions } from '../../pipeline/kafka/outbox-relay.ts';
 import type { StoreOpener } from '../../pipeline/kafka/store.ts';
@@ -89,11 +90,38 @@ export interface RunningKafkaPipeline {
 
 export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<RunningKafkaPipeline> {
   const timers = c.timers ?? systemTimers;
+  const metrics = new MetricsRegistry();
+  // The health endpoint comes first: an orchestrator sees the process live (and not ready) while
+  // it waits for Kafka or the registry, instead of a closed port it would take for a dead process,
+  // and the report says which step startup is on and why it retries.
+  const starting = new HealthState(c.group, c.topics.identity, c.readyMaxLag);
+  let pipeline: KafkaPipeline | null = null;
+  const health: HealthServer | null = c.healthPort === null ? null
+    : await startHealthServer(() => (pipeline?.health ?? starting).report(), c.healthPort, c.healthHost, () => (pipeline === null ? '' : metrics.render()));
+  if (health !== null) c.notice(`health endpoint on port ${health.port}`);
+  try {
+    return await assemble(c, timers, metrics, starting, health, (p) => { pipeline = p; });
+  } catch (e) {
+    await health?.close();
+    throw e;
+  }
+}
+
+async function assemble(
+  c: KafkaPipelineConfig, timers: Timers, metrics: MetricsRegistry, starting: HealthState,
+  health: HealthServer | null, started: (p: KafkaPipeline) => void,
+): Promise<RunningKafkaPipeline> {
   const kafka = createKafka({ brokers: c.brokers, clientId: c.clientId, logLevel: c.logLevel ?? 'warn' });
   const registry = c.registryUrl === null ? null : new ConfluentRegistryClient(c.registryUrl, { clientId: c.clientId });
   const startup = new AbortController();
   const patiently = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
-    withBackoff(timers, fn, { signal: startup.signal, maxMs: 5_000, attempts: 12, onRetry: (e) => c.notice(`${what}: ${(e as Error).message}; retrying`) });
+    withBackoff(timers, fn, {
+      signal: startup.signal, maxMs: 5_000, attempts: 12,
+      onRetry: (e) => {
+        starting.lastError = `${what}: ${(e as Error).message}`;
+        c.notice(`${what}: ${(e as Error).message}; retrying`);
+      },
+    });
 
   let topicReport: TopicReport = { created: [], mismatches: [] };
   if (c.createTopics) {
@@ -135,7 +163,6 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     isFatal: () => pipeline.health.role === 'failed' || pipeline.health.role === 'stopping',
     assignment: c.domains !== undefined ? 'sticky' : 'single-owner',
   });
-  const metrics = new MetricsRegistry();
   const pipelineMetrics = registerPipelineMetrics(metrics, () => pipeline.metricsSample());
   const pipeline: KafkaPipeline = new KafkaPipeline(
     {
@@ -161,17 +188,18 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     },
   );
   pipeline.health.topicMismatches = topicReport.mismatches;
+  pipeline.health.lastError = starting.lastError;
+  started(pipeline);
 
-  let health: HealthServer | null = null;
+  let healthOpen = health;
   const closeClients = async (): Promise<void> => {
-    await health?.close();
-    health = null;
+    await healthOpen?.close();
+    healthOpen = null;
     await publisher.close();
     await sender.close();
     await reader.close();
   };
   try {
-    if (c.healthPort !== null) health = await startHealthServer(() => pipeline.health.report(), c.healthPort, c.healthHost, () => metrics.render());
     await pipeline.start();
   } catch (e) {
     await pipeline.stop().catch(() => {});
@@ -196,5 +224,5 @@ export async function startKafkaPipeline(c: KafkaPipelineConfig): Promise<Runnin
     },
   );
   done.catch(() => {});
-  return { pipeline, metrics, healthPort: health === null ? null : (health as HealthServer).port, topicReport, stop, done };
+  return { pipeline, metrics, healthPort: health === null ? null : health.port, topicReport, stop, done };
 }
