@@ -112,7 +112,7 @@ async function modelSizeMb(store: string): Promise<number> {
 }
 
 const openModel = (store: string, log: EventLog): Promise<FollowedReadModel> =>
-  isPostgresUrl(store) ? PgReadModel.open(store, log) : SqliteReadModel.open(path.join(store, READ_MODEL_FILE), log);
+  isPostgresUrl(store) ? PgReadModel.open(store, log) : SqliteReadModel.open(path.join(store, READ_MODEL_FILE), log, { writerThread: true });
 
 async function build(store: string): Promise<void> {
   await dropReadModel(store);
