@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, each in its own process (so RSS is its own), printing one
 // JSON line per measurement. `npm run bench -- --quick` runs the small sizes only; name a
-// group to run just it: engine, dense, fleet, runtime, kafka, handoff.
+// group to run just it: engine, dense, fleet, runtime, kafka, handoff, serve.
 // Numbers go into docs/BENCHMARKS.md with the machine and the date.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -36,6 +36,9 @@ if (want('runtime')) {
 // 100,000 identities = 200,000 identity events on 3 partitions (issue #12's target size)
 if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '100000']]);
 if (want('handoff')) runs.push(['handoff', ['bench/handoff-rule.ts', quick ? '100' : '1000']]);
+// `campaigns serve` at fleet scale: read model build, start, RSS, p99 per route under 20 clients,
+// membership. The store is made once beforehand (bench/serve.ts says how); --quick: fewer requests.
+if (want('serve')) runs.push(['serve', ['bench/serve.ts', 'suite', 'bench/out/store-1000000-default@1', ...(quick ? ['--requests=200'] : [])]]);
 
 let failed = 0;
 for (const [group, argv] of runs) {
