@@ -18,6 +18,12 @@
  *                                                            then the server's RSS (current and peak)
  *   tsx bench/serve.ts membership <store>                   `campaigns membership` to /dev/null, timed whole,
  *                                                            peak RSS, lines
+ *   tsx bench/serve.ts suite <store>…                       build, load and membership of each store, each
+ *                                                            phase a process of its own (`npm run bench -- serve`)
+ *
+ * The stores of docs/BENCHMARKS.md: `campaigns run --profile default@1` over bench/runtime.ts's 1M
+ * input (`bench/out/store-1000000-default@1`: 2.33M campaign events, largest campaign 38,608), and
+ * `grow` of it to 11.66M events (five copies), each also copied into PostgreSQL with `grow`.
  *
  * The workload: the list (first pages, every sort and order; and deep pages), search (identity id
  * and payload hash fragments, a C2 endpoint shared across campaigns), campaign detail, a history page
@@ -112,7 +118,7 @@ async function modelSizeMb(store: string): Promise<number> {
 }
 
 const openModel = (store: string, log: EventLog): Promise<FollowedReadModel> =>
-  isPostgresUrl(store) ? PgReadModel.open(store, log) : SqliteReadModel.open(path.join(store, READ_MODEL_FILE), log);
+  isPostgresUrl(store) ? PgReadModel.open(store, log) : SqliteReadModel.open(path.join(store, READ_MODEL_FILE), log, { writerThread: true });
 
 async function build(store: string): Promise<void> {
   await dropReadModel(store);
@@ -288,7 +294,19 @@ function membership(store: string): void {
   print({ bench: 'serve-membership', store: kind(store), identities: Number(r.stdout.trim()), seconds: secs, peak_rss_mb: Math.round(kb / 1024) });
 }
 
+/** Each phase of each store in a process of its own, so each RSS is that phase's. */
+function suite(stores: readonly string[]): void {
+  for (const store of stores) {
+    for (const phase of ['build', 'load', 'membership']) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, phase, store, ...process.argv.filter((a) => a.startsWith('--'))],
+        { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`${phase} ${store} exited with ${r.status ?? r.signal}`);
+    }
+  }
+}
+
 if (mode === 'grow') await grow(args[0], args[1], Number(args[2]));
+else if (mode === 'suite') suite(args);
 else if (mode === 'build') await build(args[0]);
 else if (mode === 'load') await load(args[0]);
 else if (mode === 'membership') membership(args[0]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, each in its own process (so RSS is its own), printing one
 // JSON line per measurement. `npm run bench -- --quick` runs the small sizes only; name a
-// group to run just it: engine, dense, fleet, runtime, kafka, handoff, domains.
+// group to run just it: engine, dense, fleet, runtime, kafka, handoff, domains, serve.
 // Numbers go into docs/BENCHMARKS.md with the machine and the date.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -38,6 +38,9 @@ if (want('kafka')) runs.push(['kafka', ['bench/kafka.ts', quick ? '5000' : '1000
 if (want('handoff')) runs.push(['handoff', ['bench/handoff-rule.ts', quick ? '100' : '1000']]);
 // 30 domains on 12 partitions, 1 vs 2 members, then the hand-over of a 100k-identity domain (issue #14)
 if (want('domains')) runs.push(['domains', ['bench/domains.ts', quick ? '200' : '2000', '--handover', quick ? '5000' : '100000']]);
+// `campaigns serve` at fleet scale: read model build, start, RSS, p99 per route under 20 clients,
+// membership. The store is made once beforehand (bench/serve.ts says how); --quick: fewer requests.
+if (want('serve')) runs.push(['serve', ['bench/serve.ts', 'suite', 'bench/out/store-1000000-default@1', ...(quick ? ['--requests=200'] : [])]]);
 
 let failed = 0;
 for (const [group, argv] of runs) {

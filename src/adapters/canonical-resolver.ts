@@ -7,25 +7,32 @@
  * the pages before it did), so memory stays flat however many campaigns the store holds.
  */
 
+import { BoundedCache } from './bounded-cache.ts';
+
 /** `merged_into` of each uuid asked for that names a row (absent: no such row). */
 export type MergePointers = (uuids: readonly string[]) => Promise<ReadonlyMap<string, string | null>>;
 
 const CACHE = 200_000;
 
 export class CanonicalResolver {
-  private readonly pointers = new Map<string, string | null>();
+  private readonly pointers: BoundedCache<string, string | null>;
 
-  constructor(private readonly read: MergePointers, private readonly capacity = CACHE) {}
+  constructor(private readonly read: MergePointers, capacity = CACHE) {
+    this.pointers = new BoundedCache(capacity);
+  }
 
-  /** The live campaign of every `campaigns` entry (each names a row, or is its own answer). */
-  async resolve(campaigns: Iterable<string>): Promise<Map<string, string>> {
+  /**
+   * The live campaign of every `campaigns` entry (each names a row, or is its own answer).
+   * `known`: pointers the caller read already (the first hops, joined into its own query).
+   */
+  async resolve(campaigns: Iterable<string>, known: Iterable<readonly [string, string | null]> = []): Promise<Map<string, string>> {
     const wanted = new Set(campaigns);
     // This page's chains, whole: the cache may evict while they load, the page must not lose them.
-    const page = new Map<string, string | null>();
+    const page = new Map<string, string | null>(known);
     const take = (c: string): boolean => {
       if (page.has(c)) return true;
       if (!this.pointers.has(c)) return false;
-      page.set(c, this.pointers.get(c)!);
+      page.set(c, this.pointers.get(c) ?? null);
       return true;
     };
     const first: string[] = [];
@@ -37,7 +44,7 @@ export class CanonicalResolver {
       for (const c of missing) {
         const p = got.get(c) ?? null;
         page.set(c, p);
-        this.remember(c, p);
+        this.pointers.set(c, p);
       }
       for (const c of missing) this.follow(c, page, take, next);
       missing = [...new Set(next)];
@@ -59,10 +66,6 @@ export class CanonicalResolver {
     }
   }
 
-  private remember(c: string, p: string | null): void {
-    this.pointers.set(c, p);
-    if (this.pointers.size > this.capacity) this.pointers.delete(this.pointers.keys().next().value!);
-  }
 }
 
 /** canonicalOf over pointers that hold every chain asked about. */

@@ -251,14 +251,14 @@ export async function appendBatches(log: EventLog, batches: readonly CampaignEve
   }
 }
 
-/** A SQLite store in a temporary directory, its read model beside it. */
-export async function makeSqliteContractStore(batches: readonly CampaignEvent[][]): Promise<ContractStore> {
+/** A SQLite store in a temporary directory, its read model beside it (written on a thread of its own with `writerThread`). */
+export async function makeSqliteContractStore(batches: readonly CampaignEvent[][], writerThread = false): Promise<ContractStore> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cs-rm-contract-'));
   const store: SqliteStore = openSqliteStore(path.join(dir, 'campaigns.sqlite'));
   await appendBatches(store.log, batches);
   return {
     log: store.log,
-    openModel: () => SqliteReadModel.open(path.join(dir, READ_MODEL_FILE), store.log),
+    openModel: () => SqliteReadModel.open(path.join(dir, READ_MODEL_FILE), store.log, { writerThread }),
     async close() {
       store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -54,17 +54,22 @@ export class PostgresTables implements TableSink, TableReader {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       open = true;
+      // The first two hops of each chain come with the members: the resolver reads only longer ones.
       await client.query(`DECLARE membership NO SCROLL CURSOR FOR
-        SELECT m AS identity, c.uuid AS campaign FROM ${this.t.campaigns} c, unnest(c.members) AS m ORDER BY m COLLATE "C"`);
+        SELECT m AS identity, c.uuid AS campaign, c.merged_into AS next, p.merged_into AS after
+        FROM ${this.t.campaigns} c CROSS JOIN unnest(c.members) AS m LEFT JOIN ${this.t.campaigns} p ON p.uuid = c.merged_into
+        ORDER BY m COLLATE "C"`);
       const resolver = new CanonicalResolver(async (uuids) => {
         const r = await client.query<{ uuid: string; merged_into: string | null }>(
           `SELECT uuid, merged_into FROM ${this.t.campaigns} WHERE uuid = ANY ($1::text[])`, [uuids]);
         return new Map(r.rows.map((x) => [x.uuid, x.merged_into]));
       });
       for (;;) {
-        const r = await guarded('reading the membership', () => client.query<{ identity: string; campaign: string }>(`FETCH ${pageSize} FROM membership`));
+        const r = await guarded('reading the membership', () =>
+          client.query<{ identity: string; campaign: string; next: string | null; after: string | null }>(`FETCH ${pageSize} FROM membership`));
         if (r.rows.length === 0) break;
-        const live = await resolver.resolve(r.rows.map((m) => m.campaign));
+        const known = r.rows.flatMap((m) => (m.next === null ? [[m.campaign, null] as const] : [[m.campaign, m.next] as const, [m.next, m.after] as const]));
+        const live = await resolver.resolve(r.rows.map((m) => m.campaign), known);
         yield r.rows.map((m) => ({ identity_uuid: m.identity, campaign_uuid: live.get(m.campaign)! }));
       }
     } finally {

@@ -19,6 +19,7 @@ import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { dominantFamily, FAMILIES, weightedNanos } from '../../domain/evidence-summary.ts';
 import { PartialTablesError, type StoredRow } from '../../domain/tables.ts';
 import type { IdentityFacts } from '../../ports/campaign-queries.ts';
+import { BoundedCache } from '../bounded-cache.ts';
 import {
   namedKeys, planPage, TERM_KIND, TYPE_CODE, type ReadModelPlan, type StatusCounts, type StoredCampaign, type StoredIdentity, type WorkingSet,
 } from '../read-model-fold.ts';
@@ -92,8 +93,8 @@ const CID_CACHE = 100_000;
 
 export class SqliteReadModelWriter {
   private readonly s: Record<string, Statement>;
-  /** uuid → cid, most recent last; bounded, so memory does not grow with the model. */
-  private readonly cids = new Map<string, number>();
+  /** uuid → cid of the campaigns used lately; bounded, so memory does not grow with the model. */
+  private readonly cids = new BoundedCache<string, number>(CID_CACHE);
   private readonly rowUpdates = new Map<string, Statement>();
 
   constructor(private readonly db: Database) {
@@ -285,7 +286,6 @@ export class SqliteReadModelWriter {
     if (cid !== undefined) return cid;
     cid = (this.s.cidOf.get(uuid) as number | undefined) ?? Number(this.s.intern.run(uuid).lastInsertRowid);
     this.cids.set(uuid, cid);
-    if (this.cids.size > CID_CACHE) this.cids.delete(this.cids.keys().next().value!);
     return cid;
   }
 

@@ -10,8 +10,9 @@
  * log's length. A model that does not match the log any more (the store was rebuilt: the log is
  * shorter, or holds another event at the model's position) is emptied and rebuilt.
  *
- * Connections: one writer (the follower's pages) and a few readers; each request reads inside a
- * transaction of one reader, and WAL gives it a snapshot the follower's commits do not move.
+ * Connections: one writer (the follower's pages; with `writerThread`, on a thread of its own,
+ * read-model-thread.ts) and a few readers; each request reads inside a transaction of one
+ * reader, and WAL gives it a snapshot the follower's commits do not move.
  */
 import Database from 'better-sqlite3';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
@@ -22,6 +23,7 @@ import { toStoreError } from './errors.ts';
 import { WAL_CHECKPOINT_PAGES } from './store.ts';
 import { ensureReadModelLayout, resetReadModel } from './read-model-schema.ts';
 import { SqliteQueries, SqliteReadModelView } from './read-model-view.ts';
+import { ReadModelWriterThread } from './read-model-thread.ts';
 import { SqliteReadModelWriter } from './read-model-writer.ts';
 
 export const READ_MODEL_FILE = 'read-model.sqlite';
@@ -30,6 +32,8 @@ export interface SqliteReadModelOptions {
   /** Reader connections (requests reading at once; each read holds one only while it runs). */
   readonly readers?: number;
   readonly busyTimeoutMs?: number;
+  /** Apply pages on a thread of their own (serve): requests are never held behind one. */
+  readonly writerThread?: boolean;
 }
 
 const READERS = 2;
@@ -37,6 +41,35 @@ const BUSY_TIMEOUT_MS = 5_000;
 /** Page cache per connection, KiB: bounded, so the process does not grow with the model. */
 const WRITER_CACHE_KIB = 64 * 1024;
 const READER_CACHE_KIB = 16 * 1024;
+
+/** The writer's connection and its settings (the serving thread's, or the writer thread's). */
+export function openReadModelWriter(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): { db: Database.Database; writer: SqliteReadModelWriter } {
+  const db = new Database(file);
+  try {
+    configureWriter(db, busyTimeoutMs);
+    return { db, writer: new SqliteReadModelWriter(db) };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function configureWriter(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('journal_mode = WAL');
+  // Derived data: a commit lost to a power cut is re-applied from the log, and the position
+  // commits with the rows, so NORMAL (no fsync per commit) cannot leave it inconsistent.
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+  // The writer's working tables (read-model-writer.ts) are rebuilt every page: never on disk.
+  db.pragma('temp_store = MEMORY');
+  // As the store does (store.ts): a page rewrites the same index pages several pages in a
+  // row, and SQLite's default copied them back into the database after every 1,000.
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+}
+
+/** The writer on this thread, or the thread that writes. */
+type Writer = { readonly db: Database.Database; readonly writer: SqliteReadModelWriter } | ReadModelWriterThread;
 
 interface Reader {
   readonly db: Database.Database;
@@ -50,18 +83,19 @@ export class SqliteReadModel implements FollowedReadModel {
   private closed = false;
 
   private constructor(
-    private readonly writerDb: Database.Database,
-    private readonly writer: SqliteReadModelWriter,
+    private readonly writer: Writer,
+    at: number,
     private readonly readers: readonly Reader[],
     /** Whether opening found a model of another layout, or one the log no longer matches, and emptied it. */
     readonly rebuilt: boolean,
   ) {
-    this.current = writer.sequence();
+    this.current = at;
     this.free = [...readers];
   }
 
   /** Opens (creating or rebuilding as needed) the read model in `file` for the store whose log is `log`. */
   static async open(file: string, log: EventLog, options: SqliteReadModelOptions = {}): Promise<SqliteReadModel> {
+    const busy = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
     let writerDb: Database.Database;
     try {
       writerDb = new Database(file);
@@ -70,33 +104,30 @@ export class SqliteReadModel implements FollowedReadModel {
     }
     const readers: Reader[] = [];
     try {
-      writerDb.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
-      writerDb.pragma('journal_mode = WAL');
-      // Derived data: a commit lost to a power cut is re-applied from the log, and the position
-      // commits with the rows, so NORMAL (no fsync per commit) cannot leave it inconsistent.
-      writerDb.pragma('synchronous = NORMAL');
-      writerDb.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
-      // The writer's working tables (read-model-writer.ts) are rebuilt every page: never on disk.
-      writerDb.pragma('temp_store = MEMORY');
-      // As the store does (store.ts): a page rewrites the same index pages several pages in a
-      // row, and SQLite's default copied them back into the database after every 1,000.
-      writerDb.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+      configureWriter(writerDb, busy);
       let rebuilt = ensureReadModelLayout(writerDb);
       if (!rebuilt && !(await matchesLog(writerDb, log))) {
         resetReadModel(writerDb);
         rebuilt = true;
       }
-      const writer = new SqliteReadModelWriter(writerDb);
+      const at = Number(writerDb.prepare("SELECT value FROM rm_meta WHERE key = 'sequence'").pluck().get());
+      let writer: Writer;
+      if (options.writerThread) {
+        writerDb.close();
+        writer = new ReadModelWriterThread({ file, busyTimeoutMs: busy }, at);
+      } else {
+        writer = { db: writerDb, writer: new SqliteReadModelWriter(writerDb) };
+      }
       for (let k = 0; k < (options.readers ?? READERS); k++) {
         const db = new Database(file, { readonly: true, fileMustExist: true });
         db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
         db.pragma(`cache_size = -${READER_CACHE_KIB}`);
         readers.push({ db, queries: new SqliteQueries(db, log) });
       }
-      return new SqliteReadModel(writerDb, writer, readers, rebuilt);
+      return new SqliteReadModel(writer, at, readers, rebuilt);
     } catch (e) {
       for (const r of readers) r.db.close();
-      writerDb.close();
+      if (writerDb.open) writerDb.close();
       throw toStoreError(e, `opening the read model ${file}`);
     }
   }
@@ -121,11 +152,21 @@ export class SqliteReadModel implements FollowedReadModel {
 
   async apply(events: readonly CampaignEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const w = this.writer;
+    if (w instanceof ReadModelWriterThread) {
+      try {
+        this.current = await w.apply(events);
+      } catch (e) {
+        // Another process may have moved the model: the follower resumes from where it stands.
+        if (w.sequence >= 0) this.current = w.sequence;
+        throw e;
+      }
+      return;
+    }
     try {
-      this.current = this.writer.apply(events);
+      this.current = w.writer.apply(events);
     } catch (e) {
-      // Another process may have moved the model: the follower resumes from where it stands.
-      this.current = this.writer.sequence();
+      this.current = w.writer.sequence();
       throw toStoreError(e, 'applying events to the read model');
     }
   }
@@ -134,7 +175,8 @@ export class SqliteReadModel implements FollowedReadModel {
     if (this.closed) return;
     this.closed = true;
     for (const r of this.readers) r.db.close();
-    this.writerDb.close();
+    if (this.writer instanceof ReadModelWriterThread) await this.writer.close();
+    else this.writer.db.close();
   }
 
   private acquire(): Promise<Reader> {

@@ -8,6 +8,21 @@ import type { TableReader, TableSink } from '../../ports/table-sink.ts';
 import { fromRecord, toRecord, UPSERT_SQL, type CampaignRecord } from './campaign-rows.ts';
 import { guarded } from './errors.ts';
 
+/** A member as the membership query reads it: its campaign and the next two merge pointers. */
+interface Member {
+  readonly identity: string;
+  readonly campaign: string;
+  readonly next: string | null;
+  readonly after: string | null;
+}
+
+function* hops(page: readonly Member[]): Iterable<readonly [string, string | null]> {
+  for (const m of page) {
+    yield [m.campaign, m.next];
+    if (m.next !== null) yield [m.next, m.after];
+  }
+}
+
 export class SqliteTables implements TableSink, TableReader {
   private readonly upsert: Statement;
   private readonly setSequence: Statement;
@@ -68,15 +83,19 @@ export class SqliteTables implements TableSink, TableReader {
         const pointers = other.prepare('SELECT uuid, merged_into FROM campaigns WHERE uuid IN (SELECT value FROM json_each(?))');
         const resolver = new CanonicalResolver(async (uuids) =>
           new Map((pointers.all(JSON.stringify(uuids)) as Array<{ uuid: string; merged_into: string | null }>).map((r) => [r.uuid, r.merged_into])));
-        const members = this.db.prepare('SELECT j.value AS identity, c.uuid AS campaign FROM campaigns c, json_each(c.members) j ORDER BY j.value');
-        let page: Array<{ identity: string; campaign: string }> = [];
+        // The first two hops of each chain come with the members (most campaigns are live or
+        // merged into a live one): the resolver reads only longer chains.
+        const members = this.db.prepare(`
+          SELECT j.value AS identity, c.uuid AS campaign, c.merged_into AS next, p.merged_into AS after
+          FROM campaigns c CROSS JOIN json_each(c.members) j LEFT JOIN campaigns p ON p.uuid = c.merged_into ORDER BY j.value`);
+        let page: Member[] = [];
         const flush = async (): Promise<Membership[]> => {
-          const live = await resolver.resolve(page.map((m) => m.campaign));
+          const live = await resolver.resolve(page.map((m) => m.campaign), hops(page));
           const out = page.map((m) => ({ identity_uuid: m.identity, campaign_uuid: live.get(m.campaign)! }));
           page = [];
           return out;
         };
-        for (const m of members.iterate() as IterableIterator<{ identity: string; campaign: string }>) {
+        for (const m of members.iterate() as IterableIterator<Member>) {
           page.push(m);
           if (page.length === pageSize) yield await flush();
         }

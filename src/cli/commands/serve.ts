@@ -16,7 +16,7 @@ import { isPostgresUrl, maskPassword, openPostgresStore } from '../../adapters/p
 import { PgReadModel } from '../../adapters/postgres/read-model.ts';
 import { READ_MODEL_FILE, SqliteReadModel } from '../../adapters/sqlite/read-model.ts';
 import path from 'node:path';
-import { isStoreError } from '../../ports/errors.ts';
+import { isStoreError, StoreError } from '../../ports/errors.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { OverrideSink } from '../../ports/override-sink.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
@@ -104,7 +104,7 @@ async function openStore(spec: string): Promise<OpenedStore> {
     };
     return {
       log: pg.log, tables: pg.tables, snapshots: pg.snapshots, label: maskPassword(spec), domains,
-      readModels: { indexed: true, open: (source, domain) => PgReadModel.open(domainStoreUrl(spec, domain), source.log) },
+      readModels: { indexed: true, open: (source, domain) => withHint(PgReadModel.open(domainStoreUrl(spec, domain), source.log)) },
       watch: (onHead) => pg.subscribe(() => onHead()),
       close: () => pg.close(),
     };
@@ -119,9 +119,19 @@ async function openStore(spec: string): Promise<OpenedStore> {
   };
   const readModels: ReadModels = {
     indexed: true,
-    open: (source, domain) => SqliteReadModel.open(path.join(domainStoreDir(spec, domain), READ_MODEL_FILE), source.log),
+    open: (source, domain) => withHint(SqliteReadModel.open(path.join(domainStoreDir(spec, domain), READ_MODEL_FILE), source.log, { writerThread: true })),
   };
   return { log: s.log, tables: s.tables, snapshots: s.snapshots, label: spec, domains, readModels, close: async () => s.close() };
+}
+
+/** A read model that cannot be opened says how to serve without one. */
+async function withHint<T>(opening: Promise<T>): Promise<T> {
+  try {
+    return await opening;
+  } catch (e) {
+    if (!isStoreError(e) || e.retriable) throw e;
+    throw new StoreError(e.code, `${e.message} (serve keeps its read model beside the log and needs to write it there; --read-model memory needs no write access)`, false, { cause: e });
+  }
 }
 
 /**

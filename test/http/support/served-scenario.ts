@@ -19,7 +19,7 @@ export interface Served {
 /** The read models `campaigns serve` keeps for a store directory (read-model.sqlite per domain). */
 export const sqliteReadModels = (dir: string): ReadModels => ({
   indexed: true,
-  open: (source, domain) => SqliteReadModel.open(path.join(domainStoreDir(dir, domain), READ_MODEL_FILE), source.log),
+  open: (source, domain) => SqliteReadModel.open(path.join(domainStoreDir(dir, domain), READ_MODEL_FILE), source.log, { writerThread: true }),
 });
 
 /** Served as `campaigns serve` serves it: from the store's SQLite read model, unless `options` say otherwise. */
