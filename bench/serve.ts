@@ -18,8 +18,12 @@
  *                                                            then the server's RSS (current and peak)
  *   tsx bench/serve.ts membership <store>                   `campaigns membership` to /dev/null, timed whole,
  *                                                            peak RSS, lines
+ *   tsx bench/serve.ts make <dir> <identity-events>         the benchmark store: bench/corpus.ts's input of that
+ *                                                            size (bench/out/identity-<n>.ndjson, reused) through
+ *                                                            `campaigns run --profile default@1`
  *   tsx bench/serve.ts suite <store>…                       build, load and membership of each store, each
- *                                                            phase a process of its own (`npm run bench -- serve`)
+ *                                                            phase a process of its own (`npm run bench -- serve`);
+ *                                                            a missing bench/out/store-<n>-default@1 is made first
  *
  * The stores of docs/BENCHMARKS.md: `campaigns run --profile default@1` over bench/runtime.ts's 1M
  * input (`bench/out/store-1000000-default@1`: 2.33M campaign events, largest campaign 38,608), and
@@ -32,7 +36,8 @@
  * out: its engine features parse the store's engine snapshot, not the read model (docs/API.md).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,7 +49,9 @@ import { READ_MODEL_FILE, SqliteReadModel } from '../src/adapters/sqlite/read-mo
 import { openSqliteStore } from '../src/adapters/sqlite/store.ts';
 import { STORE_FILE } from '../src/cli/store-dir.ts';
 import type { FollowedReadModel } from '../src/ports/campaign-queries.ts';
+import { identityEventToWire } from '../src/domain/validate.ts';
 import type { EventLog } from '../src/ports/event-log.ts';
+import { benchCorpus } from './corpus.ts';
 import { repeatLog } from './repeat-log.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -66,6 +73,28 @@ async function openForReading(store: string): Promise<Opened> {
   }
   const s = openSqliteStore(path.join(store, STORE_FILE), { readonly: true });
   return { log: s.log, close: async () => s.close() };
+}
+
+// ---- make --------------------------------------------------------------------------------------
+
+async function make(dir: string, identityEvents: number): Promise<void> {
+  const input = path.join(ROOT, 'bench', 'out', `identity-${identityEvents}.ndjson`);
+  if (!existsSync(input)) {
+    mkdirSync(path.dirname(input), { recursive: true });
+    const out = createWriteStream(input);
+    for (const e of benchCorpus(Math.ceil(identityEvents / 2))) {
+      if (!out.write(JSON.stringify(identityEventToWire(e)) + '\n')) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'campaigns.mjs'), 'run', '--input', input, '--store', dir, '--profile', 'default@1', '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`campaigns run exited with ${r.status ?? r.signal}`);
+  const summary = JSON.parse(r.stdout) as Record<string, number>;
+  print({ bench: 'serve-make', identity_events: summary.events_read, campaign_events: summary.events_appended, seconds: +((performance.now() - t0) / 1000).toFixed(1) });
 }
 
 // ---- grow --------------------------------------------------------------------------------------
@@ -297,6 +326,11 @@ function membership(store: string): void {
 /** Each phase of each store in a process of its own, so each RSS is that phase's. */
 function suite(stores: readonly string[]): void {
   for (const store of stores) {
+    const made = /(?:^|\/)store-(\d+)-default@1\/?$/.exec(store);
+    if (!isPostgresUrl(store) && !existsSync(path.join(store, STORE_FILE)) && made !== null) {
+      const r = spawnSync(process.execPath, ['--max-old-space-size=16384', '--import', 'tsx', import.meta.filename, 'make', store, made[1]], { stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`make ${store} exited with ${r.status ?? r.signal}`);
+    }
     for (const phase of ['build', 'load', 'membership']) {
       const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, phase, store, ...process.argv.filter((a) => a.startsWith('--'))],
         { stdio: 'inherit' });
@@ -305,9 +339,10 @@ function suite(stores: readonly string[]): void {
   }
 }
 
-if (mode === 'grow') await grow(args[0], args[1], Number(args[2]));
+if (mode === 'make') await make(args[0], Number(args[1]));
+else if (mode === 'grow') await grow(args[0], args[1], Number(args[2]));
 else if (mode === 'suite') suite(args);
 else if (mode === 'build') await build(args[0]);
 else if (mode === 'load') await load(args[0]);
 else if (mode === 'membership') membership(args[0]);
-else throw new Error('usage: tsx bench/serve.ts grow <source-dir> <store> <events> | build <store> | load <store> | membership <store>');
+else throw new Error('usage: tsx bench/serve.ts make <dir> <identity-events> | grow <source-dir> <store> <events> | build <store> | load <store> | membership <store>');

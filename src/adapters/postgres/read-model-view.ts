@@ -16,24 +16,9 @@ import { readEventsAt, type EventLog } from '../../ports/event-log.ts';
 import { campaignComparator, matchesOf, valueMatches } from '../campaign-list.ts';
 import { TERM_KIND, TYPE_CODE } from '../read-model-fold.ts';
 import { listOrder, type ReadModelTables } from './read-model-schema.ts';
-import { factsFromPg, storedRowFromPg, type PgCampaignRecord, type PgIdentityRecord } from './read-model-writer.ts';
-
-const SORT_COLUMN = {
-  updated_at: 'updated_sequence', created_at: 'formed_sequence', first_seen_at: 'first_activity', last_seen_at: 'last_activity',
-  identity_count: 'identity_count', confidence: 'confidence', uuid: 'uuid',
-} as const;
-
-const summaryFromPg = (r: PgCampaignRecord): CampaignSummary => {
-  const { member_count: _count, ...row } = storedRowFromPg(r);
-  return row;
-};
-
-interface EdgeRecord {
-  body: string;
-  sequence: number;
-  time: string;
-}
-const edgeFromRecord = (r: EdgeRecord): IndexedEdge => ({ ...JSON.parse(r.body), sequence: r.sequence, time: r.time });
+import {
+  edgeFromRecord, factsFromRecord, SORT_COLUMN, summaryFromRecord, type CampaignRecord, type EdgeRecord, type IdentityRecord,
+} from '../read-model-records.ts';
 
 /** `%`, `_` and `\` are LIKE's own characters: a needle holding them means them literally. */
 const likeEscape = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -62,8 +47,8 @@ export class PgReadModelView implements CampaignView {
   }
 
   async campaign(uuid: string): Promise<CampaignSummary | undefined> {
-    const res = await this.c.query<PgCampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE uuid = $1`, [uuid]);
-    return res.rows.length === 0 ? undefined : summaryFromPg(res.rows[0]);
+    const res = await this.c.query<CampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE uuid = $1`, [uuid]);
+    return res.rows.length === 0 ? undefined : summaryFromRecord(res.rows[0]);
   }
 
   async canonical(uuid: string): Promise<string> {
@@ -98,10 +83,10 @@ export class PgReadModelView implements CampaignView {
     if (q.q !== undefined) return this.search(q, q.q);
     // The page's cids from the sort's own index (an index-only scan past the offset), then its rows.
     const order = listOrder(SORT_COLUMN[q.sort], q.order);
-    const res = await this.c.query<PgCampaignRecord>(`
+    const res = await this.c.query<CampaignRecord>(`
       SELECT c.* FROM (SELECT cid FROM ${this.r.campaigns} WHERE merged_into IS NULL ORDER BY ${order} LIMIT $1 OFFSET $2) p
       JOIN ${this.r.campaigns} c ON c.cid = p.cid ORDER BY ${listOrder(SORT_COLUMN[q.sort], q.order, 'c.')}`, [q.limit, q.offset]);
-    return { total: this.counts.active + this.counts.empty, data: res.rows.map((r) => ({ row: summaryFromPg(r), matches: [] })) };
+    return { total: this.counts.active + this.counts.empty, data: res.rows.map((r) => ({ row: summaryFromRecord(r), matches: [] })) };
   }
 
   private async search(q: ListQuery, raw: string): Promise<Page<ListedCampaign>> {
@@ -127,8 +112,8 @@ export class PgReadModelView implements CampaignView {
     const cmp = campaignComparator(q.sort, q.order);
     keys.sort(cmp);
     const page = keys.slice(q.offset, q.offset + q.limit);
-    const res = await this.c.query<PgCampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE cid = ANY ($1::bigint[])`, [page.map((k) => k.cid)]);
-    const rows = new Map(res.rows.map((r) => [r.cid, summaryFromPg(r)]));
+    const res = await this.c.query<CampaignRecord>(`SELECT * FROM ${this.r.campaigns} WHERE cid = ANY ($1::bigint[])`, [page.map((k) => k.cid)]);
+    const rows = new Map(res.rows.map((r) => [r.cid, summaryFromRecord(r)]));
     const data = page.map(({ cid }) => {
       const row = rows.get(cid)!;
       return { row, matches: matchesOf(row, byRoot.get(cid)!.sort(compareCodePoints), needle) };
@@ -140,12 +125,12 @@ export class PgReadModelView implements CampaignView {
     const root = await this.rootOf(canonical);
     const total = Number((await this.c.query<{ n: string }>(`SELECT members AS n FROM ${this.r.rootSizes} WHERE root = $1`, [root])).rows[0]?.n ?? 0);
     if (limit === 0) return { total, data: [] };
-    const res = await this.c.query<PgIdentityRecord & { campaign_uuid: string }>(`
+    const res = await this.c.query<IdentityRecord & { campaign_uuid: string }>(`
       SELECT i.*, c.uuid AS campaign_uuid FROM (
         SELECT uuid FROM ${this.r.identities} WHERE root = $1 ORDER BY last_sequence DESC, uuid LIMIT $2 OFFSET $3) p
       JOIN ${this.r.identities} i ON i.uuid = p.uuid JOIN ${this.r.ids} c ON c.cid = i.campaign
       ORDER BY i.last_sequence DESC, i.uuid`, [root, limit, offset]);
-    return { total, data: res.rows.map((r) => ({ facts: factsFromPg(r), campaign: r.campaign_uuid })) };
+    return { total, data: res.rows.map((r) => ({ facts: factsFromRecord(r), campaign: r.campaign_uuid })) };
   }
 
   async edges(canonical: string, { limit, offset }: PageRequest): Promise<Page<IndexedEdge>> {
@@ -190,12 +175,12 @@ export class PgReadModelView implements CampaignView {
   }
 
   async identity(uuid: string): Promise<IdentityState | undefined> {
-    const res = await this.c.query<PgIdentityRecord & { campaign_uuid: string | null; root_uuid: string | null }>(`
+    const res = await this.c.query<IdentityRecord & { campaign_uuid: string | null; root_uuid: string | null }>(`
       SELECT i.*, c.uuid AS campaign_uuid, r.uuid AS root_uuid FROM ${this.r.identities} i
       LEFT JOIN ${this.r.ids} c ON c.cid = i.campaign LEFT JOIN ${this.r.ids} r ON r.cid = i.root WHERE i.uuid = $1`, [uuid]);
     if (res.rows.length === 0) return undefined;
     const r = res.rows[0];
-    return { facts: factsFromPg(r), campaign: r.campaign_uuid, canonical: r.root_uuid };
+    return { facts: factsFromRecord(r), campaign: r.campaign_uuid, canonical: r.root_uuid };
   }
 
   async identityEdges(uuid: string): Promise<IndexedEdge[]> {
@@ -211,9 +196,9 @@ export class PgReadModelView implements CampaignView {
   }
 
   async liveCampaigns(minIdentities: number): Promise<CampaignSummary[]> {
-    const res = await this.c.query<PgCampaignRecord>(
+    const res = await this.c.query<CampaignRecord>(
       `SELECT * FROM ${this.r.campaigns} WHERE merged_into IS NULL AND identity_count >= $1 ORDER BY uuid`, [minIdentities]);
-    return res.rows.map(summaryFromPg);
+    return res.rows.map(summaryFromRecord);
   }
 
   async stats(): Promise<ReadModelStats> {

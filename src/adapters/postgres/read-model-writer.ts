@@ -10,57 +10,11 @@ import type { PoolClient } from 'pg';
 import type { CampaignEvent } from '../../domain/campaign-events.ts';
 import { dominantFamily, FAMILIES, weightedNanos } from '../../domain/evidence-summary.ts';
 import { PartialTablesError, type StoredRow } from '../../domain/tables.ts';
-import type { IdentityFacts } from '../../ports/campaign-queries.ts';
 import {
   namedKeys, planPage, TERM_KIND, TYPE_CODE, type ReadModelPlan, type StatusCounts, type StoredCampaign, type StoredIdentity, type WorkingSet,
 } from '../read-model-fold.ts';
+import { factsFromRecord, storedRowFromRecord, type CampaignRecord, type IdentityRecord } from '../read-model-records.ts';
 import type { ReadModelTables } from './read-model-schema.ts';
-
-/** A campaign row as the queries read it (lists as JSON text). */
-export interface PgCampaignRecord {
-  cid: number; uuid: string; root: number | null; parent: number | null; status: string; merged_into: string | null;
-  formed_at: string | null; formed_sequence: number | null; first_activity: string | null; last_activity: string | null;
-  identity_count: number; member_count: number; payload_hashes: string; c2_endpoints: string; deckies: string; asns: string;
-  confidence: number; updated_at: string; updated_sequence: number;
-}
-
-export const storedRowFromPg = (r: PgCampaignRecord): StoredRow => ({
-  uuid: r.uuid,
-  status: r.status as StoredRow['status'],
-  merged_into: r.merged_into,
-  formed_at: r.formed_at,
-  formed_sequence: r.formed_sequence,
-  first_activity: r.first_activity,
-  last_activity: r.last_activity,
-  identity_count: r.identity_count,
-  payload_hashes: JSON.parse(r.payload_hashes) as string[],
-  c2_endpoints: JSON.parse(r.c2_endpoints) as string[],
-  deckies: JSON.parse(r.deckies) as string[],
-  asns: JSON.parse(r.asns) as number[],
-  confidence: r.confidence,
-  updated_at: r.updated_at,
-  updated_sequence: r.updated_sequence,
-  member_count: r.member_count,
-});
-
-export interface PgIdentityRecord {
-  uuid: string; campaign: number | null; root: number | null; first_sequence: number; first_time: string;
-  last_sequence: number; last_time: string; joined_sequence: number | null; joined_time: string | null;
-  removed_reason: string | null; removed_sequence: number | null; removed_time: string | null;
-}
-
-export const factsFromPg = (r: PgIdentityRecord): IdentityFacts => ({
-  uuid: r.uuid,
-  first_sequence: r.first_sequence,
-  first_time: r.first_time,
-  last_sequence: r.last_sequence,
-  last_time: r.last_time,
-  joined_sequence: r.joined_sequence,
-  joined_time: r.joined_time,
-  removed: r.removed_reason === null
-    ? null
-    : { reason: r.removed_reason as NonNullable<IdentityFacts['removed']>['reason'], sequence: r.removed_sequence!, time: r.removed_time! },
-});
 
 const FAMILY_COLUMNS = ['edges', ...['e', 'd', 'n'].flatMap((p) => FAMILIES.map((_, k) => `${p}${k}`))];
 const familySums = (sign: '' | '-'): string => [
@@ -152,23 +106,23 @@ export class PgReadModelWriter {
     const { client: c, r } = this;
     const keys = namedKeys(events);
     const identities = new Map<string, StoredIdentity>();
-    const ids = await c.query<PgIdentityRecord & { campaign_uuid: string | null }>(
+    const ids = await c.query<IdentityRecord & { campaign_uuid: string | null }>(
       `SELECT i.*, c.uuid AS campaign_uuid FROM ${r.identities} i LEFT JOIN ${r.ids} c ON c.cid = i.campaign WHERE i.uuid = ANY ($1::text[])`,
       [[...keys.identities]]);
     for (const row of ids.rows) {
-      identities.set(row.uuid, { facts: factsFromPg(row), campaign: row.campaign_uuid });
+      identities.set(row.uuid, { facts: factsFromRecord(row), campaign: row.campaign_uuid });
       if (row.campaign_uuid !== null) keys.campaigns.add(row.campaign_uuid);
     }
     const campaigns = new Map<string, StoredCampaign>();
-    const take = (row: PgCampaignRecord & { root_uuid: string }): void => void campaigns.set(row.uuid, { row: storedRowFromPg(row), root: row.root_uuid });
+    const take = (row: CampaignRecord & { root_uuid: string }): void => void campaigns.set(row.uuid, { row: storedRowFromRecord(row), root: row.root_uuid });
     const select = `SELECT c.*, r.uuid AS root_uuid FROM ${r.campaigns} c LEFT JOIN ${r.ids} r ON r.cid = c.root`;
     if (everything) {
-      for (const row of (await c.query<PgCampaignRecord & { root_uuid: string }>(select)).rows) take(row);
+      for (const row of (await c.query<CampaignRecord & { root_uuid: string }>(select)).rows) take(row);
     } else {
       let wanted = [...keys.campaigns];
       while (wanted.length > 0) {
         const next = new Set<string>();
-        for (const row of (await c.query<PgCampaignRecord & { root_uuid: string }>(`${select} WHERE c.uuid = ANY ($1::text[])`, [wanted])).rows) {
+        for (const row of (await c.query<CampaignRecord & { root_uuid: string }>(`${select} WHERE c.uuid = ANY ($1::text[])`, [wanted])).rows) {
           take(row);
           if (row.merged_into !== null && !campaigns.has(row.merged_into)) next.add(row.merged_into);
         }

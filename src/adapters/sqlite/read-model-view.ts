@@ -19,26 +19,9 @@ import { readEventsAt, type EventLog } from '../../ports/event-log.ts';
 import { campaignComparator, matchesOf, valueMatches } from '../campaign-list.ts';
 import { listOrder } from './read-model-schema.ts';
 import { TERM_KIND, TYPE_CODE } from '../read-model-fold.ts';
-import { factsFromRecord, storedRowFromRecord, type CampaignRecord, type IdentityRecord } from './read-model-writer.ts';
-
-const SORT_COLUMN = {
-  updated_at: 'updated_sequence', created_at: 'formed_sequence', first_seen_at: 'first_activity', last_seen_at: 'last_activity',
-  identity_count: 'identity_count', confidence: 'confidence', uuid: 'uuid',
-} as const;
-
-const summaryFromRecord = (r: CampaignRecord): CampaignSummary => {
-  const { member_count: _count, ...row } = storedRowFromRecord(r);
-  return row;
-};
-
-/** An edge as the queries read it: the evidence as carried, and the event that carried it last. */
-interface CampaignEdgeRecord {
-  body: string;
-  sequence: number;
-  time: string;
-}
-
-const edgeFromRecord = (r: CampaignEdgeRecord): IndexedEdge => ({ ...JSON.parse(r.body), sequence: r.sequence, time: r.time });
+import {
+  edgeFromRecord, factsFromRecord, SORT_COLUMN, summaryFromRecord, type CampaignRecord, type EdgeRecord, type IdentityRecord,
+} from '../read-model-records.ts';
 
 /** Prepared once per connection. */
 export class SqliteQueries {
@@ -210,7 +193,7 @@ export class SqliteReadModelView implements CampaignView {
   async edges(canonical: string, { limit, offset }: PageRequest): Promise<Page<IndexedEdge>> {
     const root = this.rootOf(canonical);
     const f = this.s.families.get(root) as { edges: number } | undefined;
-    const rows = this.s.edges.all(root, limit, offset) as CampaignEdgeRecord[];
+    const rows = this.s.edges.all(root, limit, offset) as EdgeRecord[];
     return { total: f?.edges ?? 0, data: rows.map(edgeFromRecord) };
   }
 
@@ -253,7 +236,7 @@ export class SqliteReadModelView implements CampaignView {
   }
 
   async identityEdges(uuid: string): Promise<IndexedEdge[]> {
-    const edges = (this.s.identityEdges.all({ id: uuid }) as CampaignEdgeRecord[]).map(edgeFromRecord);
+    const edges = (this.s.identityEdges.all({ id: uuid }) as EdgeRecord[]).map(edgeFromRecord);
     return edges.sort((x, y) => y.weight - x.weight || compareCodePoints(x.a, y.a) || compareCodePoints(x.b, y.b));
   }
 
