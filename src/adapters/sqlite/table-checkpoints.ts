@@ -70,8 +70,9 @@ export class SqliteTableCheckpoints implements TableCheckpointStore {
     const s = this.s;
     const last = s.last.get() as CheckpointRecord | undefined;
     const since = sequence - (last?.sequence ?? 0);
-    // Counting rows reads the whole table: only when the events alone would make one due.
-    if (!checkpointDue(since, 0, this.minEvents)) return;
+    // Counting rows reads the whole table: only when the events would make one due with the rows
+    // the last checkpoint had (the fold never deletes a row, so there are at least as many now).
+    if (!checkpointDue(since, last?.row_count ?? 0, this.minEvents)) return;
     const rows = s.rowCount.get() as number;
     if (!checkpointDue(since, rows, this.minEvents)) return;
     let maxTime = last === undefined ? NO_TIME : last.max_time;
