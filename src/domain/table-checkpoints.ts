@@ -39,6 +39,18 @@ export interface TableCheckpoint {
 export const checkpointDue = (eventsSince: number, rows: number, minEvents: number): boolean =>
   eventsSince >= Math.max(minEvents, rows, 1);
 
+/**
+ * Whether a checkpoint reads back the times of the events since the previous one, inside the
+ * batch's transaction. Always after a checkpoint (about one interval of events). Not for the
+ * first checkpoint of a store laid out before them, whose prefix is the whole log: reading 10M
+ * times would hold that batch's commit for many seconds (a pipeline member could miss its
+ * session and be replaced). That checkpoint records no time (null, like an unparseable one):
+ * sequence positions use it, time positions fold from the start until `replay` rewrites the
+ * checkpoints with their times.
+ */
+export const readsTimes = (hasPrevious: boolean, eventsSince: number, rows: number, minEvents: number): boolean =>
+  hasPrevious || eventsSince <= 2 * Math.max(minEvents, rows, 1);
+
 /** The prefix's latest time before any event. */
 export const NO_TIME = -Infinity;
 

@@ -12,7 +12,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { AsOf } from '../../domain/as-of.ts';
 import type { CampaignRow } from '../../domain/tables.ts';
 import {
-  CHECKPOINT_MIN_EVENTS, checkpointDue, latestTime, NO_TIME, type TableCheckpoint,
+  CHECKPOINT_MIN_EVENTS, checkpointDue, latestTime, NO_TIME, readsTimes, type TableCheckpoint,
 } from '../../domain/table-checkpoints.ts';
 import type { CheckpointWithRows, TableCheckpointStore } from '../../ports/table-checkpoints.ts';
 import { CAMPAIGN_COLUMNS } from '../sql-rows.ts';
@@ -62,6 +62,7 @@ export class PostgresTableCheckpoints implements TableCheckpointStore {
     const rows = (await c.query<{ n: number }>(`SELECT count(*)::integer AS n FROM ${t.campaigns}`)).rows[0].n;
     if (!checkpointDue(since, rows, this.minEvents)) return;
     let maxTime = last === undefined ? NO_TIME : last.max_time;
+    if (!readsTimes(last !== undefined, since, rows, this.minEvents)) maxTime = null;
     if (maxTime !== null) {
       const times = await c.query<{ time: string }>(
         `SELECT body->>'time' AS time FROM ${t.events} WHERE sequence > $1 AND sequence <= $2`, [last?.sequence ?? 0, sequence]);

@@ -12,7 +12,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { AsOf } from '../../domain/as-of.ts';
 import type { CampaignRow } from '../../domain/tables.ts';
 import {
-  CHECKPOINT_MIN_EVENTS, checkpointDue, latestTime, NO_TIME, type TableCheckpoint,
+  CHECKPOINT_MIN_EVENTS, checkpointDue, latestTime, NO_TIME, readsTimes, type TableCheckpoint,
 } from '../../domain/table-checkpoints.ts';
 import type { CheckpointWithRows, TableCheckpointStore } from '../../ports/table-checkpoints.ts';
 import { CAMPAIGN_COLUMNS } from '../sql-rows.ts';
@@ -76,6 +76,7 @@ export class SqliteTableCheckpoints implements TableCheckpointStore {
     const rows = s.rowCount.get() as number;
     if (!checkpointDue(since, rows, this.minEvents)) return;
     let maxTime = last === undefined ? NO_TIME : last.max_time;
+    if (!readsTimes(last !== undefined, since, rows, this.minEvents)) maxTime = null;
     if (maxTime !== null) maxTime = latestTime(maxTime, s.times.all(last?.sequence ?? 0, sequence) as string[]);
     s.insert.run(batchIndex, sequence, maxTime, rows);
     s.copyRows.run(batchIndex);
