@@ -12,12 +12,15 @@ import { isPostgresUrl, maskPassword, openPostgresStore, type PostgresStore } fr
 import type { Domain } from '../domain/domains.ts';
 import { isStoreError, StoreError } from '../ports/errors.ts';
 import type { EventLog } from '../ports/event-log.ts';
+import type { TableCheckpointReader } from '../ports/table-checkpoints.ts';
 import type { TableReader } from '../ports/table-sink.ts';
 import { domainOption, domainsToRead, openDomainForReading } from './store-dir.ts';
 
 export interface ReadableStore {
   readonly log: EventLog;
   readonly tables: TableReader;
+  /** Where an as-of position starts its fold (tables-as-of.ts); absent: from the log start. */
+  readonly tableCheckpoints?: TableCheckpointReader;
 }
 
 /** Each domain's store in print order, opened read-only and closed once the caller moves on. */

@@ -30,6 +30,8 @@ export interface WriteOptions {
   readonly mustExist?: boolean;
   /** Long writers (`run`, the pipeline): the store's writes on a thread of their own (adapters/sqlite/writer-thread.ts). */
   readonly writerThread?: boolean;
+  /** Minimum of events between table checkpoints (OpenOptions.checkpointMinEvents): tests use a few. */
+  readonly checkpointMinEvents?: number;
 }
 
 /** The directory, created if needed; a path that cannot be one is `store_failure`, not a stack trace. */
@@ -58,7 +60,10 @@ export function openStoreForWriting(dir: string, options: WriteOptions = {}): Wr
   storeDirectory(dir, options.mustExist ?? false);
   const lock = acquireWriterLock(path.join(dir, LOCK_FILE));
   try {
-    const store = openSqliteStore(path.join(dir, STORE_FILE), { writerThread: options.writerThread ?? false });
+    const store = openSqliteStore(path.join(dir, STORE_FILE), {
+      writerThread: options.writerThread ?? false,
+      ...(options.checkpointMinEvents !== undefined ? { checkpointMinEvents: options.checkpointMinEvents } : {}),
+    });
     return {
       store,
       rejects: new RejectsFile(path.join(dir, REJECTS_FILE)),

@@ -74,10 +74,12 @@ class EventCursor<E extends PrefixEvent> {
 
 /**
  * Hands `onBatch` the events of every batch of the prefix `asOf` selects, after `start`, in
- * order, and returns where the prefix ends. Beyond the head: the whole log.
+ * order, with the batch's index and last sequence (awaited before the next batch is read), and
+ * returns where the prefix ends. Beyond the head: the whole log.
  */
 export async function walkPrefix<E extends PrefixEvent>(
-  log: EventLog, asOf: AsOf, read: EventReader<E>, onBatch: (events: readonly E[]) => void, start: PrefixStart = LOG_START,
+  log: EventLog, asOf: AsOf, read: EventReader<E>,
+  onBatch: (events: readonly E[], batch: PrefixStart) => void | Promise<void>, start: PrefixStart = LOG_START,
 ): Promise<PrefixEnd> {
   let end = { batchIndex: start.batchIndex, sequence: start.sequence };
   const cursor = new EventCursor(read, start.sequence + 1);
@@ -90,8 +92,8 @@ export async function walkPrefix<E extends PrefixEvent>(
     if (asOf.kind === 'sequence' && !admitsBatch(asOf, { lastSequence, eventTimes: [] })) return { ...end, open: false };
     const events = batch.event_count === 0 ? [] : await cursor.take(batch.event_count);
     if (!admitsBatch(asOf, { lastSequence, eventTimes: events.map((e) => e.time) })) return { ...end, open: false };
-    onBatch(events);
     end = { batchIndex: batch.index, sequence: lastSequence };
+    await onBatch(events, end);
   }
   return { ...end, open: true };
 }

@@ -2,7 +2,9 @@
  * Time travel on a real SQLite store: `tables --as-of` and `membership --as-of` print exactly
  * the fold of the log prefix the position selects, for any position. The expected prefix is
  * computed here from the printed log and the batch records by the rule itself (first event
- * after T; largest batch end at or below), not by the code under test.
+ * after T; largest batch end at or below), not by the code under test. A second store of the
+ * same input keeps table checkpoints every few hundred events (the default is 250,000): its
+ * answers, folded from a checkpoint, must be the same bytes.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,7 @@ import { cli, ingest } from './support/store-run.ts';
 const dir = mkdtempSync(path.join(tmpdir(), 'cs-as-of-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const store = path.join(dir, 'store');
+const checkpointed = path.join(dir, 'checkpointed');
 
 /**
  * The second half of the input is dated ten days before the first, so batch times fall back
@@ -43,14 +46,25 @@ before(async () => {
   const input = writeLines(path.join(dir, 'events.ndjson'), inputLines());
   const r = await ingest(store, [input], { batchSize: 40 });
   assert.ok(r.summary.batches > 20, `only ${r.summary.batches} batches`);
+  await ingest(checkpointed, [input], { batchSize: 40, checkpointMinEvents: 20, tablesEvery: 3 });
   const printed = await cli(['events', '--store', store]);
   assert.equal(printed.code, 0, printed.stderr);
   events = printed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as CampaignEvent);
   const s = openStoreForReading(store);
   try {
     batchEnds = [0, ...(await s.log.batches(1, 100_000)).map((b) => b.first_sequence + b.event_count - 1)];
+    assert.deepEqual(await s.tableCheckpoints.list(), []);
   } finally {
     s.close();
+  }
+  const c = openStoreForReading(checkpointed);
+  try {
+    const cps = await c.tableCheckpoints.list();
+    assert.ok(cps.length >= 5, `${cps.length} checkpoints of ${events.length} events`);
+    const latest = Math.max(...events.map((e) => Date.parse(e.time))) / 1000;
+    assert.ok(cps.some((cp) => cp.maxTime !== null && cp.maxTime < latest), 'a checkpoint serves time positions');
+  } finally {
+    c.close();
   }
   const times = events.map((e) => Date.parse(e.time));
   assert.ok(times.some((t, k) => k > 0 && t < times[k - 1]), 'the fixture log has times that fall back');
@@ -72,9 +86,13 @@ function foldedPrefix(end: number) {
   return tables;
 }
 
+/** What the command prints at `asOf`, the same from the store with checkpoints as from the one without. */
 async function printed(command: 'tables' | 'membership', asOf: string): Promise<string> {
-  const r = await cli(command === 'tables' ? ['tables', '--store', store, '--json', '--as-of', asOf] : ['membership', '--store', store, '--as-of', asOf]);
+  const run = (s: string) => cli(command === 'tables' ? ['tables', '--store', s, '--json', '--as-of', asOf] : ['membership', '--store', s, '--as-of', asOf]);
+  const [r, c] = [await run(store), await run(checkpointed)];
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stdout, r.stdout, `${command} --as-of ${asOf}: a store with checkpoints prints the same`);
   return r.stdout;
 }
 

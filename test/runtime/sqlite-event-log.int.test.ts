@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { LAYOUT_VERSION } from '../../src/adapters/sqlite/schema.ts';
 import { openSqliteStore } from '../../src/adapters/sqlite/store.ts';
 import { isStoreError } from '../../src/ports/errors.ts';
 import type { CampaignEvent } from '../../src/domain/campaign-events.ts';
@@ -216,7 +217,7 @@ describe('SQLite layout 1 (an event_id UNIQUE column) is migrated to layout 2', 
     const file = layout1Store();
     const s = openSqliteStore(file);
     const db = new Database(file, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 2);
+    assert.equal(db.pragma('user_version', { simple: true }), LAYOUT_VERSION);
     db.close();
     const c = commitOf(2, 4, 2);
     const dup = { ...c, events: [c.events[0], { ...c.events[1], event_id: 'e-2-c2' } as CampaignEvent] };

@@ -18,6 +18,7 @@ import {
 } from '../sql-rows.ts';
 import { guarded } from './errors.ts';
 import type { TableNames } from './schema.ts';
+import type { PostgresTableCheckpoints } from './table-checkpoints.ts';
 import type { PostgresTables } from './table-store.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -36,6 +37,7 @@ export class PostgresEventLog implements EventLog {
     private readonly t: TableNames,
     private readonly tables: PostgresTables,
     private readonly onClose: () => Promise<void>,
+    private readonly tableCheckpoints: PostgresTableCheckpoints | null = null,
   ) {}
 
   async append(commit: BatchCommit): Promise<void> {
@@ -79,7 +81,11 @@ export class PostgresEventLog implements EventLog {
         [checkpointsParameter(batch.segments), batch.index]);
     }
     const newHead = batch.first_sequence + batch.event_count - 1;
-    if (tables !== undefined) await this.tables.writeInTransaction(c, tables, newHead);
+    if (tables !== undefined) {
+      await this.tables.writeInTransaction(c, tables, newHead);
+      // Only here do the tables reflect exactly this batch: a checkpoint copies them now or waits.
+      await this.tableCheckpoints?.afterBatch(c, batch.index, newHead);
+    }
     await c.query(`UPDATE ${t.head} SET sequence = $1, batch_index = $2`, [newHead, batch.index]);
     // Delivered to LISTENers only if and when this transaction commits.
     await c.query('SELECT pg_notify($1, $2)', [t.channel, String(newHead)]);

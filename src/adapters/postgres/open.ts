@@ -13,9 +13,10 @@ import { StoreError } from '../../ports/errors.ts';
 import { toStoreError } from './errors.ts';
 import { PostgresEventLog } from './event-log.ts';
 import { listenForHead, type HeadSubscription } from './head-listener.ts';
-import { DEFAULT_SCHEMA, ensureLayout, tableNames } from './schema.ts';
+import { DEFAULT_SCHEMA, ensureLayout, LAYOUT_VERSION, tableNames } from './schema.ts';
 import { PostgresSettings } from './settings-store.ts';
 import { PostgresSnapshots } from './snapshot-store.ts';
+import { PostgresTableCheckpoints } from './table-checkpoints.ts';
 import { PostgresTables } from './table-store.ts';
 import { storeTypes } from './type-parsers.ts';
 
@@ -30,6 +31,8 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
   /** Shown in pg_stat_activity: tells operators (and tests) which backend is which. */
   readonly applicationName?: string;
+  /** Minimum of campaign events between two table checkpoints (default CHECKPOINT_MIN_EVENTS); tests use a few. */
+  readonly checkpointMinEvents?: number;
 }
 
 export interface PostgresStore {
@@ -38,6 +41,7 @@ export interface PostgresStore {
   readonly schema: string;
   readonly log: PostgresEventLog;
   readonly tables: PostgresTables;
+  readonly tableCheckpoints: PostgresTableCheckpoints;
   readonly snapshots: PostgresSnapshots;
   readonly settings: PostgresSettings;
   /** Calls `onHead` with the log head after each committed append (see head-listener.ts); `close()` ends it too. */
@@ -82,13 +86,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // and the next query opens a new one or fails with a mapped, retriable StoreError.
   pool.on('error', () => {});
 
+  let layout: number;
   try {
     const client = await pool.connect();
     // As in transaction.ts: a socket dying under a checked-out client must not crash the process.
     const ignore = (): void => {};
     client.on('error', ignore);
     try {
-      await ensureLayout(client, t, !readonly);
+      layout = await ensureLayout(client, t, !readonly);
     } finally {
       client.off('error', ignore);
       client.release();
@@ -120,11 +125,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     return closing;
   };
   const tables = new PostgresTables(pool, t);
+  const tableCheckpoints = new PostgresTableCheckpoints(pool, t, layout >= LAYOUT_VERSION, options.checkpointMinEvents);
   return {
     url: masked,
     schema: t.schema,
-    log: new PostgresEventLog(pool, t, tables, close),
+    log: new PostgresEventLog(pool, t, tables, close, tableCheckpoints),
     tables,
+    tableCheckpoints,
     snapshots: new PostgresSnapshots(pool, t),
     settings: new PostgresSettings(pool, t),
     subscribe,

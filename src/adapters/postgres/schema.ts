@@ -3,12 +3,16 @@
  * created or migrated on open. One schema holds the event log, the batch records and input
  * checkpoints, the derived tables and the engine snapshot, so one transaction commits a batch's
  * events, position and table changes together. Tests give each store its own schema.
+ *
+ * Layout 2 (issue #15) adds table checkpoints (table-checkpoints.ts). A read-only open reads a
+ * layout-1 store as it is, without checkpoints (as-of positions then fold from the log start);
+ * its first writable open adds the tables.
  */
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../ports/errors.ts';
 
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const DEFAULT_SCHEMA = 'campaign_stream';
 
 /**
@@ -40,6 +44,8 @@ export interface TableNames {
   readonly checkpoints: string;
   readonly campaigns: string;
   readonly snapshots: string;
+  readonly tableCheckpoints: string;
+  readonly checkpointRows: string;
   /** LISTEN/NOTIFY channel announcing the log head after each append. */
   readonly channel: string;
 }
@@ -56,6 +62,8 @@ export function tableNames(schema: string): TableNames {
     checkpoints: `${s}.input_checkpoints`,
     campaigns: `${s}.campaigns`,
     snapshots: `${s}.engine_snapshots`,
+    tableCheckpoints: `${s}.table_checkpoints`,
+    checkpointRows: `${s}.table_checkpoint_rows`,
     channel: `cs_head_${schema}`,
   };
 }
@@ -143,8 +151,46 @@ INSERT INTO ${t.meta} (key, value) VALUES ('tables_sequence', '0');
 INSERT INTO ${t.head} (singleton, sequence, batch_index) VALUES (true, 0, 0);
 `;
 
+/**
+ * Layout 2: table checkpoints, every campaign row as it stood after some batch. The rows keep
+ * the campaigns table's columns; deleting a checkpoint deletes its rows.
+ */
+const ddlV2 = (t: TableNames): string => `
+CREATE TABLE ${t.tableCheckpoints} (
+  batch_index bigint PRIMARY KEY,
+  sequence    bigint NOT NULL,
+  max_time    double precision,  -- latest event time of the prefix, epoch seconds; NULL: unparseable
+  row_count   bigint NOT NULL
+);
+CREATE INDEX table_checkpoints_by_sequence ON ${t.tableCheckpoints} (sequence);
+
+CREATE TABLE ${t.checkpointRows} (
+  batch_index      bigint  NOT NULL REFERENCES ${t.tableCheckpoints} (batch_index) ON DELETE CASCADE,
+  uuid             text    NOT NULL,
+  status           text    NOT NULL,
+  merged_into      text,
+  formed_at        text,
+  formed_sequence  bigint,
+  first_activity   text,
+  last_activity    text,
+  identity_count   integer NOT NULL,
+  members          text[]  NOT NULL,
+  payload_hashes   text[]  NOT NULL,
+  c2_endpoints     text[]  NOT NULL,
+  deckies          text[]  NOT NULL,
+  asns             bigint[] NOT NULL,
+  confidence       double precision NOT NULL,
+  updated_at       text    NOT NULL,
+  updated_sequence bigint  NOT NULL,
+  PRIMARY KEY (batch_index, uuid)
+);
+`;
+
 /** Every table name the layout uses (unqualified). */
-const LAYOUT_TABLES = ['store_meta', 'log_head', 'batches', 'campaign_events', 'input_checkpoints', 'campaigns', 'engine_snapshots'];
+const LAYOUT_TABLES = [
+  'store_meta', 'log_head', 'batches', 'campaign_events', 'input_checkpoints', 'campaigns', 'engine_snapshots',
+  'table_checkpoints', 'table_checkpoint_rows',
+];
 
 interface Migration {
   /** The layout version after this step. */
@@ -153,21 +199,25 @@ interface Migration {
 }
 
 /** Applied in order from the stored version; a new layout adds a step, never edits one. */
-const MIGRATIONS: readonly Migration[] = [{ to: 1, sql: ddlV1 }];
+const MIGRATIONS: readonly Migration[] = [{ to: 1, sql: ddlV1 }, { to: 2, sql: ddlV2 }];
+
+/** The oldest layout a read-only open reads as it is (what it lacks, it does without). */
+const OLDEST_READABLE = 1;
 
 /**
  * Creates the layout in an empty (or absent) schema, migrates an older one, refuses a newer or
  * foreign one. Runs in one transaction under an advisory lock, so two processes opening the
  * same new store at once cannot both create it (CREATE ... IF NOT EXISTS races on the catalog).
+ * Returns the layout the store has now.
  */
-export async function ensureLayout(client: PoolClient, t: TableNames, writable: boolean): Promise<void> {
+export async function ensureLayout(client: PoolClient, t: TableNames, writable: boolean): Promise<number> {
   await client.query('BEGIN');
   try {
     if (writable) await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`campaign-stream:${t.schema}`]);
     const found = await storedVersion(client, t);
-    if (found === LAYOUT_VERSION) {
+    if (found === LAYOUT_VERSION || (found !== null && found >= OLDEST_READABLE && found < LAYOUT_VERSION && !writable)) {
       await client.query('COMMIT');
-      return;
+      return found;
     }
     if (found !== null && found > LAYOUT_VERSION) {
       throw new StoreError('store_version', `store layout ${found} in schema ${t.schema} is newer than this program's (${LAYOUT_VERSION}); upgrade campaign-stream`);
@@ -193,6 +243,7 @@ export async function ensureLayout(client: PoolClient, t: TableNames, writable: 
       `INSERT INTO ${t.meta} (key, value) VALUES ('layout_version', $1)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [String(LAYOUT_VERSION)]);
     await client.query('COMMIT');
+    return LAYOUT_VERSION;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     throw e;

@@ -1,7 +1,7 @@
 /**
  * The event log in SQLite. `append` is one IMMEDIATE transaction (the write lock is taken at
  * BEGIN, so two writers cannot both pass the continuity check): batch record, events, their id
- * digests, input checkpoints and table rows commit together.
+ * digests, input checkpoints, table rows and a table checkpoint when one is due commit together.
  *
  * A repeated event id is found in memory, against the digests of every logged id
  * (event-id-digests.ts), not by a UNIQUE index: its random keys dirtied one B-tree page per event
@@ -23,6 +23,7 @@ import {
 } from '../sql-rows.ts';
 import { guarded } from './errors.ts';
 import { DigestTable, digestBlob } from './event-id-digests.ts';
+import type { SqliteTableCheckpoints } from './table-checkpoints.ts';
 import type { SqliteTables } from './table-store.ts';
 
 /**
@@ -80,6 +81,7 @@ export class SqliteEventLog implements EventLog {
     private readonly db: Database,
     private readonly tables: SqliteTables,
     private readonly onClose: () => void = () => {},
+    private readonly tableCheckpoints: SqliteTableCheckpoints | null = null,
   ) {
     this.idColumn = (db.prepare('SELECT name FROM pragma_table_info(\'campaign_events\')').pluck().all() as string[]).includes('event_id');
     this.stmt = {
@@ -178,7 +180,10 @@ export class SqliteEventLog implements EventLog {
         this.stmt.upsertCheckpoint.run({ ...segmentCheckpoint(s), batch_index: batch.index });
       }
       if (c.tables !== undefined) {
-        this.tables.writeInTransaction(c.tables, batch.first_sequence + batch.event_count - 1);
+        const through = batch.first_sequence + batch.event_count - 1;
+        this.tables.writeInTransaction(c.tables, through);
+        // Only here do the tables reflect exactly this batch: a checkpoint copies them now or waits.
+        this.tableCheckpoints?.afterBatch(batch.index, through);
       }
     });
     guarded(`appending batch ${batch.index}`, () => run.immediate());

@@ -10,12 +10,18 @@
  * key to `batches` either: the append checks the batch index itself, and the lookup per event
  * was pure cost. A layout-1 store is migrated on its first writable open (the digests are
  * computed from its `event_id` column); its column and UNIQUE index stay, unused but harmless.
+ *
+ * Layout 3 (issue #15): table checkpoints, every campaign row as it stood after some batch, so an
+ * as-of position is folded from the nearest one instead of from the log start
+ * (table-checkpoints.ts). A layout-2 store gains the (empty) tables on its first writable open;
+ * its first checkpoint comes with its next table write, or `replay` writes them all. A read-only
+ * open reads layout 1 or 2 as it is, without checkpoints.
  */
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../ports/errors.ts';
 import { digestBlob } from './event-id-digests.ts';
 
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 /** Layout 2: per batch, the 8-byte digests of its event ids in sequence order (event-id-digests.ts). */
 const EVENT_IDS_DDL = `
@@ -24,6 +30,42 @@ CREATE TABLE event_ids (
   first_sequence INTEGER NOT NULL,
   digests        BLOB    NOT NULL
 ) STRICT;
+`;
+
+/**
+ * Layout 3: table checkpoints. The rows are the campaigns table's columns, keyed by the batch
+ * they follow; a checkpoint is written (or deleted) with its rows in one transaction.
+ */
+export const CHECKPOINT_DDL = `
+CREATE TABLE table_checkpoints (
+  batch_index INTEGER PRIMARY KEY,
+  sequence    INTEGER NOT NULL,
+  max_time    REAL,              -- latest event time of the prefix, epoch seconds; NULL: unparseable
+  row_count   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX table_checkpoints_by_sequence ON table_checkpoints (sequence);
+
+CREATE TABLE table_checkpoint_rows (
+  batch_index      INTEGER NOT NULL,
+  uuid             TEXT    NOT NULL,
+  status           TEXT    NOT NULL,
+  merged_into      TEXT,
+  formed_at        TEXT,
+  formed_sequence  INTEGER,
+  first_activity   TEXT,
+  last_activity    TEXT,
+  identity_count   INTEGER NOT NULL,
+  members          TEXT    NOT NULL,
+  payload_hashes   TEXT    NOT NULL,
+  c2_endpoints     TEXT    NOT NULL,
+  deckies          TEXT    NOT NULL,
+  asns             TEXT    NOT NULL,
+  confidence       REAL    NOT NULL,
+  updated_at       TEXT    NOT NULL,
+  updated_sequence INTEGER NOT NULL
+) STRICT;
+-- Not (batch_index, uuid): a second copy of every uuid buys nothing, rows are read by checkpoint.
+CREATE INDEX table_checkpoint_rows_by_batch ON table_checkpoint_rows (batch_index);
 `;
 
 const DDL = `
@@ -93,7 +135,7 @@ CREATE TABLE engine_snapshots (
 ) STRICT;
 
 INSERT INTO store_meta (key, value) VALUES ('tables_sequence', '0');
-` + EVENT_IDS_DDL;
+` + EVENT_IDS_DDL + CHECKPOINT_DDL;
 
 /** Layout 1 → 2: the digests of every committed batch, from the event_id column. */
 function migrate1to2(db: Database): void {
@@ -110,23 +152,26 @@ function migrate1to2(db: Database): void {
 
 /**
  * Creates the layout in an empty database, migrates an older one (writable opens only; a
- * read-only open reads layout 1 as it is), refuses a newer or foreign one.
+ * read-only open reads layouts 1 and 2 as they are), refuses a newer or foreign one. Returns
+ * the layout the connection sees.
  */
-export function ensureLayout(db: Database, writable: boolean): void {
+export function ensureLayout(db: Database, writable: boolean): number {
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version === LAYOUT_VERSION) return;
+  if (version === LAYOUT_VERSION) return version;
   if (version > LAYOUT_VERSION) {
     throw new StoreError('store_version', `store layout ${version} is newer than this program's (${LAYOUT_VERSION}); upgrade campaign-stream`);
   }
-  if (version === 1) {
-    if (!writable) return;
+  if (version === 1 || version === 2) {
+    if (!writable) return version;
     db.transaction(() => {
       // Another writer may have migrated it while this one waited for the lock.
-      if (db.pragma('user_version', { simple: true }) !== 1) return;
-      migrate1to2(db);
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now === LAYOUT_VERSION) return;
+      if (now === 1) migrate1to2(db);
+      db.exec(CHECKPOINT_DDL);
       db.pragma(`user_version = ${LAYOUT_VERSION}`);
     }).immediate();
-    return;
+    return LAYOUT_VERSION;
   }
   const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
   if (tables.n > 0) {
@@ -137,4 +182,5 @@ export function ensureLayout(db: Database, writable: boolean): void {
     db.exec(DDL);
     db.pragma(`user_version = ${LAYOUT_VERSION}`);
   }).immediate();
+  return LAYOUT_VERSION;
 }

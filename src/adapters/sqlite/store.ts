@@ -18,12 +18,14 @@ import { StoreError } from '../../ports/errors.ts';
 import { checkCommitShape, type EventLog } from '../../ports/event-log.ts';
 import type { SnapshotStore } from '../../ports/snapshot-store.ts';
 import type { StoreSettings } from '../../ports/store-settings.ts';
+import type { TableCheckpointStore } from '../../ports/table-checkpoints.ts';
 import type { TableReader, TableSink } from '../../ports/table-sink.ts';
 import { toStoreError } from './errors.ts';
 import { serializeCommit, SqliteEventLog } from './event-log.ts';
-import { ensureLayout } from './schema.ts';
+import { ensureLayout, LAYOUT_VERSION } from './schema.ts';
 import { SqliteSettings } from './settings-store.ts';
 import { SqliteSnapshots } from './snapshot-store.ts';
+import { SqliteTableCheckpoints } from './table-checkpoints.ts';
 import { SqliteTables } from './table-store.ts';
 import { SqliteWriterThread } from './writer-thread.ts';
 
@@ -31,6 +33,7 @@ export interface SqliteStore {
   readonly file: string;
   readonly log: EventLog;
   readonly tables: TableReader & TableSink;
+  readonly tableCheckpoints: TableCheckpointStore;
   readonly snapshots: SnapshotStore;
   readonly settings: StoreSettings;
   close(): void;
@@ -47,6 +50,11 @@ export interface OpenOptions {
    * pipeline); short commands need no second connection.
    */
   readonly writerThread?: boolean;
+  /**
+   * Minimum of campaign events between two table checkpoints (domain/table-checkpoints.ts;
+   * default CHECKPOINT_MIN_EVENTS). Tests use a few, to get checkpoints on a small log.
+   */
+  readonly checkpointMinEvents?: number;
 }
 
 /** Long enough to outlast a concurrent reader's checkpoint, short enough to report a second writer. */
@@ -75,10 +83,11 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
   } catch (e) {
     throw toStoreError(e, `opening ${file}`);
   }
+  let layout: number;
   try {
     if (readonly) db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     else configureWriter(db, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
-    ensureLayout(db, !readonly);
+    layout = ensureLayout(db, !readonly);
   } catch (e) {
     db.close();
     throw toStoreError(e, `opening ${file}`);
@@ -92,12 +101,13 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
     db.close();
   };
   const tables = new SqliteTables(db);
-  const log = new SqliteEventLog(db, tables, close);
+  const tableCheckpoints = new SqliteTableCheckpoints(db, layout >= LAYOUT_VERSION, options.checkpointMinEvents);
+  const log = new SqliteEventLog(db, tables, close, tableCheckpoints);
   const snapshots = new SqliteSnapshots(db);
   const settings = new SqliteSettings(db);
-  if (readonly || options.writerThread !== true) return { file, log, tables, snapshots, settings, close };
+  if (readonly || options.writerThread !== true) return { file, log, tables, tableCheckpoints, snapshots, settings, close };
   try {
-    writer = new SqliteWriterThread(file, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
+    writer = new SqliteWriterThread(file, options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, tableCheckpoints.minEvents);
   } catch (e) {
     db.close();
     throw toStoreError(e, `starting the writer thread of ${file}`);
@@ -125,6 +135,13 @@ export function openSqliteStore(file: string, options: OpenOptions = {}): Sqlite
       replaceAll: (rows, through) => w.send({ op: 'tables.replaceAll', rows, through }),
       rows: () => tables.rows(),
       sequence: () => tables.sequence(),
+    },
+    tableCheckpoints: {
+      minEvents: tableCheckpoints.minEvents,
+      newestUsable: (asOf) => tableCheckpoints.newestUsable(asOf),
+      list: () => tableCheckpoints.list(),
+      clear: () => w.send({ op: 'checkpoints.clear' }),
+      save: (checkpoint, rows) => w.send({ op: 'checkpoints.save', checkpoint, rows }),
     },
     snapshots: {
       save: (snapshot) => w.send({ op: 'snapshots.save', snapshot }),

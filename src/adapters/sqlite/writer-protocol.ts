@@ -5,6 +5,7 @@
  * both: a busy store is retried, a duplicate event is not).
  */
 import type { CampaignRow } from '../../domain/tables.ts';
+import type { TableCheckpoint } from '../../domain/table-checkpoints.ts';
 import type { StoreErrorCode } from '../../ports/errors.ts';
 import type { SerializedCommit } from './event-log.ts';
 import type { EngineSnapshotRecord } from '../../ports/snapshot-store.ts';
@@ -13,6 +14,8 @@ import type { StoreSettingKey } from '../../ports/store-settings.ts';
 export interface WriterData {
   readonly file: string;
   readonly busyTimeoutMs: number;
+  /** The store's minimum of events between table checkpoints (OpenOptions.checkpointMinEvents). */
+  readonly checkpointMinEvents: number;
   /** Int32 flag the worker sets (and notifies) once its connection is closed: `close()` is synchronous. */
   readonly closed: SharedArrayBuffer;
 }
@@ -22,6 +25,8 @@ export type WriteOp =
   | { readonly op: 'append'; readonly commit: SerializedCommit }
   | { readonly op: 'tables.write'; readonly rows: readonly CampaignRow[]; readonly through: number }
   | { readonly op: 'tables.replaceAll'; readonly rows: readonly CampaignRow[]; readonly through: number }
+  | { readonly op: 'checkpoints.save'; readonly checkpoint: TableCheckpoint; readonly rows: readonly CampaignRow[] }
+  | { readonly op: 'checkpoints.clear' }
   | { readonly op: 'snapshots.save'; readonly snapshot: EngineSnapshotRecord }
   | { readonly op: 'snapshots.clear' }
   | { readonly op: 'settings.set'; readonly key: StoreSettingKey; readonly value: string };

@@ -25,8 +25,8 @@ export class SqliteWriterThread {
   private dead: StoreError | null = null;
   private closed = false;
 
-  constructor(file: string, busyTimeoutMs: number) {
-    const data: WriterData = { file, busyTimeoutMs, closed: this.closedFlag };
+  constructor(file: string, busyTimeoutMs: number, checkpointMinEvents: number) {
+    const data: WriterData = { file, busyTimeoutMs, checkpointMinEvents, closed: this.closedFlag };
     this.worker = startWorker(import.meta.url, 'writer-worker', { workerData: { ...data } });
     // Idle, it must not keep the process alive; a write in its hands does (ref() in send).
     this.worker.unref();

@@ -12,6 +12,7 @@ import { SqliteEventLog } from './event-log.ts';
 import { SqliteSettings } from './settings-store.ts';
 import { SqliteSnapshots } from './snapshot-store.ts';
 import { configureWriter } from './store.ts';
+import { SqliteTableCheckpoints } from './table-checkpoints.ts';
 import { SqliteTables } from './table-store.ts';
 import type { FromWriter, ToWriter, WriteOp, WriterData } from './writer-protocol.ts';
 
@@ -23,7 +24,9 @@ const closed = new Int32Array(data.closed);
 const db = new Database(data.file, { fileMustExist: true });
 configureWriter(db, data.busyTimeoutMs);
 const tables = new SqliteTables(db);
-const log = new SqliteEventLog(db, tables);
+// The main thread's open laid out (or migrated) the store before starting this thread.
+const tableCheckpoints = new SqliteTableCheckpoints(db, true, data.checkpointMinEvents);
+const log = new SqliteEventLog(db, tables, undefined, tableCheckpoints);
 const snapshots = new SqliteSnapshots(db);
 const settings = new SqliteSettings(db);
 
@@ -36,6 +39,8 @@ async function run(w: WriteOp): Promise<void> {
     }
     case 'tables.write': return tables.write(w.rows, w.through);
     case 'tables.replaceAll': return tables.replaceAll(w.rows, w.through);
+    case 'checkpoints.save': return tableCheckpoints.save(w.checkpoint, w.rows);
+    case 'checkpoints.clear': return tableCheckpoints.clear();
     case 'snapshots.save': return snapshots.save(w.snapshot);
     case 'snapshots.clear': return snapshots.clear();
     case 'settings.set': return settings.set(w.key, w.value);

@@ -56,7 +56,7 @@ export const exportCommand = defineCommand({
         // The stored tables may lag the log: the labels are read up to where the tables are.
         [rows, sequence] = await Promise.all([store.tables.rows(), store.tables.sequence()]);
       } else {
-        const past = await tablesAsOf(store.log, asOf);
+        const past = await tablesAsOf(store.log, asOf, store.tableCheckpoints);
         [rows, sequence] = [allRows(past.tables), past.sequence];
       }
       const labels = await labelsUpTo(store.log, sequence);

@@ -38,7 +38,7 @@ export const membershipCommand = defineCommand({
       }
       const tables = asOf === undefined
         ? tablesFromRows(await store.tables.rows(), await store.tables.sequence())
-        : (await tablesAsOf(store.log, asOf)).tables;
+        : (await tablesAsOf(store.log, asOf, store.tableCheckpoints)).tables;
       const lines = membershipOf(tables).map(line);
       for (let k = 0; k < lines.length; k += 5_000) await emit(io.stdout, lines.slice(k, k + 5_000).join(''));
     }

@@ -18,6 +18,7 @@ export const replayCommand = defineCommand({
   description:
     'Folds the whole event log into fresh campaign tables and replaces the stored ones in one transaction\n' +
     '(readers see the old tables or the new, never a mix). The result equals the tables the runs wrote.\n' +
+    'It rewrites the table checkpoints that make --as-of fast as it folds (a store older than them gains them).\n' +
     'Every domain of the store is replayed, the default first (one line each). A PostgreSQL store is\n' +
     'replayed under its writer lock: refused (store_busy) while a pipeline member writes to it.',
   options: {
@@ -62,10 +63,11 @@ export const replayCommand = defineCommand({
       close();
     }
 
-    async function replayOne(store: Pick<WritableStore['store'], 'log' | 'tables'>, domain: string | null): Promise<void> {
+    async function replayOne(store: Pick<WritableStore['store'], 'log' | 'tables' | 'tableCheckpoints'>, domain: string | null): Promise<void> {
       const bar = progressBar(io.stderr, clock, domain === null ? 'replay' : `replay ${domain}`);
       try {
-        const s = await replayTables(store.log, store.tables, (p) => bar.update(p.events, p.total, `${p.events}/${p.total} events`));
+        const s = await replayTables(
+          store.log, store.tables, (p) => bar.update(p.events, p.total, `${p.events}/${p.total} events`), store.tableCheckpoints);
         bar.finish();
         // Another domain's line says which: the default domain's stays what it was.
         await emit(io.stdout, opts.json

@@ -58,7 +58,7 @@ export const tablesCommand = defineCommand({
     const asOf = opts['as-of'] === undefined ? undefined : asOfOption.parse(opts['as-of']);
     const rows: PrintedRow[] = [];
     for await (const { domain, store } of storesToRead(opts.store, opts.domain)) {
-      const stored = asOf === undefined ? await store.tables.rows() : allRows((await tablesAsOf(store.log, asOf)).tables);
+      const stored = asOf === undefined ? await store.tables.rows() : allRows((await tablesAsOf(store.log, asOf, store.tableCheckpoints)).tables);
       for (const r of stored.map(inDomain(domain))) rows.push(r);
     }
     await emit(io.stdout, opts.json ? JSON.stringify(rows) + '\n' : readable(rows));

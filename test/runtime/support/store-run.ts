@@ -23,13 +23,17 @@ export interface IngestOptions {
   readonly afterAppend?: (commit: BatchCommit) => void | Promise<void>;
   /** The engines to run (default: the CLI's, the newest default profile for a new store). */
   readonly engines?: EngineFactory;
+  /** The store's minimum of events between table checkpoints (default: the store's own). */
+  readonly checkpointMinEvents?: number;
 }
 
 export class InjectedCrash extends Error {}
 
 export async function ingest(storeDir: string, files: readonly string[], o: IngestOptions = {}): Promise<RunResult> {
   const inputs = await Promise.all(files.map((f) => openFileSource(f)));
-  const { store, rejects, close } = openStoreForWriting(storeDir, { writerThread: true });
+  const { store, rejects, close } = openStoreForWriting(storeDir, {
+    writerThread: true, ...(o.checkpointMinEvents !== undefined ? { checkpointMinEvents: o.checkpointMinEvents } : {}),
+  });
   let appends = 0;
   const log: EventLog = o.failAtBatch === undefined && o.afterAppend === undefined ? store.log : {
     ...bind(store.log),
