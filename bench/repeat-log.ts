@@ -1,5 +1,6 @@
 /**
- * A large store from a real one: the source log repeated with renamed ids (`<id>~<copy>`) until
+ * A large store from a real one: the source log repeated with renamed ids (a UUID's copy is the
+ * UUIDv5 of `<id>~<copy>`, any other id `<id>~<copy>`) until
  * it holds the requested number of events, appended as batches of 10,000 events. Copies share
  * nothing, so each is the same campaigns again (the largest campaign once per copy): a log that
  * grows without changing its shape, which is what "flat as the log grows" is measured against.
@@ -7,6 +8,7 @@
  * With `tables`, the store's campaign tables are written too, for whole copies only (each copy's
  * rows are the source's rows renamed): `membership` and `tables` then read them.
  */
+import { v5 as uuidv5 } from 'uuid';
 import type { CampaignEvent } from '../src/domain/campaign-events.ts';
 import type { CampaignRow } from '../src/domain/tables.ts';
 import type { EventLog } from '../src/ports/event-log.ts';
@@ -14,7 +16,12 @@ import type { TableReader, TableSink } from '../src/ports/table-sink.ts';
 
 const BATCH = 10_000;
 
-const renamer = (copy: number) => (s: string): string => (copy === 0 ? s : `${s}~${copy}`);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Namespace of the copies' ids (UUIDv5 of `<id>~<copy>`): a renamed UUID is still a UUID, as the API's routes require. */
+const COPY_NAMESPACE = 'c3a1c1f4-5d0e-4b9a-9f3e-2f6d1b7a0c11';
+
+const renamer = (copy: number) => (s: string): string =>
+  (copy === 0 ? s : UUID.test(s) ? uuidv5(`${s}~${copy}`, COPY_NAMESPACE) : `${s}~${copy}`);
 
 function renameEvent(e: CampaignEvent, copy: number): CampaignEvent {
   if (copy === 0) return e;

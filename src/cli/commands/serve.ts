@@ -26,6 +26,7 @@ import { defineCommand } from '../command.ts';
 import { ConfigError } from '../config-error.ts';
 import { emit, type CliIo } from '../io.ts';
 import { overrideSinkOf, overrideTopicOptions } from '../override-sinks.ts';
+import { isServeWorker, leaveCluster, reportListening, runServeWorkers } from '../serve-workers.ts';
 import { domainStoreDir, openDomainForReading, openStoreForReading, storedDomains } from '../store-dir.ts';
 
 export const TOKEN_ENV = 'CAMPAIGNS_API_TOKEN';
@@ -51,6 +52,10 @@ const options = {
   'max-heavy-requests': {
     type: 'integer', min: 1, default: DEFAULT_LIMITS.maxHeavyRequests, placeholder: 'N',
     description: 'evidence, identities and identity requests answered at once (the next gets 503 busy)',
+  },
+  workers: {
+    type: 'integer', min: 1, default: 1, placeholder: 'N',
+    description: 'processes answering on the port (one answers on one core; each keeps its own store connections and follower)',
   },
   'overrides-file': { type: 'string', placeholder: 'file', description: 'take analyst overrides (POST /api/v1/overrides; needs a token) and append them to this file' },
   'overrides-topic': { type: 'string', placeholder: 'topic', description: 'or: produce them to this identity topic' },
@@ -194,10 +199,12 @@ export async function serve(settings: ServeSettings, io: CliIo, stop: AbortSigna
     // A notification only says "read now": if the listener dies, polling still catches up.
     watcher = (await store.watch?.(() => void running.follower.poll()).catch(() => null)) ?? null;
     const open = settings.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(settings.host);
-    await emit(io.stderr,
+    const banner =
       `campaigns serve: ${store.label} (${position(running.follower)}${otherDomains(running)}) on ${running.url}/\n` +
       (open && settings.token === null ? `campaigns serve: warning: bound to ${settings.host} without a token: anyone who can reach it can read the campaigns\n` : '') +
-      (overrides !== null ? `campaigns serve: overrides posted to ${running.url}/api/v1/overrides go to the ${overrides.kind} ${overrides.target}\n` : ''));
+      (overrides !== null ? `campaigns serve: overrides posted to ${running.url}/api/v1/overrides go to the ${overrides.kind} ${overrides.target}\n` : '');
+    if (isServeWorker()) reportListening(banner);
+    else await emit(io.stderr, banner);
     onListening?.(running);
     if (!stop.aborted) await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
     return 0;
@@ -229,7 +236,7 @@ function readModelOption(v: string | undefined = 'store'): 'store' | 'memory' {
 export const serveCommand = defineCommand({
   name: 'serve',
   summary: 'serve the HTTP API, event stream, metrics and explorer page',
-  usage: '--store <dir|url> [--port N] [--host H] [--token-file F] [--overrides-file F | --overrides-topic T [--brokers B] [--registry URL] [--key-by identity|domain]]',
+  usage: '--store <dir|url> [--port N] [--host H] [--workers N] [--token-file F] [--overrides-file F | --overrides-topic T [--brokers B] [--registry URL] [--key-by identity|domain]]',
   description:
     'Serves the campaigns of a store, read-only: the JSON API under /api/v1, a Server-Sent Events\n' +
     'stream of campaign events, Prometheus metrics at /metrics and the campaign explorer page at /.\n' +
@@ -252,6 +259,11 @@ export const serveCommand = defineCommand({
         // Writes need a token (the route answers 403 without one): a server started for writes that takes none is a mistake to report now.
         throw new UsageError(`--overrides-file and --overrides-topic need a token (--token-file or $${TOKEN_ENV}): without one nobody could write`);
       }
+      if (opts.workers > 1 && opts['overrides-file'] !== undefined) {
+        // Two processes appending to one file could interleave a line; a topic takes both.
+        throw new UsageError('--workers above 1 cannot share an --overrides-file: use --overrides-topic, or one worker');
+      }
+      if (opts.workers > 1 && !isServeWorker()) return await runServeWorkers(opts.workers, io, stop.signal);
       return await serve({
         store: opts.store, port: opts.port, host: opts.host, token,
         pollMs: opts['poll-ms'], maxStreams: opts['max-streams'], maxPageSize: opts['max-page-size'], maxHeavyRequests: opts['max-heavy-requests'],
@@ -261,6 +273,7 @@ export const serveCommand = defineCommand({
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      leaveCluster();
     }
   },
 });
