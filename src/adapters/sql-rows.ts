@@ -6,6 +6,7 @@
  * each adapter passes its own list decoding; SQL text, column types and bigint handling stay in
  * the adapter.
  */
+import type { TableCheckpoint } from '../domain/table-checkpoints.ts';
 import type { CampaignRow, CampaignStatus } from '../domain/tables.ts';
 import type { BatchRecord, BatchSegment, InputCheckpoint } from '../ports/event-log.ts';
 
@@ -149,3 +150,14 @@ export const checkpointFromRow = (r: CheckpointRow): InputCheckpoint => ({
   fingerprint: r.fingerprint,
   batch_index: r.batch_index,
 });
+
+/** A row of `table_checkpoints` (both stores: domain/table-checkpoints.ts). */
+export interface CheckpointRecord {
+  readonly batch_index: number;
+  readonly sequence: number;
+  readonly max_time: number | null;
+  readonly row_count: number;
+}
+
+export const toCheckpoint = (r: CheckpointRecord): TableCheckpoint =>
+  ({ batchIndex: r.batch_index, sequence: r.sequence, maxTime: r.max_time, rowCount: r.row_count });

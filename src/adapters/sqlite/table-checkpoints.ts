@@ -15,19 +15,9 @@ import {
   CHECKPOINT_MIN_EVENTS, checkpointDue, latestTime, NO_TIME, readsTimes, type TableCheckpoint,
 } from '../../domain/table-checkpoints.ts';
 import type { CheckpointWithRows, TableCheckpointStore } from '../../ports/table-checkpoints.ts';
-import { CAMPAIGN_COLUMNS } from '../sql-rows.ts';
+import { CAMPAIGN_COLUMNS, toCheckpoint, type CheckpointRecord } from '../sql-rows.ts';
 import { fromRecord, toRecord, type CampaignRecord } from './campaign-rows.ts';
 import { guarded } from './errors.ts';
-
-interface CheckpointRecord {
-  readonly batch_index: number;
-  readonly sequence: number;
-  readonly max_time: number | null;
-  readonly row_count: number;
-}
-
-const toCheckpoint = (r: CheckpointRecord): TableCheckpoint =>
-  ({ batchIndex: r.batch_index, sequence: r.sequence, maxTime: r.max_time, rowCount: r.row_count });
 
 const COLUMNS = CAMPAIGN_COLUMNS.join(', ');
 
