@@ -40,16 +40,22 @@ export const checkpointDue = (eventsSince: number, rows: number, minEvents: numb
   eventsSince >= Math.max(minEvents, rows, 1);
 
 /**
+ * Events whose times a checkpoint reads back inside one batch's commit at most, unless they are
+ * only about one interval's worth: about a second of reading.
+ */
+export const MAX_TIME_SCAN_EVENTS = 1_000_000;
+
+/**
  * Whether a checkpoint reads back the times of the events since the previous one, inside the
- * batch's transaction. Always after a checkpoint (about one interval of events). Not for the
- * first checkpoint of a store laid out before them, whose prefix is the whole log: reading 10M
- * times would hold that batch's commit for many seconds (a pipeline member could miss its
- * session and be replaced). That checkpoint records no time (null, like an unparseable one):
- * sequence positions use it, time positions fold from the start until `replay` rewrites the
- * checkpoints with their times.
+ * batch's transaction. Always after a checkpoint (about one interval of events), and for the
+ * first one of a store that had none while the log was short. Not for the first checkpoint of a
+ * large store laid out before them, whose prefix is the whole log: reading 10M times would hold
+ * that batch's commit for many seconds (a pipeline member could miss its session and be
+ * replaced). That checkpoint records no time (null, like an unparseable one): sequence positions
+ * use it, time positions fold from the start until `replay` rewrites the checkpoints with times.
  */
 export const readsTimes = (hasPrevious: boolean, eventsSince: number, rows: number, minEvents: number): boolean =>
-  hasPrevious || eventsSince <= 2 * Math.max(minEvents, rows, 1);
+  hasPrevious || eventsSince <= Math.max(2 * Math.max(minEvents, rows, 1), MAX_TIME_SCAN_EVENTS);
 
 /** The prefix's latest time before any event. */
 export const NO_TIME = -Infinity;
