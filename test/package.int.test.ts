@@ -40,6 +40,9 @@ describe('the npm package', () => {
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'no sources or tests in the package');
     const manifest = JSON.parse(readFileSync(path.join(PKG, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     assert.equal(manifest.dependencies.tsx, undefined);
+    // kafkajs' read-committed fix is applied where the application's kafkajs is (docs/KAFKA.md).
+    assert.equal(manifest.scripts.postinstall, 'node scripts/kafkajs-fix.mjs');
+    assert.ok(files.includes('scripts/kafkajs-fix.mjs'));
     assert.ok(manifest.devDependencies.tsx !== undefined);
   });
 

@@ -1,10 +1,10 @@
 /**
- * kafkajs' read-committed filter, as patched in patches/kafkajs+2.2.4.patch. kafkajs 2.2.4
- * assumed the broker lists a fetch's aborted transactions by first offset; the broker lists them
- * in the order their abort markers were written, so records of a transaction that started first
- * but was aborted later were handed to read-committed consumers (seen: the repartition kill test
- * read a fenced member's aborted records as output). Every consumer here reads committed input
- * through this code: the pipeline, the topic reader, the repartitioner.
+ * kafkajs' read-committed filter, as fixed by scripts/kafkajs-fix.mjs (the package's postinstall).
+ * kafkajs 2.2.4 assumed the broker lists a fetch's aborted transactions by first offset; the
+ * broker lists them in the order their abort markers were written, so records of a transaction
+ * that started first but was aborted later were handed to read-committed consumers (seen: the
+ * repartition kill test read a fenced member's aborted records as output). Every consumer here
+ * reads committed input through this code: the pipeline, the topic reader, the repartitioner.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
