@@ -54,10 +54,10 @@ export async function runServeWorkers(count: number, io: CliIo, stop: AbortSigna
       const w = cluster.fork();
       workers.push(w);
       exits.push(new Promise<number>((done) => w.once('exit', (code, signal) => {
-        if (!stopping) {
-          failure ??= `worker ${w.process.pid} exited (${code ?? signal}) on its own`;
-          stopAll();
-        }
+        // Exit 0 is a worker told to stop (a terminal's Ctrl-C reaches every process of the
+        // group, a worker may hear it first): the others follow, nothing failed.
+        if (!stopping && code !== 0) failure ??= `worker ${w.process.pid} exited (${code ?? signal}) on its own`;
+        stopAll();
         done(code ?? 1);
       })));
       w.on('message', (m: unknown) => {
