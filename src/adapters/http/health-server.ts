@@ -57,11 +57,13 @@ export async function startHealthServer(
       resolve();
     });
   });
+  // Once: a pipeline that fails while starting closes it from two places.
+  let closing: Promise<void> | null = null;
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
+    close: () => (closing ??= new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
-    }),
+    })),
   };
 }

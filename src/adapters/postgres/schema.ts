@@ -68,6 +68,27 @@ export function tableNames(schema: string): TableNames {
   };
 }
 
+/**
+ * A campaign row's columns after its uuid: the campaigns table's, and a checkpoint's copy of it,
+ * which is filled by `INSERT … SELECT` over the same columns (sql-rows.ts CAMPAIGN_COLUMNS).
+ */
+const CAMPAIGN_ROW_COLUMNS = `
+  status           text    NOT NULL CHECK (status IN ('active', 'merged', 'empty')),
+  merged_into      text,
+  formed_at        text,
+  formed_sequence  bigint,
+  first_activity   text,
+  last_activity    text,
+  identity_count   integer NOT NULL,
+  members          text[]  NOT NULL,  -- sorted
+  payload_hashes   text[]  NOT NULL,
+  c2_endpoints     text[]  NOT NULL,
+  deckies          text[]  NOT NULL,
+  asns             bigint[] NOT NULL, -- 32-bit unsigned ASNs do not fit integer
+  confidence       double precision NOT NULL,
+  updated_at       text    NOT NULL,
+  updated_sequence bigint  NOT NULL`.slice(1);
+
 const ddlV1 = (t: TableNames): string => `
 CREATE TABLE ${t.meta} (
   key   text PRIMARY KEY,
@@ -120,21 +141,7 @@ CREATE TABLE ${t.checkpoints} (
 -- text: they are the events' own strings, and the tables must equal the fold byte for byte.
 CREATE TABLE ${t.campaigns} (
   uuid             text    PRIMARY KEY,
-  status           text    NOT NULL CHECK (status IN ('active', 'merged', 'empty')),
-  merged_into      text,
-  formed_at        text,
-  formed_sequence  bigint,
-  first_activity   text,
-  last_activity    text,
-  identity_count   integer NOT NULL,
-  members          text[]  NOT NULL,  -- sorted
-  payload_hashes   text[]  NOT NULL,
-  c2_endpoints     text[]  NOT NULL,
-  deckies          text[]  NOT NULL,
-  asns             bigint[] NOT NULL, -- 32-bit unsigned ASNs do not fit integer
-  confidence       double precision NOT NULL,
-  updated_at       text    NOT NULL,
-  updated_sequence bigint  NOT NULL
+${CAMPAIGN_ROW_COLUMNS}
 );
 CREATE INDEX campaigns_by_status ON ${t.campaigns} (status);
 -- "Which campaign holds identity X" without a scan.
@@ -167,21 +174,7 @@ CREATE INDEX table_checkpoints_by_sequence ON ${t.tableCheckpoints} (sequence);
 CREATE TABLE ${t.checkpointRows} (
   batch_index      bigint  NOT NULL REFERENCES ${t.tableCheckpoints} (batch_index) ON DELETE CASCADE,
   uuid             text    NOT NULL,
-  status           text    NOT NULL,
-  merged_into      text,
-  formed_at        text,
-  formed_sequence  bigint,
-  first_activity   text,
-  last_activity    text,
-  identity_count   integer NOT NULL,
-  members          text[]  NOT NULL,
-  payload_hashes   text[]  NOT NULL,
-  c2_endpoints     text[]  NOT NULL,
-  deckies          text[]  NOT NULL,
-  asns             bigint[] NOT NULL,
-  confidence       double precision NOT NULL,
-  updated_at       text    NOT NULL,
-  updated_sequence bigint  NOT NULL,
+${CAMPAIGN_ROW_COLUMNS},
   PRIMARY KEY (batch_index, uuid)
 );
 `;

@@ -33,6 +33,27 @@ CREATE TABLE event_ids (
 `;
 
 /**
+ * A campaign row's columns after its uuid: the campaigns table's, and a checkpoint's copy of it,
+ * which is filled by `INSERT … SELECT` over the same columns (sql-rows.ts CAMPAIGN_COLUMNS).
+ */
+const CAMPAIGN_ROW_COLUMNS = `
+  status           TEXT    NOT NULL,
+  merged_into      TEXT,
+  formed_at        TEXT,
+  formed_sequence  INTEGER,
+  first_activity   TEXT,
+  last_activity    TEXT,
+  identity_count   INTEGER NOT NULL,
+  members          TEXT    NOT NULL,  -- JSON arrays, sorted
+  payload_hashes   TEXT    NOT NULL,
+  c2_endpoints     TEXT    NOT NULL,
+  deckies          TEXT    NOT NULL,
+  asns             TEXT    NOT NULL,
+  confidence       REAL    NOT NULL,
+  updated_at       TEXT    NOT NULL,
+  updated_sequence INTEGER NOT NULL`.slice(1);
+
+/**
  * Layout 3: table checkpoints. The rows are the campaigns table's columns, keyed by the batch
  * they follow; a checkpoint is written (or deleted) with its rows in one transaction.
  */
@@ -48,21 +69,7 @@ CREATE INDEX table_checkpoints_by_sequence ON table_checkpoints (sequence);
 CREATE TABLE table_checkpoint_rows (
   batch_index      INTEGER NOT NULL,
   uuid             TEXT    NOT NULL,
-  status           TEXT    NOT NULL,
-  merged_into      TEXT,
-  formed_at        TEXT,
-  formed_sequence  INTEGER,
-  first_activity   TEXT,
-  last_activity    TEXT,
-  identity_count   INTEGER NOT NULL,
-  members          TEXT    NOT NULL,
-  payload_hashes   TEXT    NOT NULL,
-  c2_endpoints     TEXT    NOT NULL,
-  deckies          TEXT    NOT NULL,
-  asns             TEXT    NOT NULL,
-  confidence       REAL    NOT NULL,
-  updated_at       TEXT    NOT NULL,
-  updated_sequence INTEGER NOT NULL
+${CAMPAIGN_ROW_COLUMNS}
 ) STRICT;
 -- Not (batch_index, uuid): a second copy of every uuid buys nothing, rows are read by checkpoint.
 CREATE INDEX table_checkpoint_rows_by_batch ON table_checkpoint_rows (batch_index);
@@ -109,21 +116,7 @@ CREATE TABLE input_checkpoints (
 -- The campaign tables: a fold of campaign_events up to store_meta.tables_sequence.
 CREATE TABLE campaigns (
   uuid             TEXT    PRIMARY KEY,
-  status           TEXT    NOT NULL,
-  merged_into      TEXT,
-  formed_at        TEXT,
-  formed_sequence  INTEGER,
-  first_activity   TEXT,
-  last_activity    TEXT,
-  identity_count   INTEGER NOT NULL,
-  members          TEXT    NOT NULL,  -- JSON arrays, sorted
-  payload_hashes   TEXT    NOT NULL,
-  c2_endpoints     TEXT    NOT NULL,
-  deckies          TEXT    NOT NULL,
-  asns             TEXT    NOT NULL,
-  confidence       REAL    NOT NULL,
-  updated_at       TEXT    NOT NULL,
-  updated_sequence INTEGER NOT NULL
+${CAMPAIGN_ROW_COLUMNS}
 ) STRICT;
 CREATE INDEX campaigns_by_status ON campaigns (status);
 

@@ -191,10 +191,8 @@ async function assemble(
   pipeline.health.lastError = starting.lastError;
   started(pipeline);
 
-  let healthOpen = health;
   const closeClients = async (): Promise<void> => {
-    await healthOpen?.close();
-    healthOpen = null;
+    await health?.close();
     await publisher.close();
     await sender.close();
     await reader.close();
